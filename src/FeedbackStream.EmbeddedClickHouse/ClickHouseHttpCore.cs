@@ -1,0 +1,417 @@
+using System.Globalization;
+using System.IO.Compression;
+using System.Net;
+using System.Text;
+using ClickHouse.Driver.Compression;
+
+namespace FeedbackStream.EmbeddedClickHouse;
+
+/// <summary>An HTTP request in ClickHouse's HTTP interface, independent of the host (in-process handler or Kestrel).</summary>
+public sealed record ClickHouseHttpRequest(
+    string Method,
+    string Path,
+    IReadOnlyList<KeyValuePair<string, string>> Query,
+    string? ContentEncoding,
+    Stream? Body);
+
+/// <summary>The answer to a <see cref="ClickHouseHttpRequest"/>. Dispose it (or its body) to release the engine's buffer.</summary>
+public sealed class ClickHouseHttpResponse(int statusCode, Stream body) : IDisposable
+{
+    public int StatusCode { get; } = statusCode;
+
+    public Stream Body { get; } = body;
+
+    public string ContentType { get; init; } = "text/plain; charset=UTF-8";
+
+    public Dictionary<string, string> Headers { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+    public void Dispose() => Body.Dispose();
+}
+
+/// <summary>
+/// Executes ClickHouse HTTP-interface requests on the embedded chDB engine, as a ClickHouse server would:
+/// SQL from the <c>query</c> parameter and/or the body; <c>param_*</c> through the engine's parameter binding;
+/// every other parameter a setting applied to this query only; <c>database</c> and <c>default_format</c>;
+/// gzip/deflate/br/zstd/lz4 request bodies; errors as an HTTP status plus <c>X-ClickHouse-Exception-Code</c>.
+/// </summary>
+/// <remarks>
+/// The engine differs from a server in ways this class closes:
+/// inline INSERT data is not binary safe in chDB (it ends at the first blank line and the rest runs as SQL), so every
+/// INSERT body is written to a file and inserted with <c>FROM INFILE</c>; chDB runs every statement of a
+/// multi-statement body, a server refuses it, and so does this class; a chDB connection keeps <c>SET</c> and <c>USE</c>
+/// across queries, a stateless HTTP request does not, so settings are diffed per connection and reset, and SET/USE
+/// statements sent as queries have no lasting effect.
+/// </remarks>
+public sealed class ClickHouseHttpCore
+{
+    private static readonly HashSet<string> ReservedParameters = new(StringComparer.Ordinal)
+    {
+        "query", "database", "default_format", "query_id", "user", "password", "quota_key", "session_id",
+        "session_timeout", "session_check", "compress", "decompress", "buffer_size", "wait_end_of_query", "role",
+        "stacktrace", "enable_http_compression", "http_zlib_compression_level", "send_progress_in_http_headers",
+        "http_headers_progress_interval_ms", "add_http_cors_header", "http_native_compression_disable_checksumming_on_decompress",
+    };
+
+    private readonly ChDbEngine _engine;
+    private readonly string _spoolDirectory;
+    private string? _timezone;
+    private long _spoolCounter;
+
+    public ClickHouseHttpCore(ChDbEngine engine, string? spoolDirectory = null)
+    {
+        _engine = engine;
+        _spoolDirectory = spoolDirectory ?? DefaultSpoolDirectory();
+        Directory.CreateDirectory(_spoolDirectory);
+    }
+
+    public ChDbEngine Engine => _engine;
+
+    /// <summary>Server version as the engine reports it.</summary>
+    public string ServerVersion { get; private set; } = "";
+
+    private static string DefaultSpoolDirectory()
+    {
+        var root = Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath();
+        return Path.Combine(root, $"feedbackstream-ch-{Environment.ProcessId}");
+    }
+
+    public async Task<ClickHouseHttpResponse> HandleAsync(ClickHouseHttpRequest request, CancellationToken cancellationToken)
+    {
+        var path = request.Path.TrimEnd('/');
+        if (path is "/ping" or "/replicas_status" ||
+            (path.Length == 0 && request.Method == "GET" && !request.Query.Any(p => p.Key == "query")))
+        {
+            return Text(HttpStatusCode.OK, "Ok.\n");
+        }
+
+        if (path.Length != 0)
+        {
+            return Error(HttpStatusCode.NotFound, ErrorCodes.BadArguments, $"There is no handler for {request.Path}. Use / or /ping.");
+        }
+
+        if (request.Method is not ("GET" or "POST"))
+        {
+            return Error(HttpStatusCode.MethodNotAllowed, ErrorCodes.BadArguments, $"Method {request.Method} is not allowed; use GET or POST.");
+        }
+
+        if (request.Query.Any(p => p.Key == "decompress" && p.Value is "1" or "true"))
+        {
+            return Error(HttpStatusCode.BadRequest, ErrorCodes.NotImplemented, "ClickHouse native compression (decompress=1) is not supported by the embedded engine; use Content-Encoding.");
+        }
+
+        byte[] sql;
+        try
+        {
+            sql = await ReadSqlAsync(request, cancellationToken);
+        }
+        catch (Exception e) when (e is InvalidDataException or NotSupportedException or IOException)
+        {
+            return Error(HttpStatusCode.BadRequest, ErrorCodes.CannotDecompress, $"Cannot read the request body: {e.Message}");
+        }
+
+        return await Task.Run(() => Execute(request, sql, cancellationToken), cancellationToken);
+    }
+
+    private static async Task<byte[]> ReadSqlAsync(ClickHouseHttpRequest request, CancellationToken cancellationToken)
+    {
+        var query = request.Query.LastOrDefault(p => p.Key == "query").Value;
+        using var buffer = new MemoryStream();
+        if (!string.IsNullOrEmpty(query))
+        {
+            var bytes = Encoding.UTF8.GetBytes(query);
+            buffer.Write(bytes);
+        }
+
+        if (request.Body is not null)
+        {
+            await using var decoded = Decode(request.Body, request.ContentEncoding);
+            var before = buffer.Length;
+            if (before > 0)
+            {
+                // ClickHouse joins the query parameter and the body with a line break.
+                buffer.WriteByte((byte)'\n');
+            }
+
+            await decoded.CopyToAsync(buffer, cancellationToken);
+            if (before > 0 && buffer.Length == before + 1)
+            {
+                buffer.SetLength(before);
+            }
+        }
+
+        return buffer.ToArray();
+    }
+
+    private static Stream Decode(Stream body, string? contentEncoding)
+    {
+        var encoding = contentEncoding?.Trim().ToLowerInvariant();
+        return encoding switch
+        {
+            null or "" or "identity" => body,
+            "gzip" or "x-gzip" => new GZipStream(body, CompressionMode.Decompress),
+            "deflate" => new ZLibStream(body, CompressionMode.Decompress),
+            "br" => new BrotliStream(body, CompressionMode.Decompress),
+            "zstd" => new ZstdCompressor(3, 1 << 16).Decompress(body, leaveOpen: false),
+            "lz4" => new Lz4Compressor(default, 1 << 16).Decompress(body, leaveOpen: false),
+            _ => throw new NotSupportedException($"Content-Encoding '{contentEncoding}' is not supported (gzip, deflate, br, zstd, lz4)."),
+        };
+    }
+
+    private ClickHouseHttpResponse Execute(ClickHouseHttpRequest request, byte[] sql, CancellationToken cancellationToken)
+    {
+        var analysis = SqlText.Analyze(sql);
+        if (analysis.ErrorMessage is not null)
+        {
+            return Error(HttpStatusCode.BadRequest, ErrorCodes.SyntaxError, analysis.ErrorMessage);
+        }
+
+        if (sql.AsSpan().Trim(" \t\r\n"u8).IsEmpty)
+        {
+            return Error(HttpStatusCode.BadRequest, ErrorCodes.SyntaxError, "Empty query.");
+        }
+
+        var queryId = request.Query.LastOrDefault(p => p.Key == "query_id").Value ?? Guid.NewGuid().ToString();
+        var database = request.Query.LastOrDefault(p => p.Key == "database").Value;
+        var format = request.Query.LastOrDefault(p => p.Key == "default_format").Value ?? "TabSeparated";
+        var parameters = request.Query
+            .Where(p => p.Key.StartsWith("param_", StringComparison.Ordinal))
+            .Select(p => new KeyValuePair<string, string>(p.Key["param_".Length..], p.Value))
+            .ToList();
+        var settings = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value) in request.Query)
+        {
+            if (!ReservedParameters.Contains(key) && !key.StartsWith("param_", StringComparison.Ordinal))
+            {
+                if (!IsSettingName(key))
+                {
+                    return Error(HttpStatusCode.BadRequest, ErrorCodes.UnknownSetting, $"'{key}' is not a valid setting name.");
+                }
+
+                settings[key] = value;
+            }
+        }
+
+        if (analysis.Kind is StatementKind.Set or StatementKind.Use)
+        {
+            // A stateless HTTP request's SET or USE would end with the request anyway; on a pooled engine
+            // connection it would outlive it, so it is answered without being run.
+            return Text(HttpStatusCode.OK, "");
+        }
+
+        string? spoolFile = null;
+        try
+        {
+            var statement = sql;
+            if (analysis.Kind == StatementKind.Insert && analysis.HasInlineData)
+            {
+                spoolFile = Spool(sql.AsSpan(analysis.DataStart));
+                statement = RewriteInsert(sql, analysis, spoolFile);
+            }
+
+            using var lease = _engine.Rent(cancellationToken);
+            var connection = lease.Connection;
+            PrepareConnection(connection, database, settings);
+            var result = connection.Query(statement, Encoding.UTF8.GetBytes(format), parameters);
+            _timezone ??= ReadTimezone(connection);
+            var response = new ClickHouseHttpResponse((int)HttpStatusCode.OK, result.OpenStream())
+            {
+                ContentType = ContentTypeFor(format),
+            };
+            response.Headers["X-ClickHouse-Query-Id"] = queryId;
+            response.Headers["X-ClickHouse-Format"] = format;
+            response.Headers["X-ClickHouse-Timezone"] = _timezone;
+            response.Headers["X-ClickHouse-Server-Display-Name"] = "feedbackstream-embedded";
+            response.Headers["X-ClickHouse-Summary"] = string.Create(
+                CultureInfo.InvariantCulture,
+                $"{{\"read_rows\":\"{result.RowsRead}\",\"read_bytes\":\"{result.BytesRead}\",\"written_rows\":\"{result.RowsWritten}\",\"written_bytes\":\"{result.BytesWritten}\",\"total_rows_to_read\":\"0\",\"result_rows\":\"0\",\"result_bytes\":\"{result.Length}\",\"elapsed_ns\":\"{(long)(result.Elapsed.TotalMilliseconds * 1_000_000)}\"}}");
+            return response;
+        }
+        catch (ChDbException e)
+        {
+            return Error(StatusFor(e.Code), e.Code, e.Message);
+        }
+        catch (OperationCanceledException)
+        {
+            return Error(HttpStatusCode.ServiceUnavailable, 394, "Query was cancelled before it started.");
+        }
+        finally
+        {
+            if (spoolFile is not null)
+            {
+                TryDelete(spoolFile);
+            }
+        }
+    }
+
+    private static bool IsSettingName(string key) => key.Length > 0 && key.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
+
+    /// <summary>Brings a pooled connection to exactly this request's database and settings; nothing leaks from the previous request.</summary>
+    private static void PrepareConnection(ChDbConnection connection, string? database, Dictionary<string, string> settings)
+    {
+        var wanted = string.IsNullOrEmpty(database) ? "default" : database;
+        if (!string.Equals(connection.CurrentDatabase, wanted, StringComparison.Ordinal))
+        {
+            connection.Execute($"USE {QuoteIdentifier(wanted)}");
+            connection.CurrentDatabase = wanted;
+        }
+
+        var assignments = new List<string>();
+        foreach (var (name, _) in connection.AppliedSettings)
+        {
+            if (!settings.ContainsKey(name))
+            {
+                assignments.Add($"{name} = DEFAULT");
+            }
+        }
+
+        foreach (var (name, value) in settings)
+        {
+            if (!connection.AppliedSettings.TryGetValue(name, out var current) || current != value)
+            {
+                assignments.Add($"{name} = {QuoteString(value)}");
+            }
+        }
+
+        if (assignments.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            connection.Execute("SET " + string.Join(", ", assignments));
+        }
+        catch (ChDbException)
+        {
+            ResetConnection(connection);
+            throw;
+        }
+
+        foreach (var name in connection.AppliedSettings.Keys.Where(k => !settings.ContainsKey(k)).ToList())
+        {
+            connection.AppliedSettings.Remove(name);
+        }
+
+        foreach (var (name, value) in settings)
+        {
+            connection.AppliedSettings[name] = value;
+        }
+    }
+
+    /// <summary>Puts every setting this component applied back to its default.</summary>
+    private static void ResetConnection(ChDbConnection connection)
+    {
+        foreach (var name in connection.AppliedSettings.Keys.ToList())
+        {
+            try
+            {
+                connection.Execute($"SET {name} = DEFAULT");
+            }
+            catch (ChDbException)
+            {
+                // A name the engine refused was never applied.
+            }
+        }
+
+        connection.AppliedSettings.Clear();
+    }
+
+    private string Spool(ReadOnlySpan<byte> data)
+    {
+        var file = Path.Combine(_spoolDirectory, $"insert-{Interlocked.Increment(ref _spoolCounter)}-{Guid.NewGuid():N}.bin");
+        using (var stream = new FileStream(file, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+        {
+            stream.Write(data);
+        }
+
+        return file;
+    }
+
+    /// <summary>INSERT INTO t (cols) [SETTINGS ...] FORMAT F &lt;data&gt; becomes INSERT INTO t (cols) FROM INFILE 'file' [SETTINGS ...] FORMAT F.</summary>
+    private static byte[] RewriteInsert(byte[] sql, SqlAnalysis analysis, string file)
+    {
+        var headEnd = analysis.SettingsAt >= 0 ? analysis.SettingsAt : analysis.HeadLength;
+        var builder = new StringBuilder();
+        builder.Append(Encoding.UTF8.GetString(sql, 0, headEnd).TrimEnd());
+        builder.Append(" FROM INFILE ").Append(QuoteString(file));
+        if (analysis.SettingsAt >= 0)
+        {
+            builder.Append(' ').Append(Encoding.UTF8.GetString(sql, analysis.SettingsAt, analysis.HeadLength - analysis.SettingsAt).TrimEnd());
+        }
+
+        builder.Append(" FORMAT ").Append(analysis.InputFormat);
+        return Encoding.UTF8.GetBytes(builder.ToString());
+    }
+
+    private static string ReadTimezone(ChDbConnection connection)
+    {
+        using var result = connection.Query("SELECT timezone()"u8, "TabSeparated"u8, []);
+        return Encoding.UTF8.GetString(result.ToArray()).Trim();
+    }
+
+    internal static string QuoteString(string value)
+    {
+        var builder = new StringBuilder(value.Length + 2).Append('\'');
+        foreach (var c in value)
+        {
+            switch (c)
+            {
+                case '\\':
+                    builder.Append(@"\\");
+                    break;
+                case '\'':
+                    builder.Append(@"\'");
+                    break;
+                case '\0':
+                    builder.Append(@"\0");
+                    break;
+                default:
+                    builder.Append(c);
+                    break;
+            }
+        }
+
+        return builder.Append('\'').ToString();
+    }
+
+    private static string QuoteIdentifier(string name) => "`" + name.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("`", "\\`", StringComparison.Ordinal) + "`";
+
+    private static string ContentTypeFor(string format) => format switch
+    {
+        _ when format.StartsWith("JSON", StringComparison.OrdinalIgnoreCase) => "application/json; charset=UTF-8",
+        _ when format.StartsWith("CSV", StringComparison.OrdinalIgnoreCase) => "text/csv; charset=UTF-8",
+        _ when format.StartsWith("TabSeparated", StringComparison.OrdinalIgnoreCase) || format.StartsWith("TSV", StringComparison.OrdinalIgnoreCase) => "text/tab-separated-values; charset=UTF-8",
+        _ when format.StartsWith("Pretty", StringComparison.OrdinalIgnoreCase) => "text/plain; charset=UTF-8",
+        _ => "application/octet-stream",
+    };
+
+    private static HttpStatusCode StatusFor(int code) => code switch
+    {
+        ErrorCodes.UnknownTable or ErrorCodes.UnknownDatabase => HttpStatusCode.NotFound,
+        ErrorCodes.SyntaxError or ErrorCodes.UnknownSetting or ErrorCodes.BadArguments or 6 or 27 or 38 or 41 or 43 or 46 or 47 or 53 or 70 or 72 or 117 or 456 or 457 => HttpStatusCode.BadRequest,
+        _ => HttpStatusCode.InternalServerError,
+    };
+
+    private static ClickHouseHttpResponse Text(HttpStatusCode status, string text) =>
+        new((int)status, new MemoryStream(Encoding.UTF8.GetBytes(text), writable: false));
+
+    private static ClickHouseHttpResponse Error(HttpStatusCode status, int code, string message)
+    {
+        var text = message.StartsWith("Code:", StringComparison.Ordinal) ? message : $"Code: {code}. DB::Exception: {message}";
+        var response = Text(status, text + "\n");
+        response.Headers["X-ClickHouse-Exception-Code"] = code.ToString(CultureInfo.InvariantCulture);
+        return response;
+    }
+
+    private static void TryDelete(string file)
+    {
+        try
+        {
+            File.Delete(file);
+        }
+        catch (IOException)
+        {
+            // The spool folder is per process and removed on a clean exit; a leftover file is harmless.
+        }
+    }
+}
