@@ -1,0 +1,111 @@
+using ClickHouse.Driver;
+using FeedbackStream.EmbeddedClickHouse;
+
+[assembly: AssemblyFixture(typeof(FeedbackStream.Storage.Tests.ClickHouseFixture))]
+
+namespace FeedbackStream.Storage.Tests;
+
+public sealed class ClickHouseFixture : IDisposable
+{
+    private readonly string _dataPath = Path.Combine(Path.GetTempPath(), $"fs-storage-tests-{Guid.NewGuid():N}");
+
+    public ClickHouseFixture() => Server = EmbeddedClickHouseServer.Start(new EmbeddedClickHouseOptions { DataPath = _dataPath });
+
+    public EmbeddedClickHouseServer Server { get; }
+
+    public void Dispose()
+    {
+        Server.Dispose();
+        try
+        {
+            Directory.Delete(_dataPath, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Temp folder; best effort.
+        }
+    }
+}
+
+public sealed class MigratorTests(ClickHouseFixture clickHouse)
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static string NewDatabase() => "m_" + Guid.NewGuid().ToString("N")[..12];
+
+    [Fact]
+    public async Task Migrate_OnAFreshDatabase_AppliesEveryMigrationInOrder_ThenNothingTheSecondTime()
+    {
+        using var client = clickHouse.Server.CreateClient();
+        var database = NewDatabase();
+        var all = Migrator.Embedded().Select(m => m.Version).ToList();
+
+        var first = await new Migrator(client, database).MigrateAsync(Ct);
+        var second = await new Migrator(client, database).MigrateAsync(Ct);
+
+        Assert.Equal(all, first.Applied);
+        Assert.Empty(first.AlreadyApplied);
+        Assert.Empty(second.Applied);
+        Assert.Equal(all, second.AlreadyApplied);
+        Assert.Equal((ulong)all.Count, await client.ExecuteScalarAsync($"SELECT count() FROM {database}.schema_migrations FINAL", null, null, Ct));
+        foreach (var table in new[] { "events_raw", "events_rejected" })
+        {
+            Assert.Equal(1UL, await client.ExecuteScalarAsync($"SELECT count() FROM system.tables WHERE database = '{database}' AND name = '{table}'", null, null, Ct));
+        }
+    }
+
+    [Fact]
+    public async Task Migrate_WhenAnAppliedMigrationChanged_RefusesWithItsName()
+    {
+        using var client = clickHouse.Server.CreateClient();
+        var database = NewDatabase();
+        var migrator = new Migrator(client, database);
+        Migration[] original = [new(1, "one", "CREATE TABLE a (x UInt8) ENGINE = Memory;")];
+        await migrator.MigrateAsync(original, Ct);
+
+        Migration[] edited = [new(1, "one", "CREATE TABLE a (x UInt16) ENGINE = Memory;")];
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => migrator.MigrateAsync(edited, Ct));
+
+        Assert.Contains("0001_one was changed after it was applied", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Migrate_AMultiStatementFile_RunsEachStatement()
+    {
+        using var client = clickHouse.Server.CreateClient();
+        var database = NewDatabase();
+        Migration[] migrations =
+        [
+            new(1, "two_tables", "-- first\nCREATE TABLE a (x UInt8) ENGINE = Memory;\n\nCREATE TABLE b (s String DEFAULT 'x;y') ENGINE = Memory;\n"),
+        ];
+
+        await new Migrator(client, database).MigrateAsync(migrations, Ct);
+
+        Assert.Equal(2UL, await client.ExecuteScalarAsync($"SELECT count() FROM system.tables WHERE database = '{database}' AND name IN ('a', 'b')", null, null, Ct));
+    }
+
+    [Fact]
+    public void EmbeddedMigrations_AreNumberedWithoutGaps()
+    {
+        var versions = Migrator.Embedded().Select(m => m.Version).ToList();
+        Assert.Equal(Enumerable.Range(1, versions.Count), versions);
+    }
+
+    [Fact]
+    public async Task EventsRaw_SameEventIdReceivedOnTwoDays_IsOneRowAfterMerge()
+    {
+        using var client = clickHouse.Server.CreateClient();
+        var database = NewDatabase();
+        await new Migrator(client, database).MigrateAsync(Ct);
+        using var db = clickHouse.Server.CreateClient(database);
+        string[] columns = ["event_id", "type", "schema_version", "app_id", "user_id", "conversation_id", "response_id", "occurred_at", "received_at", "payload", "kafka_topic", "kafka_partition", "kafka_offset"];
+        var occurred = new DateTime(2026, 11, 26, 23, 59, 59, DateTimeKind.Utc);
+        object[] Row(DateTime received, long offset) => ["e-1", "reaction.set", (ushort)1, "app", "u", "c", "r", occurred, received, "{}", "t", 0, offset];
+
+        await db.InsertBinaryAsync("events_raw", columns, [Row(occurred, 1)], null, Ct);
+        await db.InsertBinaryAsync("events_raw", columns, [Row(occurred.AddDays(1), 2)], null, Ct);
+        await db.ExecuteNonQueryAsync("OPTIMIZE TABLE events_raw FINAL", null, null, Ct);
+
+        Assert.Equal(1UL, await db.ExecuteScalarAsync("SELECT count() FROM events_raw", null, null, Ct));
+    }
+}
