@@ -99,47 +99,101 @@ public sealed class ClickHouseHttpCore
             return Error(HttpStatusCode.BadRequest, ErrorCodes.NotImplemented, "ClickHouse native compression (decompress=1) is not supported by the embedded engine; use Content-Encoding.");
         }
 
-        byte[] sql;
+        RequestText text;
         try
         {
-            sql = await ReadSqlAsync(request, cancellationToken);
+            text = await ReadAsync(request, cancellationToken);
         }
         catch (Exception e) when (e is InvalidDataException or NotSupportedException or IOException)
         {
             return Error(HttpStatusCode.BadRequest, ErrorCodes.CannotDecompress, $"Cannot read the request body: {e.Message}");
         }
 
-        return await Task.Run(() => Execute(request, sql, cancellationToken), cancellationToken);
+        try
+        {
+            return await Task.Run(() => Execute(request, text, cancellationToken), cancellationToken);
+        }
+        finally
+        {
+            if (text.SpoolFile is not null)
+            {
+                TryDelete(text.SpoolFile);
+            }
+        }
     }
 
-    private static async Task<byte[]> ReadSqlAsync(ClickHouseHttpRequest request, CancellationToken cancellationToken)
+    /// <summary>The statement text, its analysis, and for an INSERT with inline data the file its data was spooled to.</summary>
+    private sealed record RequestText(byte[] Sql, SqlAnalysis Analysis, string? SpoolFile);
+
+    /// <summary>
+    /// Reads the query parameter and the (decoded) body. An INSERT's inline data is streamed to a spool file as soon
+    /// as the statement head is known, so a large insert never sits in memory whole.
+    /// </summary>
+    private async Task<RequestText> ReadAsync(ClickHouseHttpRequest request, CancellationToken cancellationToken)
     {
+        const int ChunkBytes = 1 << 16;
+        const int HeadLimitBytes = 1 << 20;
+        var head = new MemoryStream();
         var query = request.Query.LastOrDefault(p => p.Key == "query").Value;
-        using var buffer = new MemoryStream();
         if (!string.IsNullOrEmpty(query))
         {
-            var bytes = Encoding.UTF8.GetBytes(query);
-            buffer.Write(bytes);
+            head.Write(Encoding.UTF8.GetBytes(query));
         }
 
-        if (request.Body is not null)
+        if (request.Body is null)
         {
-            await using var decoded = Decode(request.Body, request.ContentEncoding);
-            var before = buffer.Length;
-            if (before > 0)
+            var sqlOnly = head.ToArray();
+            return new RequestText(sqlOnly, SqlText.Analyze(sqlOnly), null);
+        }
+
+        await using var body = Decode(request.Body, request.ContentEncoding);
+        var chunk = new byte[ChunkBytes];
+        var separatorPending = head.Length > 0;
+        while (true)
+        {
+            var read = await body.ReadAsync(chunk, cancellationToken);
+            if (read == 0)
             {
-                // ClickHouse joins the query parameter and the body with a line break.
-                buffer.WriteByte((byte)'\n');
+                break;
             }
 
-            await decoded.CopyToAsync(buffer, cancellationToken);
-            if (before > 0 && buffer.Length == before + 1)
+            if (separatorPending)
             {
-                buffer.SetLength(before);
+                // ClickHouse joins the query parameter and a non-empty body with a line break.
+                head.WriteByte((byte)'\n');
+                separatorPending = false;
+            }
+
+            head.Write(chunk, 0, read);
+            if (head.Length > HeadLimitBytes)
+            {
+                continue;
+            }
+
+            var analysis = SqlText.Analyze(head.GetBuffer().AsSpan(0, (int)head.Length));
+            if (analysis.Kind == StatementKind.Insert && analysis.HasInlineData && analysis.DataStart < head.Length)
+            {
+                var file = NewSpoolFile();
+                await using (var spool = new FileStream(file, FileMode.CreateNew, FileAccess.Write, FileShare.None, ChunkBytes, useAsync: true))
+                {
+                    await spool.WriteAsync(head.GetBuffer().AsMemory(analysis.DataStart, (int)head.Length - analysis.DataStart), cancellationToken);
+                    await body.CopyToAsync(spool, ChunkBytes, cancellationToken);
+                }
+
+                return new RequestText(head.GetBuffer().AsSpan(0, analysis.DataStart).ToArray(), analysis, file);
             }
         }
 
-        return buffer.ToArray();
+        var sql = head.ToArray();
+        var final = SqlText.Analyze(sql);
+        if (final.Kind == StatementKind.Insert && final.HasInlineData)
+        {
+            var file = NewSpoolFile();
+            await File.WriteAllBytesAsync(file, sql.AsMemory(final.DataStart).ToArray(), cancellationToken);
+            return new RequestText(sql.AsSpan(0, final.DataStart).ToArray(), final, file);
+        }
+
+        return new RequestText(sql, final, null);
     }
 
     private static Stream Decode(Stream body, string? contentEncoding)
@@ -157,9 +211,9 @@ public sealed class ClickHouseHttpCore
         };
     }
 
-    private ClickHouseHttpResponse Execute(ClickHouseHttpRequest request, byte[] sql, CancellationToken cancellationToken)
+    private ClickHouseHttpResponse Execute(ClickHouseHttpRequest request, RequestText text, CancellationToken cancellationToken)
     {
-        var analysis = SqlText.Analyze(sql);
+        var (sql, analysis, spoolFile) = text;
         if (analysis.ErrorMessage is not null)
         {
             return Error(HttpStatusCode.BadRequest, ErrorCodes.SyntaxError, analysis.ErrorMessage);
@@ -198,16 +252,9 @@ public sealed class ClickHouseHttpCore
             return Text(HttpStatusCode.OK, "");
         }
 
-        string? spoolFile = null;
         try
         {
-            var statement = sql;
-            if (analysis.Kind == StatementKind.Insert && analysis.HasInlineData)
-            {
-                spoolFile = Spool(sql.AsSpan(analysis.DataStart));
-                statement = RewriteInsert(sql, analysis, spoolFile);
-            }
-
+            var statement = spoolFile is null ? sql : RewriteInsert(sql, analysis, spoolFile);
             using var lease = _engine.Rent(cancellationToken);
             var connection = lease.Connection;
             PrepareConnection(connection, database, settings);
@@ -233,13 +280,6 @@ public sealed class ClickHouseHttpCore
         catch (OperationCanceledException)
         {
             return Error(HttpStatusCode.ServiceUnavailable, 394, "Query was cancelled before it started.");
-        }
-        finally
-        {
-            if (spoolFile is not null)
-            {
-                TryDelete(spoolFile);
-            }
         }
     }
 
@@ -316,16 +356,8 @@ public sealed class ClickHouseHttpCore
         connection.AppliedSettings.Clear();
     }
 
-    private string Spool(ReadOnlySpan<byte> data)
-    {
-        var file = Path.Combine(_spoolDirectory, $"insert-{Interlocked.Increment(ref _spoolCounter)}-{Guid.NewGuid():N}.bin");
-        using (var stream = new FileStream(file, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-        {
-            stream.Write(data);
-        }
-
-        return file;
-    }
+    private string NewSpoolFile() =>
+        Path.Combine(_spoolDirectory, $"insert-{Interlocked.Increment(ref _spoolCounter)}-{Guid.NewGuid():N}.bin");
 
     /// <summary>INSERT INTO t (cols) [SETTINGS ...] FORMAT F &lt;data&gt; becomes INSERT INTO t (cols) FROM INFILE 'file' [SETTINGS ...] FORMAT F.</summary>
     private static byte[] RewriteInsert(byte[] sql, SqlAnalysis analysis, string file)

@@ -72,6 +72,25 @@ public sealed class HttpInterfaceTests(EngineFixture engine)
         Assert.Equal("a\\n\\nb\t1\nc\t2\n", await http.GetStringAsync($"?database={database}&query={select}", Ct));
     }
 
+    [Theory]
+    [InlineData(65_530)]
+    [InlineData(65_536)]
+    [InlineData(200_000)]
+    public async Task InsertWhoseHeadSpansReadChunks_IsSplitAtTheRightByte(int commentBytes)
+    {
+        var (client, database) = await engine.NewDatabaseAsync(Ct);
+        await client.ExecuteNonQueryAsync("CREATE TABLE v (s String) ENGINE = MergeTree ORDER BY s", null, null, Ct);
+        using var http = Http(engine);
+        var sql = $"INSERT INTO {database}.v /* {new string('x', commentBytes)} */ FORMAT TabSeparated\n\\n first\nsecond\n";
+
+        using (var response = await http.PostAsync("", new StringContent(sql), Ct))
+        {
+            Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync(Ct));
+        }
+
+        Assert.Equal("\n first,second", await client.ExecuteScalarAsync("SELECT arrayStringConcat(groupArray(s), ',') FROM (SELECT s FROM v ORDER BY s)", null, null, Ct));
+    }
+
     [Fact]
     public async Task InsertValues_WithBlankLinesInsideAString_IsStoredExactly()
     {

@@ -1,0 +1,14 @@
+using System.CommandLine;
+
+namespace FeedbackStream.Cli;
+
+internal static class BenchCommands
+{
+    public static Command Create()
+    {
+        var bench = new Command("bench", "Benchmarks that print measured figures (not tests).");
+        bench.Subcommands.Add(ClickHouseBenchmark.Create());
+        bench.Subcommands.Add(KafkaBenchmark.Create());
+        return bench;
+    }
+}

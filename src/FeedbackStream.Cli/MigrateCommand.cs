@@ -1,0 +1,42 @@
+using System.CommandLine;
+using FeedbackStream.Storage;
+
+namespace FeedbackStream.Cli;
+
+/// <summary><c>feedbackstream migrate</c>: applies the numbered ClickHouse migrations, once each.</summary>
+internal static class MigrateCommand
+{
+    public const string DefaultDatabase = "feedbackstream";
+
+    public static Option<string> DatabaseOption() => new("--database")
+    {
+        Description = "ClickHouse database holding FeedbackStream's tables.",
+        DefaultValueFactory = _ => DefaultDatabase,
+    };
+
+    public static Command Create()
+    {
+        var data = ClickHouseCommands.DataOption();
+        var connection = ClickHouseTarget.ConnectionOption();
+        var database = DatabaseOption();
+        var json = new Option<bool>("--json") { Description = "Print the outcome as one JSON object on the last line." };
+        var command = new Command("migrate", "Apply the ClickHouse schema migrations (idempotent; each is recorded with its checksum).")
+        {
+            data, connection, database, json,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            using var target = ClickHouseTarget.Open(parse.GetValue(connection), parse.GetValue(data)!);
+            using var client = target.CreateClient();
+            var report = await new Migrator(client, parse.GetValue(database)!).MigrateAsync(cancellationToken);
+            Console.WriteLine($"{target.Description}, database {report.Database}: applied [{string.Join(", ", report.Applied)}], already applied [{string.Join(", ", report.AlreadyApplied)}]");
+            if (parse.GetValue(json))
+            {
+                JsonOutput.WriteLast(report);
+            }
+
+            return 0;
+        });
+        return command;
+    }
+}

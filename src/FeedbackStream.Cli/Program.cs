@@ -1,0 +1,10 @@
+using System.CommandLine;
+using FeedbackStream.Cli;
+
+var root = new RootCommand("FeedbackStream: learn from what users do with LLM responses.");
+root.Subcommands.Add(ClickHouseCommands.Create());
+root.Subcommands.Add(KafkaCommands.Create());
+root.Subcommands.Add(ClickHouseCommands.CreateSql());
+root.Subcommands.Add(MigrateCommand.Create());
+root.Subcommands.Add(BenchCommands.Create());
+return await root.Parse(args).InvokeAsync();
