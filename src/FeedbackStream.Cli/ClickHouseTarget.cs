@@ -22,6 +22,9 @@ internal sealed class ClickHouseTarget : IDisposable
         _connectionString = connectionString;
     }
 
+    /// <summary>The embedded engine, when this target is one.</summary>
+    public EmbeddedClickHouseServer? Embedded => _embedded;
+
     public string Description => _embedded is not null ? $"embedded engine, data in {_embedded.DataPath}" : "ClickHouse server";
 
     public static Option<string?> ConnectionOption() => new("--clickhouse")

@@ -1,0 +1,184 @@
+using System.Net;
+using ClickHouse.Driver;
+using FeedbackStream.EmbeddedClickHouse;
+using FeedbackStream.EmbeddedKafka;
+using FeedbackStream.Gateway;
+using FeedbackStream.Pipeline;
+using FeedbackStream.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace FeedbackStream.Cli;
+
+/// <summary>Which parts a process runs.</summary>
+[Flags]
+internal enum HostRoles
+{
+    Gateway = 1,
+    Pipeline = 2,
+    All = Gateway | Pipeline,
+}
+
+/// <summary>
+/// Composes a FeedbackStream process from configuration: the gateway, the pipeline or both, on real servers
+/// (<c>Kafka:BootstrapServers</c>, <c>ClickHouse:ConnectionString</c>) or on the embedded default (librdkafka's mock
+/// cluster and the chDB engine in this process) when those are empty.
+/// </summary>
+internal sealed class FeedbackHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly KafkaMockCluster? _cluster;
+    private readonly ClickHouseTarget _clickHouse;
+    private readonly ClickHouseHttpListener? _clickHouseListener;
+
+    private FeedbackHost(WebApplication app, KafkaMockCluster? cluster, ClickHouseTarget clickHouse, ClickHouseHttpListener? listener, string database, string bootstrap, Uri? gateway)
+    {
+        _app = app;
+        _cluster = cluster;
+        _clickHouse = clickHouse;
+        _clickHouseListener = listener;
+        Database = database;
+        KafkaBootstrapServers = bootstrap;
+        GatewayAddress = gateway;
+    }
+
+    public string Database { get; }
+
+    public string KafkaBootstrapServers { get; }
+
+    public Uri? GatewayAddress { get; }
+
+    public Uri? ClickHouseHttpAddress => _clickHouseListener?.Address;
+
+    public KafkaMockCluster? EmbeddedKafka => _cluster;
+
+    public string ClickHouseDescription => _clickHouse.Description;
+
+    public PipelineStatus? Pipeline => _app.Services.GetService<PipelineStatus>();
+
+    public IServiceProvider Services => _app.Services;
+
+    public ClickHouseClient CreateClickHouseClient() => _clickHouse.CreateClient(Database);
+
+    /// <summary>Defaults every host starts from; configuration overrides them.</summary>
+    public static IReadOnlyDictionary<string, string?> Defaults { get; } = new Dictionary<string, string?>
+    {
+        ["Gateway:Urls"] = "http://127.0.0.1:8080",
+        ["ClickHouse:DataPath"] = ClickHouseCommands.DefaultDataPath,
+        ["ClickHouse:Database"] = MigrateCommand.DefaultDatabase,
+        ["Kafka:EmbeddedBrokers"] = "3",
+        ["Logging:LogLevel:Default"] = "Warning",
+        ["Logging:LogLevel:FeedbackStream"] = "Information",
+    };
+
+    public static async Task<FeedbackHost> StartAsync(IConfiguration configuration, HostRoles roles, CancellationToken cancellationToken)
+    {
+        var overrides = new Dictionary<string, string?>();
+        KafkaMockCluster? cluster = null;
+        ClickHouseTarget? clickHouse = null;
+        ClickHouseHttpListener? listener = null;
+        try
+        {
+            var bootstrap = configuration["Kafka:BootstrapServers"];
+            var topic = configuration["Kafka:Topic"] is { Length: > 0 } t ? t : KafkaOptions.DefaultTopic;
+            if (string.IsNullOrWhiteSpace(bootstrap))
+            {
+                cluster = KafkaMockCluster.Start(int.Parse(configuration["Kafka:EmbeddedBrokers"] ?? "3", System.Globalization.CultureInfo.InvariantCulture));
+                cluster.SetGroupInitialRebalanceDelay(TimeSpan.Zero);
+                cluster.CreateTopic(topic, int.Parse(configuration["Kafka:TopicPartitions"] ?? "6", System.Globalization.CultureInfo.InvariantCulture));
+                bootstrap = cluster.BootstrapServers;
+                overrides["Kafka:BootstrapServers"] = bootstrap;
+            }
+
+            var database = configuration["ClickHouse:Database"] ?? MigrateCommand.DefaultDatabase;
+            clickHouse = ClickHouseTarget.Open(configuration["ClickHouse:ConnectionString"], configuration["ClickHouse:DataPath"] ?? ClickHouseCommands.DefaultDataPath);
+            using (var admin = clickHouse.CreateClient())
+            {
+                await new Migrator(admin, database).MigrateAsync(cancellationToken);
+            }
+
+            if (int.TryParse(configuration["ClickHouse:HttpPort"], out var httpPort) && clickHouse.Embedded is { } embedded)
+            {
+                listener = await ClickHouseHttpListener.StartAsync(embedded.Core, httpPort, cancellationToken: cancellationToken);
+            }
+
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.Configuration.AddConfiguration(configuration);
+            builder.Configuration.AddInMemoryCollection(overrides);
+            builder.Logging.ClearProviders();
+            builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
+            builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+            var urls = roles.HasFlag(HostRoles.Gateway) ? builder.Configuration["Gateway:Urls"] ?? "http://127.0.0.1:8080" : null;
+            builder.WebHost.ConfigureKestrel(kestrel =>
+            {
+                if (urls is null)
+                {
+                    return;
+                }
+
+                foreach (var url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries))
+                {
+                    var uri = new Uri(url);
+                    var address = uri.Host is "localhost" ? IPAddress.Loopback : IPAddress.Parse(uri.Host);
+                    kestrel.Listen(address, uri.Port);
+                }
+            });
+            builder.Services.AddKafkaOptions(builder.Configuration);
+            var target = clickHouse;
+            if (roles.HasFlag(HostRoles.Gateway))
+            {
+                builder.Services.AddFeedbackGateway(builder.Configuration);
+            }
+
+            if (roles.HasFlag(HostRoles.Pipeline))
+            {
+                builder.Services.AddFeedbackPipeline(builder.Configuration, _ => target.CreateClient(database));
+            }
+
+            var app = builder.Build();
+            if (roles.HasFlag(HostRoles.Gateway))
+            {
+                app.MapFeedbackGateway();
+            }
+
+            await app.StartAsync(cancellationToken);
+            Uri? gateway = null;
+            if (urls is not null)
+            {
+                var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+                gateway = new Uri(bound.EndsWith('/') ? bound : bound + "/");
+            }
+
+            return new FeedbackHost(app, cluster, clickHouse, listener, database, bootstrap, gateway);
+        }
+        catch
+        {
+            if (listener is not null)
+            {
+                await listener.DisposeAsync();
+            }
+
+            clickHouse?.Dispose();
+            cluster?.Dispose();
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        if (_clickHouseListener is not null)
+        {
+            await _clickHouseListener.DisposeAsync();
+        }
+
+        _clickHouse.Dispose();
+        _cluster?.Dispose();
+    }
+}

@@ -1,0 +1,103 @@
+using System.CommandLine;
+using System.Globalization;
+using FeedbackStream.EmbeddedKafka;
+using Spectre.Console;
+
+namespace FeedbackStream.Cli;
+
+/// <summary>
+/// <c>feedbackstream bench kafka</c>: produces N messages with an idempotent producer (acks=all) to
+/// an in-process mock cluster, then reads them back with a throughput-tuned consumer.
+/// </summary>
+internal static class KafkaBenchmark
+{
+    public static Command Create()
+    {
+        var messages = new Option<int>("--messages") { Description = "Messages to produce and consume.", DefaultValueFactory = _ => 300_000 };
+        var messageBytes = new Option<int>("--message-bytes") { Description = "Value size in bytes.", DefaultValueFactory = _ => 64 };
+        var partitions = new Option<int>("--partitions")
+        {
+            Description = "Topic partitions (the mock brokers keep about 5 MiB per partition: keep messages x bytes / partitions below that).",
+            DefaultValueFactory = _ => 6,
+        };
+        var brokers = new Option<int>("--brokers") { Description = "Mock brokers.", DefaultValueFactory = _ => 3 };
+        var timeout = new Option<TimeSpan>("--timeout") { Description = "Give up after this long.", DefaultValueFactory = _ => TimeSpan.FromMinutes(2) };
+        var json = new Option<bool>("--json") { Description = "Print the figures as one JSON object on the last line." };
+        foreach (var option in new[] { messages, partitions, brokers })
+        {
+            option.Validators.Add(result =>
+            {
+                if (result.GetValueOrDefault<int>() < 1)
+                {
+                    result.AddError($"{option.Name} must be at least 1.");
+                }
+            });
+        }
+
+        messageBytes.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() is < 0 or > 1_000_000)
+            {
+                result.AddError("--message-bytes must be between 0 and 1000000.");
+            }
+        });
+
+        var command = new Command("kafka", "Produce and consume throughput and produce-acknowledgement latency on the embedded Kafka cluster.")
+        {
+            messages, messageBytes, partitions, brokers, timeout, json,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var options = new KafkaThroughputBenchmarkOptions
+            {
+                Messages = parse.GetValue(messages),
+                MessageBytes = parse.GetValue(messageBytes),
+                Partitions = parse.GetValue(partitions),
+                Brokers = parse.GetValue(brokers),
+                Timeout = parse.GetValue(timeout),
+            };
+            var asJson = parse.GetValue(json);
+            var progress = new SynchronousProgress(line => AnsiConsole.MarkupLineInterpolated($"[grey]{line}[/]"));
+            KafkaThroughputBenchmarkResult result;
+            try
+            {
+                result = await KafkaThroughputBenchmark.RunAsync(options, progress, cancellationToken);
+            }
+            catch (TimeoutException e)
+            {
+                await Console.Error.WriteLineAsync(e.Message);
+                return 1;
+            }
+
+            Print(result);
+            if (asJson)
+            {
+                JsonOutput.WriteLast(result);
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    private static void Print(KafkaThroughputBenchmarkResult r)
+    {
+        var table = new Table().AddColumn("Measure").AddColumn(new TableColumn("Value").RightAligned());
+        void Row(string name, string value) => table.AddRow(Markup.Escape(name), Markup.Escape(value));
+        var culture = CultureInfo.InvariantCulture;
+        Row("messages x value bytes", string.Create(culture, $"{r.Messages:N0} x {r.MessageBytes} B"));
+        Row("brokers / partitions", string.Create(culture, $"{r.Brokers} / {r.Partitions}"));
+        Row("produce (idempotent, acks=all)", string.Create(culture, $"{r.ProduceMsgsPerSec:N0} msg/s ({r.ProduceMbPerSec:N2} MB/s, {r.ProduceSeconds:N3} s)"));
+        Row("produce ack latency p50 / p99 / max", string.Create(culture, $"{r.ProduceLatencyP50Ms:N2} / {r.ProduceLatencyP99Ms:N2} / {r.ProduceLatencyMaxMs:N2} ms"));
+        Row("consume", string.Create(culture, $"{r.ConsumeMsgsPerSec:N0} msg/s ({r.ConsumeMbPerSec:N2} MB/s, {r.ConsumeSeconds:N3} s)"));
+        Row("consumed / first message after", string.Create(culture, $"{r.ConsumedMessages:N0} / {r.ConsumeFirstMessageMs:N1} ms"));
+        Row("librdkafka", r.LibrdkafkaVersion);
+        AnsiConsole.Write(table);
+    }
+
+    /// <summary>Reports on the caller's thread at once (<see cref="Progress{T}"/> would post to the thread pool and reorder lines).</summary>
+    private sealed class SynchronousProgress(Action<string> report) : IProgress<string>
+    {
+        public void Report(string value) => report(value);
+    }
+}

@@ -1,0 +1,75 @@
+using System.CommandLine;
+using Microsoft.Extensions.Configuration;
+
+namespace FeedbackStream.Cli;
+
+/// <summary>
+/// <c>feedbackstream serve</c>: runs the ingest gateway and/or the pipeline worker until stopped. Settings come from
+/// built-in defaults, then an optional JSON file (<c>--config</c>), then environment variables prefixed
+/// <c>FEEDBACKSTREAM_</c> (sections joined by <c>__</c>), then <c>--Section:Key=value</c> arguments.
+/// </summary>
+internal static class ServeCommand
+{
+    public static Command Create()
+    {
+        var role = new Option<string>("--role") { Description = "all, gateway or pipeline.", DefaultValueFactory = _ => "all" };
+        role.AcceptOnlyFromAmong("all", "gateway", "pipeline");
+        var config = new Option<FileInfo?>("--config") { Description = "JSON settings file (sections Kafka, ClickHouse, Gateway, Pipeline)." };
+        var json = new Option<bool>("--json") { Description = "Print the bound addresses as one JSON object once serving." };
+        var serve = new Command("serve", "Run the ingest gateway and the pipeline worker (embedded Kafka and ClickHouse unless configured otherwise).")
+        {
+            role, config, json,
+        };
+        serve.TreatUnmatchedTokensAsErrors = false;
+        serve.SetAction(async (parse, cancellationToken) =>
+        {
+            var configuration = BuildConfiguration(parse.GetValue(config), parse.UnmatchedTokens);
+            var roles = parse.GetValue(role) switch
+            {
+                "gateway" => HostRoles.Gateway,
+                "pipeline" => HostRoles.Pipeline,
+                _ => HostRoles.All,
+            };
+            await using var host = await FeedbackHost.StartAsync(configuration, roles, cancellationToken);
+            var ready = new
+            {
+                Roles = roles.ToString().ToLowerInvariant(),
+                Gateway = host.GatewayAddress?.ToString(),
+                KafkaBootstrapServers = host.KafkaBootstrapServers,
+                ClickHouse = host.ClickHouseDescription,
+                ClickHouseHttp = host.ClickHouseHttpAddress?.ToString(),
+                host.Database,
+            };
+            if (parse.GetValue(json))
+            {
+                JsonOutput.WriteLast(ready);
+            }
+            else
+            {
+                Console.WriteLine($"FeedbackStream {ready.Roles}: gateway {ready.Gateway ?? "-"}, Kafka {ready.KafkaBootstrapServers}, ClickHouse {ready.ClickHouse}, database {ready.Database}. Ctrl+C stops.");
+            }
+
+            await ClickHouseCommands.WaitForShutdownAsync(cancellationToken);
+            return 0;
+        });
+        return serve;
+    }
+
+    public static IConfiguration BuildConfiguration(FileInfo? file, IReadOnlyList<string> arguments)
+    {
+        var builder = new ConfigurationBuilder().AddInMemoryCollection(FeedbackHost.Defaults);
+        if (file is not null)
+        {
+            if (!file.Exists)
+            {
+                throw new FileNotFoundException($"The settings file '{file.FullName}' does not exist.", file.FullName);
+            }
+
+            builder.AddJsonFile(file.FullName, optional: false);
+        }
+
+        builder.AddEnvironmentVariables("FEEDBACKSTREAM_");
+        builder.AddCommandLine(arguments.ToArray());
+        return builder.Build();
+    }
+}

@@ -1,0 +1,45 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace FeedbackStream.Gateway;
+
+/// <summary>Ingest gateway settings (configuration section <c>Gateway</c>).</summary>
+public sealed class GatewayOptions
+{
+    public const string SectionName = "Gateway";
+
+    /// <summary>API keys by SHA-256, each allowed a set of apps.</summary>
+    public List<ApiKeyOptions> ApiKeys { get; } = [];
+
+    /// <summary>Largest request body accepted (after transfer decoding).</summary>
+    [Range(1024, 256L * 1024 * 1024)]
+    public long MaxBodyBytes { get; set; } = 4 * 1024 * 1024;
+
+    /// <summary>Most events one request may carry.</summary>
+    [Range(1, 100_000)]
+    public int MaxEventsPerBatch { get; set; } = 2000;
+
+    /// <summary>Longest free text (prompt, response, follow-up, edit) in characters; at most the schema's 32768.</summary>
+    [Range(1, 32768)]
+    public int MaxTextChars { get; set; } = 32768;
+
+    /// <summary>How far <c>occurred_at</c> may be ahead of the gateway clock.</summary>
+    public TimeSpan MaxClockSkew { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How old <c>occurred_at</c> may be (late events are expected; ancient ones are mistakes).</summary>
+    public TimeSpan MaxEventAge { get; set; } = TimeSpan.FromDays(30);
+
+    /// <summary>Longest the gateway waits for Kafka's acknowledgements before answering 503.</summary>
+    public TimeSpan ProduceTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The Retry-After a 503 carries.</summary>
+    public TimeSpan RetryAfter { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Event ids remembered to answer retries with "duplicate" (per gateway process; the tables are the real guarantee).</summary>
+    [Range(0, 50_000_000)]
+    public int RecentEventIdCapacity { get; set; } = 1_000_000;
+
+    /// <summary>How long an accepted event id is remembered.</summary>
+    public TimeSpan RecentEventIdWindow { get; set; } = TimeSpan.FromMinutes(30);
+
+    public RedactionOptions Redaction { get; } = new();
+}

@@ -1,0 +1,52 @@
+using System.Collections.Concurrent;
+
+namespace FeedbackStream.Gateway;
+
+/// <summary>
+/// Event ids this gateway recently got acknowledged by Kafka, so that a client's retry is answered "duplicate"
+/// and not produced again. Bounded by count (oldest first out) and by age. Best effort by design: another replica
+/// or a restart does not know them; the ClickHouse tables, idempotent on event_id, are the guarantee.
+/// </summary>
+public sealed class RecentEventIds(int capacity, TimeSpan window, TimeProvider time)
+{
+    private readonly ConcurrentDictionary<string, long> _expiry = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<string> _order = new();
+
+    public int Count => _expiry.Count;
+
+    private static string Key(string appId, string eventId) => string.Concat(appId, "\u001f", eventId);
+
+    public bool Contains(string appId, string eventId)
+    {
+        if (capacity == 0 || !_expiry.TryGetValue(Key(appId, eventId), out var expiry))
+        {
+            return false;
+        }
+
+        return expiry > time.GetTimestamp();
+    }
+
+    public void Add(string appId, string eventId)
+    {
+        if (capacity == 0)
+        {
+            return;
+        }
+
+        var key = Key(appId, eventId);
+        var expiry = time.GetTimestamp() + (long)(window.TotalSeconds * time.TimestampFrequency);
+        if (_expiry.TryAdd(key, expiry))
+        {
+            _order.Enqueue(key);
+        }
+        else
+        {
+            _expiry[key] = expiry;
+        }
+
+        while (_expiry.Count > capacity && _order.TryDequeue(out var oldest))
+        {
+            _expiry.TryRemove(oldest, out _);
+        }
+    }
+}
