@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -51,6 +52,7 @@ internal sealed class FeedbackHost : IAsyncDisposable
 
     public string KafkaBootstrapServers { get; }
 
+    /// <summary>The HTTP address this process serves (the gateway, or a pipeline-only process's health endpoints).</summary>
     public Uri? GatewayAddress { get; }
 
     public Uri? ClickHouseHttpAddress => _clickHouseListener?.Address;
@@ -113,14 +115,12 @@ internal sealed class FeedbackHost : IAsyncDisposable
             builder.Logging.ClearProviders();
             builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
             builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
-            var urls = roles.HasFlag(HostRoles.Gateway) ? builder.Configuration["Gateway:Urls"] ?? "http://127.0.0.1:8080" : null;
+            // A pipeline-only process serves its health endpoints on Pipeline:Urls (a free loopback port by default).
+            var urls = roles.HasFlag(HostRoles.Gateway)
+                ? builder.Configuration["Gateway:Urls"] ?? "http://127.0.0.1:8080"
+                : builder.Configuration["Pipeline:Urls"] ?? "http://127.0.0.1:0";
             builder.WebHost.ConfigureKestrel(kestrel =>
             {
-                if (urls is null)
-                {
-                    return;
-                }
-
                 foreach (var url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries))
                 {
                     var uri = new Uri(url);
@@ -145,14 +145,21 @@ internal sealed class FeedbackHost : IAsyncDisposable
             {
                 app.MapFeedbackGateway();
             }
+            else
+            {
+                app.MapGet("/health/live", () => Results.Ok(new { status = "live" }));
+            }
+
+            if (roles.HasFlag(HostRoles.Pipeline))
+            {
+                app.MapGet("/health/pipeline", (PipelineStatus status) => status.LastSinkError is null
+                    ? Results.Ok(status)
+                    : Results.Json(status, statusCode: StatusCodes.Status503ServiceUnavailable));
+            }
 
             await app.StartAsync(cancellationToken);
-            Uri? gateway = null;
-            if (urls is not null)
-            {
-                var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-                gateway = new Uri(bound.EndsWith('/') ? bound : bound + "/");
-            }
+            var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            var gateway = new Uri(bound.EndsWith('/') ? bound : bound + "/");
 
             return new FeedbackHost(app, cluster, clickHouse, listener, database, bootstrap, gateway);
         }

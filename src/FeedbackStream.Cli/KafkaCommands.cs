@@ -54,6 +54,10 @@ internal static class KafkaCommands
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
+            // System.CommandLine installs its SIGINT/SIGTERM handling only once the action has returned
+            // its task; yield first so a reader that signals as soon as it sees the announcement gets a
+            // graceful stop rather than the default signal death.
+            await Task.Yield();
             var options = new KafkaMockClusterServerOptions
             {
                 Brokers = parse.GetValue(brokers),

@@ -50,7 +50,7 @@ public sealed class RedactionFailedException : Exception
 /// <summary>
 /// Replaces personal data in free text with placeholders: e-mail addresses (<c>[email]</c>), payment card numbers
 /// that pass the Luhn check (<c>[card]</c>), phone numbers of 8 to 15 digits (<c>[phone]</c>), IPv4 and IPv6
-/// addresses (<c>[ip]</c>), and configured custom patterns. Pure and thread-safe. It fails closed: a pattern that
+/// addresses (<c>[ip]</c>), and configured custom patterns (applied first). Pure and thread-safe. It fails closed: a pattern that
 /// times out raises <see cref="RedactionFailedException"/> instead of letting the text through.
 /// </summary>
 public sealed class PiiRedactor
@@ -64,6 +64,14 @@ public sealed class PiiRedactor
         _options = options;
         var timeout = options.MatchTimeout;
         const RegexOptions flags = RegexOptions.CultureInvariant | RegexOptions.Compiled;
+
+        // Configured patterns first: they are the operator's more specific intent (an id format that would
+        // otherwise look like a phone number, say).
+        foreach (var (name, pattern) in options.CustomPatterns)
+        {
+            _rules.Add((name, new Regex(pattern, flags, timeout), _ => true));
+        }
+
         if (options.Emails)
         {
             _rules.Add(("email", new Regex(@"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}", flags, timeout), _ => true));
@@ -87,10 +95,6 @@ public sealed class PiiRedactor
             _rules.Add(("phone", new Regex(@"(?<![\w+])\+?\(?\d(?:[\s.\-()]{0,2}\d){7,14}(?!\w)", flags, timeout), m => CountDigits(m.Value) is >= 8 and <= 15));
         }
 
-        foreach (var (name, pattern) in options.CustomPatterns)
-        {
-            _rules.Add((name, new Regex(pattern, flags, timeout), _ => true));
-        }
     }
 
     public RedactionResult Redact(string text)
