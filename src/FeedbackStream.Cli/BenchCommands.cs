@@ -9,6 +9,8 @@ internal static class BenchCommands
         var bench = new Command("bench", "Benchmarks that print measured figures (not tests).");
         bench.Subcommands.Add(ClickHouseBenchmark.Create());
         bench.Subcommands.Add(KafkaBenchmark.Create());
+        bench.Subcommands.Add(IngestBenchmark.Create());
+        bench.Subcommands.Add(PipelineBenchmark.Create());
         return bench;
     }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using FeedbackStream.EmbeddedKafka;
 
 namespace FeedbackStream.Cli;
@@ -54,10 +55,17 @@ internal static class KafkaCommands
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            // System.CommandLine installs its SIGINT/SIGTERM handling only once the action has returned
-            // its task; yield first so a reader that signals as soon as it sees the announcement gets a
-            // graceful stop rather than the default signal death.
-            await Task.Yield();
+            // Measured: with Program's plain InvokeAsync(), System.CommandLine 2.0.0 does not turn
+            // SIGINT/SIGTERM into cancellation (the process dies of the signal), so serve stops itself.
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            void OnSignal(PosixSignalContext context)
+            {
+                context.Cancel = true;
+                stop.Cancel();
+            }
+
+            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
             var options = new KafkaMockClusterServerOptions
             {
                 Brokers = parse.GetValue(brokers),
@@ -90,7 +98,7 @@ internal static class KafkaCommands
                         Console.Out.Flush();
                     }
                 },
-                cancellationToken);
+                stop.Token);
 
             // Standard error, so that the JSON line stays the last line of standard output.
             await Console.Error.WriteLineAsync("Kafka mock cluster stopped.");

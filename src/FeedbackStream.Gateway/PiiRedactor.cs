@@ -56,7 +56,7 @@ public sealed class RedactionFailedException : Exception
 public sealed class PiiRedactor
 {
     private readonly RedactionOptions _options;
-    private readonly List<(string Name, Regex Pattern, Func<Match, bool> Accept)> _rules = [];
+    private readonly List<(string Name, Regex Pattern, Func<Match, bool> Accept, Func<string, bool> MayMatch)> _rules = [];
 
     public PiiRedactor(RedactionOptions options)
     {
@@ -69,30 +69,30 @@ public sealed class PiiRedactor
         // otherwise look like a phone number, say).
         foreach (var (name, pattern) in options.CustomPatterns)
         {
-            _rules.Add((name, new Regex(pattern, flags, timeout), _ => true));
+            _rules.Add((name, new Regex(pattern, flags, timeout), _ => true, _ => true));
         }
 
         if (options.Emails)
         {
-            _rules.Add(("email", new Regex(@"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}", flags, timeout), _ => true));
+            _rules.Add(("email", new Regex(@"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}", flags, timeout), _ => true, t => t.Contains('@')));
         }
 
         if (options.PaymentCards)
         {
             // 13 to 19 digits, optionally grouped by single spaces or dashes; kept only when the Luhn check passes.
-            _rules.Add(("card", new Regex(@"(?<![\d])\d(?:[ \-]?\d){12,18}(?![\d])", flags, timeout), m => PassesLuhn(m.Value)));
+            _rules.Add(("card", new Regex(@"(?<![\d])\d(?:[ \-]?\d){12,18}(?![\d])", flags, timeout), m => PassesLuhn(m.Value), HasDigits));
         }
 
         if (options.IpAddresses)
         {
-            _rules.Add(("ip", new Regex(@"(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\d.])", flags, timeout), _ => true));
-            _rules.Add(("ip", new Regex(@"(?<![0-9A-Fa-f:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![0-9A-Fa-f:])", flags, timeout), m => IsIpv6(m.Value)));
+            _rules.Add(("ip", new Regex(@"(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\d.])", flags, timeout), _ => true, t => t.Contains('.') && HasDigits(t)));
+            _rules.Add(("ip", new Regex(@"(?<![0-9A-Fa-f:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![0-9A-Fa-f:])", flags, timeout), m => IsIpv6(m.Value), t => t.AsSpan().Count(':') >= 2));
         }
 
         if (options.PhoneNumbers)
         {
             // An optional +, then digits with spaces, dots, dashes or parentheses between them: 8 to 15 digits in all.
-            _rules.Add(("phone", new Regex(@"(?<![\w+])\+?\(?\d(?:[\s.\-()]{0,2}\d){7,14}(?!\w)", flags, timeout), m => CountDigits(m.Value) is >= 8 and <= 15));
+            _rules.Add(("phone", new Regex(@"(?<![\w+])\+?\(?\d(?:[\s.\-()]{0,2}\d){7,14}(?!\w)", flags, timeout), m => CountDigits(m.Value) is >= 8 and <= 15, HasDigits));
         }
 
     }
@@ -107,8 +107,14 @@ public sealed class PiiRedactor
         }
 
         var current = text;
-        foreach (var (name, pattern, accept) in _rules)
+        foreach (var (name, pattern, accept, mayMatch) in _rules)
         {
+            // Cheap necessary conditions first: most texts hold no '@', few digits, fewer colons.
+            if (!mayMatch(current))
+            {
+                continue;
+            }
+
             try
             {
                 var replaced = 0;
@@ -172,4 +178,6 @@ public sealed class PiiRedactor
         IPAddress.TryParse(candidate, out var address) && address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6;
 
     private static int CountDigits(string value) => value.Count(char.IsAsciiDigit);
+
+    private static bool HasDigits(string value) => value.AsSpan().IndexOfAnyInRange('0', '9') >= 0;
 }

@@ -1,0 +1,97 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Spectre.Console;
+
+namespace FeedbackStream.Cli;
+
+/// <summary>
+/// <c>feedbackstream bench ingest</c>: events per second through the gateway's batched HTTP API, each request answered
+/// only after Kafka acknowledged its events (embedded Kafka cluster, gateway role only). Client and server share
+/// this machine's cores.
+/// </summary>
+internal static class IngestBenchmark
+{
+    public sealed record Result(long Events, int BatchEvents, int Concurrency, double Seconds, double EventsPerSec, double RequestP50Ms, double RequestP99Ms, long Accepted, long Refused);
+
+    public static Command Create()
+    {
+        var events = new Option<int>("--events") { Description = "Events to send.", DefaultValueFactory = _ => 300_000 };
+        var batch = new Option<int>("--batch") { Description = "Events per request.", DefaultValueFactory = _ => 1000 };
+        var concurrency = new Option<int>("--concurrency") { Description = "Requests in flight.", DefaultValueFactory = _ => 4 };
+        var timeout = new Option<TimeSpan>("--timeout") { Description = "Give up after this long.", DefaultValueFactory = _ => TimeSpan.FromMinutes(5) };
+        var json = new Option<bool>("--json") { Description = "Print the figures as one JSON object on the last line." };
+        var command = new Command("ingest", "Events/s through POST /v1/events, acknowledged by Kafka.") { events, batch, concurrency, timeout, json };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(parse.GetValue(timeout));
+            var result = await RunAsync(parse.GetValue(events), parse.GetValue(batch), parse.GetValue(concurrency), deadline.Token);
+            var table = new Table().AddColumns("figure", "value");
+            table.AddRow("events x batch x concurrency", $"{result.Events:N0} x {result.BatchEvents} x {result.Concurrency}");
+            table.AddRow("ingest (Kafka-acknowledged)", $"{result.EventsPerSec:N0} events/s ({result.Seconds} s)");
+            table.AddRow("request latency", $"p50 {result.RequestP50Ms} ms, p99 {result.RequestP99Ms} ms");
+            table.AddRow("accepted / refused", $"{result.Accepted:N0} / {result.Refused:N0}");
+            AnsiConsole.Write(table);
+            if (parse.GetValue(json))
+            {
+                JsonOutput.WriteLast(result);
+            }
+
+            return result.Accepted == result.Events ? 0 : 1;
+        });
+        return command;
+    }
+
+    public static async Task<Result> RunAsync(int eventCount, int batchEvents, int concurrency, CancellationToken cancellationToken)
+    {
+        var dataPath = BenchSupport.TempDataPath("ingest");
+        try
+        {
+            await using var host = await FeedbackHost.StartAsync(BenchSupport.Configuration(dataPath, new Dictionary<string, string?> { ["Kafka:TopicPartitions"] = "6" }), HostRoles.Gateway, cancellationToken);
+            using var http = new HttpClient { BaseAddress = host.GatewayAddress };
+            var now = DateTimeOffset.UtcNow;
+            var bodies = Enumerable.Range(0, (eventCount + batchEvents - 1) / batchEvents)
+                .Select(b => BenchSupport.JsonArray(Enumerable.Range(b * batchEvents, Math.Min(batchEvents, eventCount - (b * batchEvents))).Select(i => BenchSupport.Event(i, now, "ingest"))))
+                .ToArray();
+
+            // Warm-up request: JIT, connections, producer metadata.
+            using (var warm = await http.SendAsync(BenchSupport.Post(BenchSupport.JsonArray([BenchSupport.Event(-1, now, "warm")])), cancellationToken))
+            {
+                warm.EnsureSuccessStatusCode();
+            }
+
+            var latencies = new double[bodies.Length];
+            long accepted = 0;
+            long refused = 0;
+            var next = -1;
+            var watch = Stopwatch.StartNew();
+            await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
+            {
+                int index;
+                while ((index = Interlocked.Increment(ref next)) < bodies.Length)
+                {
+                    var started = Stopwatch.GetTimestamp();
+                    using var response = await http.SendAsync(BenchSupport.Post(bodies[index]), cancellationToken);
+                    latencies[index] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                    if (response.IsSuccessStatusCode)
+                    {
+                        using var document = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStreamAsync(cancellationToken), default);
+                        Interlocked.Add(ref accepted, document.RootElement.GetProperty("accepted").GetInt32());
+                    }
+                    else
+                    {
+                        Interlocked.Increment(ref refused);
+                    }
+                }
+            }));
+            watch.Stop();
+            return new Result(
+                eventCount, batchEvents, concurrency, Stats.Round(watch.Elapsed.TotalSeconds), Math.Round(eventCount / watch.Elapsed.TotalSeconds),
+                Stats.Round(Stats.Percentile(latencies, 50)), Stats.Round(Stats.Percentile(latencies, 99)), accepted, refused);
+        }
+        finally
+        {
+            BenchSupport.DeleteQuietly(dataPath);
+        }
+    }
+}

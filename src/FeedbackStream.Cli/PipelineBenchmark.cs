@@ -1,0 +1,174 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using Confluent.Kafka;
+using FeedbackStream.Contracts;
+using Spectre.Console;
+
+namespace FeedbackStream.Cli;
+
+/// <summary>
+/// <c>feedbackstream bench pipeline</c>, two phases on the embedded engines:
+/// throughput: a backlog of events already in Kafka, timed from the pipeline's start until every event is in ClickHouse;
+/// freshness: events sent through the gateway at a fixed rate, with occurred_at = send time, and the delay until each
+/// row was written (ClickHouse's own insert time), as percentiles.
+/// </summary>
+internal static class PipelineBenchmark
+{
+    public sealed record Result(
+        long BacklogEvents,
+        double StartupSeconds,
+        double BacklogSeconds,
+        double PipelineEventsPerSec,
+        int FreshnessRatePerSec,
+        double FreshnessSeconds,
+        long FreshnessEvents,
+        double FreshnessP50Ms,
+        double FreshnessP99Ms,
+        double FreshnessMaxMs);
+
+    public static Command Create()
+    {
+        var events = new Option<int>("--events") { Description = "Backlog events for the throughput phase.", DefaultValueFactory = _ => 500_000 };
+        var rate = new Option<int>("--rate") { Description = "Events per second sent through the gateway in the freshness phase.", DefaultValueFactory = _ => 10_000 };
+        var seconds = new Option<int>("--seconds") { Description = "Length of the freshness phase.", DefaultValueFactory = _ => 15 };
+        var timeout = new Option<TimeSpan>("--timeout") { Description = "Give up after this long.", DefaultValueFactory = _ => TimeSpan.FromMinutes(5) };
+        var json = new Option<bool>("--json") { Description = "Print the figures as one JSON object on the last line." };
+        var command = new Command("pipeline", "Pipeline events/s into ClickHouse, and freshness (occurred -> queryable) at a fixed rate.") { events, rate, seconds, timeout, json };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(parse.GetValue(timeout));
+            var result = await RunAsync(parse.GetValue(events), parse.GetValue(rate), parse.GetValue(seconds), deadline.Token);
+            var table = new Table().AddColumns("figure", "value");
+            table.AddRow("backlog Kafka -> ClickHouse", $"{result.PipelineEventsPerSec:N0} events/s ({result.BacklogEvents:N0} in {result.BacklogSeconds} s after the first batch)");
+            table.AddRow("pipeline start-up to first batch", $"{result.StartupSeconds} s");
+            table.AddRow($"freshness at {result.FreshnessRatePerSec:N0} events/s", $"p50 {result.FreshnessP50Ms} ms, p99 {result.FreshnessP99Ms} ms, max {result.FreshnessMaxMs} ms ({result.FreshnessEvents:N0} events)");
+            AnsiConsole.Write(table);
+            if (parse.GetValue(json))
+            {
+                JsonOutput.WriteLast(result);
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    public static async Task<Result> RunAsync(int backlog, int rate, int seconds, CancellationToken cancellationToken)
+    {
+        var dataPath = BenchSupport.TempDataPath("pipeline");
+        try
+        {
+            // Phase 1: the backlog is produced before the pipeline starts (gateway-only host), then a pipeline host drains it.
+            await using var gateway = await FeedbackHost.StartAsync(BenchSupport.Configuration(dataPath), HostRoles.Gateway, cancellationToken);
+            var bootstrap = gateway.KafkaBootstrapServers;
+            var now = DateTimeOffset.UtcNow;
+            using (var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = bootstrap, EnableIdempotence = true, LingerMs = 20, BatchSize = 1_000_000 }).SetLogHandler((_, _) => { }).Build())
+            {
+                for (var i = 0; i < backlog; i++)
+                {
+                    var e = BenchSupport.Event(i, now, "backlog") with { ReceivedAt = now };
+                    while (true)
+                    {
+                        try
+                        {
+                            producer.Produce("feedback.events.v1", new Message<string, byte[]> { Key = e.ConversationId, Value = FeedbackJson.Serialize(e) });
+                            break;
+                        }
+                        catch (ProduceException<string, byte[]> x) when (x.Error.Code == ErrorCode.Local_QueueFull)
+                        {
+                            producer.Poll(TimeSpan.FromMilliseconds(50));
+                        }
+                    }
+                }
+
+                producer.Flush(cancellationToken);
+            }
+
+            var pipelineConfig = BenchSupport.Configuration(dataPath, new Dictionary<string, string?>
+            {
+                ["Kafka:BootstrapServers"] = bootstrap,
+                ["ClickHouse:Database"] = gateway.Database,
+                ["Pipeline:Urls"] = "http://127.0.0.1:0",
+            });
+            // Start-up (migrations, joining the group) is reported apart; throughput is timed from the first written batch.
+            var startup = Stopwatch.StartNew();
+            await using var pipeline = await FeedbackHost.StartAsync(pipelineConfig, HostRoles.Pipeline, cancellationToken);
+            using var client = pipeline.CreateClickHouseClient();
+            var status = pipeline.Pipeline!;
+            var watch = new Stopwatch();
+            long firstBatch = 0;
+            await AnsiConsole.Progress().AutoClear(true).StartAsync(async progress =>
+            {
+                var task = progress.AddTask($"draining {backlog:N0} events", maxValue: backlog);
+                while (status.Written < backlog)
+                {
+                    if (!watch.IsRunning && status.Written > 0)
+                    {
+                        watch.Start();
+                        startup.Stop();
+                        firstBatch = status.Written;
+                    }
+
+                    task.Value = status.Written;
+                    await Task.Delay(5, cancellationToken);
+                }
+            });
+            watch.Stop();
+            var backlogSeconds = watch.Elapsed.TotalSeconds;
+            var stored = Convert.ToInt64(await client.ExecuteScalarAsync("SELECT uniqExact(event_id) FROM events_raw", null, null, cancellationToken), CultureInfo.InvariantCulture);
+            if (stored != backlog)
+            {
+                throw new InvalidOperationException($"{stored} distinct events in ClickHouse, expected {backlog}.");
+            }
+
+            // Phase 2: a fixed rate through the gateway; the pipeline host above keeps running.
+            using var http = new HttpClient { BaseAddress = gateway.GatewayAddress };
+            const int Batch = 200;
+            var interval = TimeSpan.FromSeconds((double)Batch / rate);
+            var total = rate * seconds;
+            var sent = 0L;
+            var start = Stopwatch.GetTimestamp();
+            var inFlight = new List<Task>();
+            for (var b = 0; b * Batch < total; b++)
+            {
+                var due = TimeSpan.FromTicks(interval.Ticks * b) - Stopwatch.GetElapsedTime(start);
+                if (due > TimeSpan.Zero)
+                {
+                    await Task.Delay(due, cancellationToken);
+                }
+
+                var sentAt = DateTimeOffset.UtcNow;
+                var body = BenchSupport.JsonArray(Enumerable.Range(b * Batch, Batch).Select(i => BenchSupport.Event(i, sentAt, "fresh")));
+                inFlight.Add(Task.Run(async () =>
+                {
+                    using var response = await http.SendAsync(BenchSupport.Post(body), cancellationToken);
+                    response.EnsureSuccessStatusCode();
+                }, cancellationToken));
+                sent += Batch;
+                inFlight.RemoveAll(t => t.IsCompletedSuccessfully);
+            }
+
+            await Task.WhenAll(inFlight);
+            var freshSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            var waitUntil = Stopwatch.StartNew();
+            while (Convert.ToInt64(await client.ExecuteScalarAsync("SELECT count() FROM events_raw WHERE event_id LIKE 'fresh-%'", null, null, cancellationToken), CultureInfo.InvariantCulture) < sent
+                   && waitUntil.Elapsed < TimeSpan.FromSeconds(60))
+            {
+                await Task.Delay(100, cancellationToken);
+            }
+
+            using var reader = await client.ExecuteReaderAsync(
+                "SELECT quantileExact(0.5)(d), quantileExact(0.99)(d), max(d), count() FROM (SELECT dateDiff('millisecond', occurred_at, ingested_at) AS d FROM events_raw FINAL WHERE event_id LIKE 'fresh-%')",
+                null, null, cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            double Value(int i) => Convert.ToDouble(reader.GetValue(i), CultureInfo.InvariantCulture);
+            return new Result(backlog, Stats.Round(startup.Elapsed.TotalSeconds), Stats.Round(backlogSeconds), Math.Round((backlog - firstBatch) / backlogSeconds), rate, Stats.Round(freshSeconds), (long)Value(3), Value(0), Value(1), Value(2));
+        }
+        finally
+        {
+            BenchSupport.DeleteQuietly(dataPath);
+        }
+    }
+}
