@@ -124,6 +124,19 @@ public sealed class EventValidator
         return name.Length == 0 ? parent + "['']" : parent + "." + name;
     }
 
+    /// <summary>The property name, or a lossy decoding of its raw bytes when they are not valid UTF-8/UTF-16.</summary>
+    private static string SafeName(JsonProperty property)
+    {
+        try
+        {
+            return property.Name;
+        }
+        catch (InvalidOperationException)
+        {
+            return Encoding.UTF8.GetString(JsonMarshal.GetRawUtf8PropertyName(property));
+        }
+    }
+
     private static int CodePoints(string value)
     {
         var count = value.Length;
@@ -529,7 +542,7 @@ public sealed class EventValidator
                 var index = fields.IndexOf(property);
                 if (index < 0)
                 {
-                    AddAt(Child(Parent, property.Name), ValidationErrorKind.UnknownField, "unknown field");
+                    AddAt(Child(Parent, SafeName(property)), ValidationErrorKind.UnknownField, "unknown field");
                 }
                 else if (Has(seen, index))
                 {
@@ -577,8 +590,8 @@ public sealed class EventValidator
             }
             catch (InvalidOperationException)
             {
-                // A \uD800-style escape without its pair: not Unicode text.
-                Add(field, ValidationErrorKind.Pattern, "must be valid Unicode text (it has an unpaired surrogate escape)");
+                // Invalid UTF-8 bytes, or a \uD800-style escape without its pair.
+                Add(field, ValidationErrorKind.Pattern, "must be valid Unicode text (invalid UTF-8 or an unpaired surrogate escape)");
                 return false;
             }
         }
@@ -784,8 +797,9 @@ public sealed class EventValidator
         private bool Range(JsonElement element, double number, long max, string field)
         {
             // Exact comparison in decimal when the literal fits; doubles only for huge exponents (which are out of range anyway).
-            var tooSmall = element.TryGetDecimal(out var exact) ? exact < 0 : number < 0;
-            var tooLarge = element.TryGetDecimal(out exact) ? exact > max : !(number <= max);
+            var isDecimal = element.TryGetDecimal(out var exact);
+            var tooSmall = isDecimal ? exact < 0 : number < 0;
+            var tooLarge = isDecimal ? exact > max : !(number <= max);
             if (tooSmall)
             {
                 Add(field, ValidationErrorKind.OutOfRange, "must be at least 0");

@@ -38,7 +38,7 @@ internal static class Rfc3339
         value = default;
         if (s.Length is < MinLength or > MaxLength
             || s[4] != '-' || s[7] != '-' || (s[10] | 0x20) != 't' || s[13] != ':' || s[16] != ':'
-            || !TryDigits(s.Slice(0, 4), out var year)
+            || !TryDigits(s[..4], out var year)
             || !TryDigits(s.Slice(5, 2), out var month)
             || !TryDigits(s.Slice(8, 2), out var day)
             || !TryDigits(s.Slice(11, 2), out var hour)
