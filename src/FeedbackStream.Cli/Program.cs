@@ -7,5 +7,6 @@ root.Subcommands.Add(KafkaCommands.Create());
 root.Subcommands.Add(ClickHouseCommands.CreateSql());
 root.Subcommands.Add(MigrateCommand.Create());
 root.Subcommands.Add(ServeCommand.Create());
+root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(BenchCommands.Create());
 return await root.Parse(args).InvokeAsync();

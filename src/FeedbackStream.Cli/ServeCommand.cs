@@ -36,8 +36,8 @@ internal static class ServeCommand
                 Roles = roles.ToString().ToLowerInvariant(),
                 Gateway = host.GatewayAddress?.ToString(),
                 KafkaBootstrapServers = host.KafkaBootstrapServers,
-                ClickHouse = host.ClickHouseDescription,
-                ClickHouseHttp = host.ClickHouseHttpAddress?.ToString(),
+                Clickhouse = host.ClickHouseDescription,
+                ClickhouseHttp = host.ClickHouseHttpAddress?.ToString(),
                 host.Database,
             };
             if (parse.GetValue(json))
@@ -46,7 +46,7 @@ internal static class ServeCommand
             }
             else
             {
-                Console.WriteLine($"FeedbackStream {ready.Roles}: gateway {ready.Gateway ?? "-"}, Kafka {ready.KafkaBootstrapServers}, ClickHouse {ready.ClickHouse}, database {ready.Database}. Ctrl+C stops.");
+                Console.WriteLine($"FeedbackStream {ready.Roles}: gateway {ready.Gateway ?? "-"}, Kafka {ready.KafkaBootstrapServers}, ClickHouse {ready.Clickhouse}, database {ready.Database}. Ctrl+C stops.");
             }
 
             await ClickHouseCommands.WaitForShutdownAsync(cancellationToken);

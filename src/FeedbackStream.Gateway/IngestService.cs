@@ -144,7 +144,7 @@ public sealed class IngestService
     {
         if (occurredAt > now + _options.MaxClockSkew)
         {
-            return new IngestError($"{root}.occurred_at", $"is {(occurredAt - now).TotalSeconds:F0} s ahead of the gateway clock; limit max_clock_skew = {_options.MaxClockSkew}");
+            return new IngestError($"{root}.occurred_at", $"is ahead of the gateway clock by more than the limit max_clock_skew = {_options.MaxClockSkew} ({(occurredAt - now).TotalSeconds:F0} s ahead)");
         }
 
         if (occurredAt < now - _options.MaxEventAge)

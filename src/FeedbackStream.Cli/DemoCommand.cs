@@ -1,0 +1,297 @@
+using System.Collections.Concurrent;
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using FeedbackStream.Client;
+using FeedbackStream.Gateway;
+using FeedbackStream.Simulator;
+using Microsoft.Extensions.Configuration;
+using Spectre.Console;
+
+namespace FeedbackStream.Cli;
+
+/// <summary>
+/// <c>feedbackstream demo</c>: the whole flow in one process on the embedded default. Starts the Kafka cluster host,
+/// the ClickHouse engine, the gateway and the pipeline; simulated apps send a realistic stream over HTTP through
+/// the client SDK (with retries of the same events and invalid events on purpose); waits until every accepted event
+/// is queryable; prints what happened.
+/// </summary>
+internal static class DemoCommand
+{
+    public const string DefaultDataPath = ".feedbackstream/demo";
+
+    public sealed record Summary(
+        string DataPath,
+        string Database,
+        long Sent,
+        long Accepted,
+        long Duplicates,
+        long Rejected,
+        IReadOnlyList<ReasonCount> RejectedByReason,
+        ulong ClickhouseRows,
+        ulong DistinctEventIds,
+        ulong DeadLetters,
+        bool ExactlyOnce,
+        double IngestSeconds,
+        double IngestEventsPerSec,
+        double FreshnessP50Ms,
+        double FreshnessP99Ms,
+        double ElapsedSeconds);
+
+    public sealed record ReasonCount(string Reason, long Count);
+
+    public static Command Create()
+    {
+        var events = new Option<int>("--events") { Description = "Valid events the simulated apps send.", DefaultValueFactory = _ => 100_000 };
+        var users = new Option<int>("--users") { Description = "Simulated users.", DefaultValueFactory = _ => 3_000 };
+        var data = new Option<string>("--data") { Description = "Folder for the demo's data (recreated at every run).", DefaultValueFactory = _ => DefaultDataPath };
+        var seed = new Option<int>("--seed") { Description = "Random seed of the simulation.", DefaultValueFactory = _ => 20261126 };
+        var timeout = new Option<TimeSpan>("--timeout") { Description = "Give up after this long.", DefaultValueFactory = _ => TimeSpan.FromMinutes(10) };
+        var json = new Option<bool>("--json") { Description = "Print the summary as one JSON object on the last line." };
+        var command = new Command("demo", "Run the whole flow on the embedded default: simulated apps -> gateway -> Kafka -> pipeline -> ClickHouse.")
+        {
+            events, users, data, seed, timeout, json,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(parse.GetValue(timeout));
+            var options = new SimulationOptions { Events = parse.GetValue(events), Users = parse.GetValue(users), Seed = parse.GetValue(seed) };
+            var summary = await RunAsync(options, parse.GetValue(data)!, deadline.Token);
+            Print(summary);
+            if (parse.GetValue(json))
+            {
+                JsonOutput.WriteLast(summary);
+            }
+
+            return summary.ExactlyOnce ? 0 : 1;
+        });
+        return command;
+    }
+
+    public static async Task<Summary> RunAsync(SimulationOptions simulation, string dataPath, CancellationToken cancellationToken)
+    {
+        var total = Stopwatch.StartNew();
+        var fullPath = Path.GetFullPath(dataPath);
+        if (Directory.Exists(fullPath))
+        {
+            Directory.Delete(fullPath, recursive: true);
+        }
+
+        var apiKey = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
+        var settings = new Dictionary<string, string?>(FeedbackHost.Defaults)
+        {
+            ["Gateway:Urls"] = "http://127.0.0.1:0",
+            ["Gateway:ApiKeys:0:Name"] = "demo",
+            ["Gateway:ApiKeys:0:Sha256"] = ApiKeyRing.Hash(apiKey),
+            ["ClickHouse:DataPath"] = fullPath,
+            ["Kafka:TopicPartitions"] = "6",
+            ["Logging:LogLevel:Default"] = "Error",
+            ["Logging:LogLevel:FeedbackStream"] = "Warning",
+        };
+        for (var i = 0; i < simulation.Apps.Count; i++)
+        {
+            settings[$"Gateway:ApiKeys:0:Apps:{i}"] = simulation.Apps[i];
+        }
+
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        AnsiConsole.MarkupLine($"[grey]starting Kafka (mock cluster, 3 brokers), ClickHouse (chDB, data in {Markup.Escape(fullPath)}), gateway and pipeline[/]");
+        await using var host = await FeedbackHost.StartAsync(configuration, HostRoles.All, cancellationToken);
+        using var clickHouse = host.CreateClickHouseClient();
+
+        var rejectedByReason = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
+        void OnRejected(FeedbackRejection rejection)
+        {
+            var reason = rejection.Errors.Count > 0 ? $"{rejection.Errors[0].Path}: {rejection.Errors[0].Reason}" : $"{rejection.Kind} {rejection.StatusCode}";
+            rejectedByReason.AddOrUpdate(Shorten(reason), 1, (_, n) => n + 1);
+        }
+
+        var clients = simulation.Apps.ToDictionary(app => app, app => new FeedbackStreamClient(new FeedbackStreamClientOptions
+        {
+            Endpoint = host.GatewayAddress,
+            ApiKey = apiKey,
+            AppId = app,
+            MaxBatchEvents = 1000,
+            FlushInterval = TimeSpan.FromMilliseconds(100),
+            MaxBufferedEvents = 200_000,
+            BufferFullMode = BufferFullMode.Wait,
+            OnRejected = OnRejected,
+        }));
+        using var raw = new HttpClient { BaseAddress = host.GatewayAddress };
+        long sent = 0;
+        long invalidSent = 0;
+        long invalidRejected = 0;
+        var ingest = Stopwatch.StartNew();
+        try
+        {
+            await AnsiConsole.Progress()
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+                .StartAsync(async progress =>
+                {
+                    var sending = progress.AddTask("simulated apps sending", maxValue: simulation.Events);
+                    var queryable = progress.AddTask("queryable in ClickHouse", maxValue: simulation.Events);
+                    var invalidBatch = new List<SimulatedItem>();
+                    var watchProgress = Task.Run(async () =>
+                    {
+                        while (!cancellationToken.IsCancellationRequested && queryable.Value < simulation.Events)
+                        {
+                            queryable.Value = host.Pipeline!.Written;
+                            await Task.Delay(200, cancellationToken);
+                        }
+                    }, cancellationToken);
+
+                    foreach (var item in TrafficSimulator.Generate(simulation, DateTimeOffset.UtcNow))
+                    {
+                        if (item.Event is { } e)
+                        {
+                            await clients[e.AppId].EnqueueAsync(e, cancellationToken);
+                            sent++;
+                            if (!item.IsDuplicate)
+                            {
+                                sending.Increment(1);
+                            }
+                        }
+                        else
+                        {
+                            invalidBatch.Add(item);
+                            if (invalidBatch.Count == 50)
+                            {
+                                invalidRejected += await SendRawAsync(raw, apiKey, invalidBatch, rejectedByReason, cancellationToken);
+                                invalidSent += invalidBatch.Count;
+                                invalidBatch.Clear();
+                            }
+                        }
+                    }
+
+                    if (invalidBatch.Count > 0)
+                    {
+                        invalidRejected += await SendRawAsync(raw, apiKey, invalidBatch, rejectedByReason, cancellationToken);
+                        invalidSent += invalidBatch.Count;
+                    }
+
+                    await Task.WhenAll(clients.Values.Select(c => c.FlushAsync(cancellationToken)));
+                    ingest.Stop();
+                    sending.Value = simulation.Events;
+
+                    // Wait until every accepted event is in ClickHouse.
+                    var accepted = clients.Values.Sum(c => c.Statistics.Accepted);
+                    while (!cancellationToken.IsCancellationRequested)
+                    {
+                        var distinct = Convert.ToInt64(await clickHouse.ExecuteScalarAsync("SELECT uniqExact(event_id) FROM events_raw", null, null, cancellationToken), CultureInfo.InvariantCulture);
+                        queryable.Value = distinct;
+                        if (distinct >= accepted)
+                        {
+                            break;
+                        }
+
+                        await Task.Delay(100, cancellationToken);
+                    }
+
+                    queryable.Value = simulation.Events;
+                    await watchProgress.WaitAsync(TimeSpan.FromSeconds(1), cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
+                });
+        }
+        finally
+        {
+            foreach (var client in clients.Values)
+            {
+                await client.DisposeAsync();
+            }
+        }
+
+        var stats = clients.Values.Select(c => c.Statistics).ToList();
+        var acceptedTotal = stats.Sum(s => s.Accepted);
+        var rows = await ScalarAsync(clickHouse, "SELECT count() FROM events_raw FINAL", cancellationToken);
+        var distinctIds = await ScalarAsync(clickHouse, "SELECT uniqExact(event_id) FROM events_raw", cancellationToken);
+        var deadLetters = await ScalarAsync(clickHouse, "SELECT count() FROM events_rejected", cancellationToken);
+        using var reader = await clickHouse.ExecuteReaderAsync(
+            "SELECT quantileExact(0.5)(d), quantileExact(0.99)(d) FROM (SELECT dateDiff('millisecond', received_at, ingested_at) AS d FROM events_raw FINAL)", null, null, cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        var p50 = Convert.ToDouble(reader.GetValue(0), CultureInfo.InvariantCulture);
+        var p99 = Convert.ToDouble(reader.GetValue(1), CultureInfo.InvariantCulture);
+        return new Summary(
+            fullPath,
+            host.Database,
+            sent + invalidSent,
+            acceptedTotal,
+            stats.Sum(s => s.Duplicates),
+            stats.Sum(s => s.Rejected) + invalidRejected,
+            rejectedByReason.OrderByDescending(p => p.Value).Select(p => new ReasonCount(p.Key, p.Value)).ToList(),
+            rows,
+            distinctIds,
+            deadLetters,
+            rows == (ulong)acceptedTotal && distinctIds == (ulong)acceptedTotal,
+            Stats.Round(ingest.Elapsed.TotalSeconds),
+            Math.Round((sent + invalidSent) / ingest.Elapsed.TotalSeconds),
+            p50,
+            p99,
+            Stats.Round(total.Elapsed.TotalSeconds));
+    }
+
+    /// <summary>Sends invalid events as raw JSON (the SDK only builds valid ones) and counts the gateway's rejections by reason.</summary>
+    private static async Task<long> SendRawAsync(HttpClient http, string apiKey, List<SimulatedItem> items, ConcurrentDictionary<string, long> byReason, CancellationToken cancellationToken)
+    {
+        var body = "[" + string.Join(",", items.Select(i => i.InvalidJson)) + "]";
+        using var request = new HttpRequestMessage(HttpMethod.Post, "v1/events") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", apiKey);
+        using var response = await http.SendAsync(request, cancellationToken);
+        response.EnsureSuccessStatusCode();
+        using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken));
+        long rejected = 0;
+        foreach (var result in document.RootElement.GetProperty("results").EnumerateArray())
+        {
+            if (result.GetProperty("status").GetString() != "rejected")
+            {
+                continue;
+            }
+
+            rejected++;
+            var error = result.GetProperty("errors")[0];
+            var path = error.GetProperty("path").GetString()!;
+            var reason = $"$.{path[(path.IndexOf(']', StringComparison.Ordinal) + 2)..]}: {error.GetProperty("reason").GetString()}";
+            byReason.AddOrUpdate(Shorten(reason), 1, (_, n) => n + 1);
+        }
+
+        return rejected;
+    }
+
+    /// <summary>Groups reasons by path and wording: the part of the reason before its first number (values differ per event).</summary>
+    private static string Shorten(string reason)
+    {
+        var colon = reason.IndexOf(": ", StringComparison.Ordinal);
+        var digit = colon < 0 ? -1 : reason.AsSpan(colon + 2).IndexOfAnyInRange('0', '9');
+        var key = digit > 0 ? reason[..(colon + 2 + digit)].TrimEnd(' ', '(', '=') + " ..." : reason;
+        return key.Length <= 90 ? key : key[..87] + "...";
+    }
+
+    private static async Task<ulong> ScalarAsync(ClickHouse.Driver.ClickHouseClient client, string sql, CancellationToken cancellationToken) =>
+        Convert.ToUInt64(await client.ExecuteScalarAsync(sql, null, null, cancellationToken), CultureInfo.InvariantCulture);
+
+    private static void Print(Summary s)
+    {
+        var table = new Table().Title("FeedbackStream demo").AddColumns("", "");
+        table.AddRow("events sent (incl. retries and invalid)", $"{s.Sent:N0}");
+        table.AddRow("accepted (Kafka-acknowledged)", $"{s.Accepted:N0}");
+        table.AddRow("duplicates (retries recognised)", $"{s.Duplicates:N0}");
+        table.AddRow("rejected", $"{s.Rejected:N0}");
+        foreach (var (reason, count) in s.RejectedByReason)
+        {
+            table.AddRow($"  [grey]{Markup.Escape(reason)}[/]", $"{count:N0}");
+        }
+
+        table.AddRow("rows in ClickHouse (events_raw FINAL)", $"{s.ClickhouseRows:N0}");
+        table.AddRow("distinct event ids in ClickHouse", $"{s.DistinctEventIds:N0}");
+        table.AddRow("dead letters (events_rejected)", $"{s.DeadLetters:N0}");
+        table.AddRow("every accepted event exactly once", s.ExactlyOnce ? "[green]yes[/]" : "[red]NO[/]");
+        table.AddRow("ingest", $"{s.IngestEventsPerSec:N0} events/s over {s.IngestSeconds} s");
+        table.AddRow("freshness (received -> queryable)", $"p50 {s.FreshnessP50Ms} ms, p99 {s.FreshnessP99Ms} ms");
+        table.AddRow("elapsed", $"{s.ElapsedSeconds} s");
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine($"Data stays in [bold]{Markup.Escape(s.DataPath)}[/] (database {s.Database}). Query it:");
+        AnsiConsole.MarkupLine($"  ./feedbackstream sql --data {Markup.Escape(s.DataPath)} \"SELECT type, count() FROM {s.Database}.events_raw FINAL GROUP BY type\"");
+    }
+}
