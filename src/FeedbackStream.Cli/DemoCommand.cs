@@ -73,11 +73,11 @@ internal static class DemoCommand
         return command;
     }
 
-    public static async Task<Summary> RunAsync(SimulationOptions simulation, string dataPath, CancellationToken cancellationToken)
+    public static async Task<Summary> RunAsync(SimulationOptions simulation, string dataPath, CancellationToken cancellationToken, string database = MigrateCommand.DefaultDatabase, bool wipe = true)
     {
         var total = Stopwatch.StartNew();
         var fullPath = Path.GetFullPath(dataPath);
-        if (Directory.Exists(fullPath))
+        if (wipe && Directory.Exists(fullPath))
         {
             Directory.Delete(fullPath, recursive: true);
         }
@@ -89,6 +89,7 @@ internal static class DemoCommand
             ["Gateway:ApiKeys:0:Name"] = "demo",
             ["Gateway:ApiKeys:0:Sha256"] = ApiKeyRing.Hash(apiKey),
             ["ClickHouse:DataPath"] = fullPath,
+            ["ClickHouse:Database"] = database,
             ["Kafka:TopicPartitions"] = "6",
             ["Logging:LogLevel:Default"] = "Error",
             ["Logging:LogLevel:FeedbackStream"] = "Warning",
