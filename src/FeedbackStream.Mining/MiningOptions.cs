@@ -1,0 +1,55 @@
+namespace FeedbackStream.Mining;
+
+/// <summary>Stream-level denoising rules (methods.md §3), each with a documented default. Configuration section <c>Mining:Denoising</c>.</summary>
+public sealed class DenoisingOptions
+{
+    /// <summary>Master switch; off means every signal is kept with weight 1 (used to measure what denoising buys).</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Reading-time floor: a reaction sooner than this after the response was shown is implausible.</summary>
+    public TimeSpan MinReadingTime { get; set; } = TimeSpan.FromMilliseconds(400);
+
+    /// <summary>Skimming speed: plausible time also grows with length at this many characters per second.</summary>
+    public double SkimCharsPerSecond { get; set; } = 200;
+
+    /// <summary>A user with at least this many reactions in the profile window can be judged a bot or spammer.</summary>
+    public int BotMinReactions { get; set; } = 40;
+
+    /// <summary>... and is one when at least this share of their reactions is the same reaction (uniform) ...</summary>
+    public double BotUniformity { get; set; } = 0.97;
+
+    /// <summary>... or when they react faster than this many times in one minute (volume).</summary>
+    public int BotMaxReactionsPerMinute { get; set; } = 20;
+
+    /// <summary>A response that draws reactions from at least this many distinct users within <see cref="BrigadeWindow"/> is brigaded.</summary>
+    public int BrigadeMinUsers { get; set; } = 4;
+
+    public TimeSpan BrigadeWindow { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Pseudo-count of the global base rate mixed into each user's rate (empirical-Bayes smoothing).</summary>
+    public double BaseRatePriorStrength { get; set; } = 10;
+
+    /// <summary>Lowest weight base-rate reweighting gives a signal (a Love from a user who loves everything).</summary>
+    public double MinWeight { get; set; } = 0.1;
+}
+
+/// <summary>Labelling and mining settings. Configuration section <c>Mining</c>.</summary>
+public sealed class MiningOptions
+{
+    /// <summary>A response's label is final once nothing happened on it for this long; later events re-finalise it and are counted.</summary>
+    public TimeSpan SettleWindow { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Mine pairs across apps (same prompt in two apps). Off by default: apps serve different audiences.</summary>
+    public bool PairAcrossApps { get; set; }
+
+    /// <summary>Pairs below this confidence are not emitted.</summary>
+    public double MinPairConfidence { get; set; } = 0.3;
+
+    /// <summary>Minimum net score gap (chosen minus rejected) for a same-prompt sibling pair.</summary>
+    public double MinSiblingMargin { get; set; } = 0.5;
+
+    /// <summary>Follow-ups below this classifier confidence count as neutral.</summary>
+    public double MinFollowupConfidence { get; set; } = 0.6;
+
+    public DenoisingOptions Denoising { get; set; } = new();
+}

@@ -1,0 +1,405 @@
+using System.Globalization;
+using FeedbackStream.Contracts;
+
+namespace FeedbackStream.Mining;
+
+/// <summary>
+/// Joins signals to the responses they are about, denoises them and labels every settled response; mines the pairs
+/// that live inside one conversation (regeneration, edit). Pure and deterministic: the same events, profiles and
+/// clock give the same labels, decisions and pairs, in any arrival order.
+/// </summary>
+/// <remarks>
+/// Rules, in order (each decision is recorded):
+/// <list type="number">
+/// <item><c>duplicate</c>: a second copy of an event_id is dropped.</item>
+/// <item><c>bot</c>: a user whose reactions are nearly all the same (uniformity) over enough reactions, or who reacts
+/// faster than a person can (volume per minute), has every reaction and follow-up dropped.</item>
+/// <item><c>brigade</c>: a response drawing reactions from many distinct users in a short window keeps only its own
+/// user's reactions.</item>
+/// <item><c>too_fast</c>: a reaction sooner after the response was shown than a plausible reading time for its length is dropped.</item>
+/// <item><c>toggle</c>: set-then-cleared reactions resolve to the final state per user, response and reaction.</item>
+/// <item><c>base_rate</c>: a Love (or dislike) from a user who gives it to most responses weighs less:
+/// weight = clamp((1 − p_user) / (1 − p_population), MinWeight, 1), with p_user smoothed toward the population rate.</item>
+/// </list>
+/// Score of a response (documented weights): love +1·w, like +0.5, laugh/wow +0.3, sad/angry −0.5, dislike −1·w,
+/// follow-up +1·P(SAT) − 1·P(DSAT), copy +0.3, share +0.5, regenerate −0.7, edit −0.3, stop −0.5, report −1.
+/// </remarks>
+public sealed class SignalLabeler(MiningOptions options, IFollowupScorer followups)
+{
+    private readonly DenoisingOptions _denoise = options.Denoising;
+
+    public LabelBatch Label(IEnumerable<StoredEvent> stored, IReadOnlyDictionary<string, UserProfile> profiles, PopulationRates population, DateTimeOffset now)
+    {
+        var decisions = new List<SignalDecision>();
+        var unique = new Dictionary<string, StoredEvent>(StringComparer.Ordinal);
+        foreach (var item in stored.OrderBy(s => s.IngestedAt).ThenBy(s => s.Event.EventId, StringComparer.Ordinal))
+        {
+            if (!unique.TryAdd(item.Event.EventId, item))
+            {
+                decisions.Add(Decide(item.Event, "duplicate", DecisionAction.Dropped, 0, "a copy of this event_id was already counted"));
+            }
+        }
+
+        var events = unique.Values.OrderBy(s => s.Event.OccurredAt).ThenBy(s => s.Event.EventId, StringComparer.Ordinal).ToList();
+        var served = new Dictionary<string, StoredEvent>(StringComparer.Ordinal);
+        foreach (var s in events.Where(s => s.Event.Payload is ResponseServed))
+        {
+            served.TryAdd(((ResponseServed)s.Event.Payload).ResponseId, s);
+        }
+
+        var signalsByResponse = events
+            .Where(s => s.Event.Payload is not ResponseServed)
+            .GroupBy(s => ResponseIdOf(s.Event.Payload), StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
+        var orphans = signalsByResponse.Where(p => !served.ContainsKey(p.Key)).Sum(p => p.Value.Count);
+
+        var labels = new List<ResponseLabel>();
+        var labelById = new Dictionary<string, ResponseLabel>(StringComparer.Ordinal);
+        var pending = 0;
+        foreach (var (responseId, servedEvent) in served.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            var signals = signalsByResponse.GetValueOrDefault(responseId) ?? [];
+            var lastActivity = signals.Select(s => s.Event.OccurredAt).Append(servedEvent.Event.OccurredAt).Max();
+            var lastStored = signals.Select(s => s.IngestedAt).Append(servedEvent.IngestedAt).Max();
+            if (now - lastActivity < options.SettleWindow || now - lastStored < TimeSpan.Zero)
+            {
+                pending++;
+                continue;
+            }
+
+            var label = LabelResponse(servedEvent, signals, profiles, population, decisions);
+            labels.Add(label);
+            labelById[responseId] = label;
+        }
+
+        var pairs = new List<PreferencePair>();
+        pairs.AddRange(RegenerationPairs(labelById));
+        pairs.AddRange(EditPairs(labelById, signalsByResponse, decisions));
+        return new LabelBatch(labels, decisions, pairs.Where(p => p.Confidence >= options.MinPairConfidence).ToList(), pending, orphans);
+    }
+
+    private ResponseLabel LabelResponse(
+        StoredEvent servedEvent, List<StoredEvent> signals, IReadOnlyDictionary<string, UserProfile> profiles, PopulationRates population, List<SignalDecision> decisions)
+    {
+        var e = servedEvent.Event;
+        var payload = (ResponseServed)e.Payload;
+        var kept = new List<(StoredEvent Signal, double Weight)>();
+        var dropped = 0;
+        var rules = new SortedSet<string>(StringComparer.Ordinal);
+
+        // Brigade: many distinct users reacting within the window; the response's own user keeps their reactions.
+        var brigaded = false;
+        if (_denoise.Enabled)
+        {
+            var reacting = signals.Where(s => s.Event.Payload is ReactionSet).OrderBy(s => s.Event.OccurredAt).ToList();
+            for (var i = 0; i < reacting.Count && !brigaded; i++)
+            {
+                var windowEnd = reacting[i].Event.OccurredAt + _denoise.BrigadeWindow;
+                var users = reacting.Skip(i).TakeWhile(s => s.Event.OccurredAt <= windowEnd).Select(s => s.Event.UserId).Distinct(StringComparer.Ordinal).Count();
+                brigaded = users >= _denoise.BrigadeMinUsers;
+            }
+        }
+
+        foreach (var signal in signals)
+        {
+            var se = signal.Event;
+            var profile = profiles.GetValueOrDefault(se.UserId);
+            if (_denoise.Enabled && profile is not null && IsBot(profile, out var why) && se.Payload is ReactionSet or ReactionCleared or FollowupSent)
+            {
+                decisions.Add(Decide(se, "bot", DecisionAction.Dropped, 0, why));
+                rules.Add("bot");
+                dropped++;
+                continue;
+            }
+
+            if (brigaded && se.Payload is ReactionSet or ReactionCleared && se.UserId != e.UserId)
+            {
+                decisions.Add(Decide(se, "brigade", DecisionAction.Dropped, 0,
+                    $"at least {_denoise.BrigadeMinUsers} users reacted within {_denoise.BrigadeWindow}; only the conversation's user counts"));
+                rules.Add("brigade");
+                dropped++;
+                continue;
+            }
+
+            if (_denoise.Enabled && se.Payload is ReactionSet set)
+            {
+                var shown = set.ShownToReactionMs is { } ms ? TimeSpan.FromMilliseconds(ms) : se.OccurredAt - e.OccurredAt;
+                var plausible = _denoise.MinReadingTime + TimeSpan.FromSeconds(payload.ResponseText.Length / _denoise.SkimCharsPerSecond);
+                if (shown < plausible)
+                {
+                    decisions.Add(Decide(se, "too_fast", DecisionAction.Dropped, 0,
+                        string.Create(CultureInfo.InvariantCulture, $"{shown.TotalMilliseconds:F0} ms after showing a {payload.ResponseText.Length}-character response; plausible from {plausible.TotalMilliseconds:F0} ms")));
+                    rules.Add("too_fast");
+                    dropped++;
+                    continue;
+                }
+            }
+
+            kept.Add((signal, 1.0));
+        }
+
+        // Toggles: per user and reaction, the final state wins.
+        var reactionsKept = new List<(StoredEvent Signal, Reaction Reaction)>();
+        foreach (var group in kept.Where(k => k.Signal.Event.Payload is ReactionSet or ReactionCleared)
+                     .GroupBy(k => (k.Signal.Event.UserId, ReactionOf(k.Signal.Event.Payload))))
+        {
+            var ordered = group.OrderBy(k => k.Signal.Event.OccurredAt).ThenBy(k => k.Signal.Event.EventId, StringComparer.Ordinal).ToList();
+            var last = ordered[^1];
+            foreach (var earlier in ordered.Take(ordered.Count - 1))
+            {
+                decisions.Add(Decide(earlier.Signal.Event, "toggle", DecisionAction.Dropped, 0, "superseded by a later set or clear of the same reaction"));
+                dropped++;
+            }
+
+            if (last.Signal.Event.Payload is ReactionSet)
+            {
+                reactionsKept.Add((last.Signal, group.Key.Item2));
+            }
+            else
+            {
+                decisions.Add(Decide(last.Signal.Event, "toggle", DecisionAction.Dropped, 0, "the reaction was cleared: it counts as absent"));
+                dropped++;
+            }
+
+            if (ordered.Count > 1 || last.Signal.Event.Payload is ReactionCleared)
+            {
+                rules.Add("toggle");
+            }
+        }
+
+        var owner = profiles.GetValueOrDefault(e.UserId);
+        double loveWeight = 0, dislikeWeight = 0, score = 0;
+        var others = new SortedSet<string>(StringComparer.Ordinal);
+        var evidence = new List<string> { e.EventId };
+        foreach (var (signal, reaction) in reactionsKept)
+        {
+            evidence.Add(signal.Event.EventId);
+            var profile = profiles.GetValueOrDefault(signal.Event.UserId) ?? owner;
+            switch (reaction)
+            {
+                case Reaction.Love:
+                    var w = Weight(profile, p => p.Loves, population.LoveRate);
+                    loveWeight = Math.Max(loveWeight, w);
+                    RecordWeight(signal.Event, w, "love", decisions, rules);
+                    break;
+                case Reaction.Dislike:
+                    var d = Weight(profile, p => p.Dislikes, population.DislikeRate);
+                    dislikeWeight = Math.Max(dislikeWeight, d);
+                    RecordWeight(signal.Event, d, "dislike", decisions, rules);
+                    break;
+                default:
+                    others.Add(reaction.ToWireName());
+                    decisions.Add(Decide(signal.Event, "kept", DecisionAction.Kept, 1, "counted"));
+                    score += reaction switch
+                    {
+                        Reaction.Like => 0.5,
+                        Reaction.Laugh or Reaction.Wow => 0.3,
+                        _ => -0.5,
+                    };
+                    break;
+            }
+        }
+
+        score += loveWeight - dislikeWeight;
+
+        // Follow-ups by the conversation's user: the most confident one counts.
+        FollowupScore? followup = null;
+        foreach (var (signal, _) in kept.Where(k => k.Signal.Event.Payload is FollowupSent))
+        {
+            evidence.Add(signal.Event.EventId);
+            var scored = followups.Score(((FollowupSent)signal.Event.Payload).Text);
+            decisions.Add(Decide(signal.Event, "kept", DecisionAction.Kept, 1, $"follow-up classified {scored.Polarity}/{scored.Kind}"));
+            if (followup is null || Math.Abs(scored.PSat - scored.PDsat) > Math.Abs(followup.Value.PSat - followup.Value.PDsat))
+            {
+                followup = scored;
+            }
+        }
+
+        var confidentFollowup = followup is { } f && Math.Max(f.PSat, f.PDsat) >= options.MinFollowupConfidence ? f : (FollowupScore?)null;
+        if (confidentFollowup is { } cf)
+        {
+            score += cf.PSat - cf.PDsat;
+        }
+
+        var actions = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var (signal, _) in kept.Where(k => k.Signal.Event.Payload is ResponseAction))
+        {
+            var action = (ResponseAction)signal.Event.Payload;
+            evidence.Add(signal.Event.EventId);
+            decisions.Add(Decide(signal.Event, "kept", DecisionAction.Kept, 1, "counted"));
+            if (actions.Add(action.Action.ToWireName()))
+            {
+                score += action.Action switch
+                {
+                    ActionKind.Copy => 0.3,
+                    ActionKind.Share => 0.5,
+                    ActionKind.Regenerate => -0.7,
+                    ActionKind.Edit => -0.3,
+                    ActionKind.Stop => -0.5,
+                    _ => -1.0,
+                };
+            }
+        }
+
+        var signalCount = reactionsKept.Count + actions.Count + (confidentFollowup is null ? 0 : 1);
+        var confidence = signalCount == 0 ? 0 : Math.Clamp(0.5 + (0.5 * Math.Tanh(Math.Abs(score))), 0, 1) * Math.Max(0.25, Math.Max(loveWeight, Math.Max(dislikeWeight, confidentFollowup is null ? 0.5 : 1)));
+        var lastSignalAt = signals.Select(s => s.Event.OccurredAt).Append(e.OccurredAt).Max();
+        var late = signals.Count(s => s.IngestedAt - s.Event.OccurredAt > options.SettleWindow);
+        return new ResponseLabel(
+            Ids.Of("label", e.AppId, payload.ResponseId),
+            e.AppId,
+            payload.ResponseId,
+            e.ConversationId,
+            e.UserId,
+            payload.ModelVersion,
+            Ids.PromptKey(e.AppId, payload.PromptText, payload.PromptHash, options.PairAcrossApps),
+            payload.PromptText ?? "",
+            payload.ResponseText,
+            payload.TurnIndex,
+            payload.RegeneratedFrom ?? "",
+            payload.CandidateIndex,
+            e.OccurredAt,
+            lastSignalAt,
+            loveWeight > 0,
+            Math.Round(loveWeight, 4),
+            dislikeWeight > 0,
+            Math.Round(dislikeWeight, 4),
+            others.ToList(),
+            confidentFollowup?.Polarity ?? (followup is null ? "" : "neutral"),
+            confidentFollowup?.Kind ?? "",
+            Math.Round(followup?.PSat ?? 0, 4),
+            Math.Round(followup?.PDsat ?? 0, 4),
+            actions.ToList(),
+            Math.Round(score, 4),
+            Math.Round(confidence, 4),
+            signals.Count,
+            dropped,
+            late,
+            rules.ToList(),
+            evidence);
+    }
+
+    private bool IsBot(UserProfile profile, out string why)
+    {
+        if (profile.Reactions >= _denoise.BotMinReactions && profile.DominantShare >= _denoise.BotUniformity)
+        {
+            why = string.Create(CultureInfo.InvariantCulture, $"{profile.DominantShare:P0} of {profile.Reactions} reactions are the same reaction (uniformity)");
+            return true;
+        }
+
+        if (profile.PeakReactionsPerMinute > _denoise.BotMaxReactionsPerMinute)
+        {
+            why = string.Create(CultureInfo.InvariantCulture, $"{profile.PeakReactionsPerMinute} reactions within one minute (volume)");
+            return true;
+        }
+
+        why = "";
+        return false;
+    }
+
+    private double Weight(UserProfile? profile, Func<UserProfile, long> count, double populationRate)
+    {
+        if (!_denoise.Enabled || profile is null || populationRate >= 1)
+        {
+            return 1;
+        }
+
+        var k = _denoise.BaseRatePriorStrength;
+        var rate = (count(profile) + (k * populationRate)) / (profile.ResponsesServed + k);
+        return Math.Clamp((1 - Math.Min(rate, 1)) / (1 - populationRate), _denoise.MinWeight, 1);
+    }
+
+    private static void RecordWeight(FeedbackEvent e, double weight, string what, List<SignalDecision> decisions, SortedSet<string> rules)
+    {
+        if (weight < 0.999)
+        {
+            decisions.Add(Decide(e, "base_rate", DecisionAction.Reweighted, weight,
+                string.Create(CultureInfo.InvariantCulture, $"this user gives {what} more often than most: weight {weight:F2}")));
+            rules.Add("base_rate");
+        }
+        else
+        {
+            decisions.Add(Decide(e, "kept", DecisionAction.Kept, 1, "counted"));
+        }
+    }
+
+    /// <summary>Regeneration: the user asked for another answer to the same turn; prefer the candidate they were happier with.</summary>
+    private IEnumerable<PreferencePair> RegenerationPairs(Dictionary<string, ResponseLabel> labels)
+    {
+        foreach (var child in labels.Values.Where(l => l.RegeneratedFrom.Length > 0).OrderBy(l => l.ResponseId, StringComparer.Ordinal))
+        {
+            if (!labels.TryGetValue(child.RegeneratedFrom, out var parent) || parent.AppId != child.AppId || parent.ResponseId == child.ResponseId)
+            {
+                continue;
+            }
+
+            // Asking for another answer is itself a judgement on the parent, already in its score (regenerate action).
+            var margin = child.Score - parent.Score;
+            if (Math.Abs(margin) < 0.3)
+            {
+                continue;
+            }
+
+            var (chosen, rejected) = margin > 0 ? (child, parent) : (parent, child);
+            var confidence = Math.Clamp(0.55 + (0.4 * Math.Tanh(Math.Abs(margin) - 0.3)), 0, 0.98) * Math.Max(0.5, Math.Max(chosen.LoveWeight, 0.5));
+            yield return Pair(chosen, rejected, PairSources.Regeneration, confidence, Math.Abs(margin));
+        }
+    }
+
+    /// <summary>Edit: the user's edited text is preferred over the response they edited.</summary>
+    private IEnumerable<PreferencePair> EditPairs(Dictionary<string, ResponseLabel> labels, Dictionary<string, List<StoredEvent>> signals, List<SignalDecision> decisions)
+    {
+        var kept = decisions.Where(d => d.Action != DecisionAction.Dropped).Select(d => d.EventId).ToHashSet(StringComparer.Ordinal);
+        foreach (var label in labels.Values.OrderBy(l => l.ResponseId, StringComparer.Ordinal))
+        {
+            foreach (var signal in (signals.GetValueOrDefault(label.ResponseId) ?? []).Where(s => s.Event.Payload is ResponseAction { Action: ActionKind.Edit } && kept.Contains(s.Event.EventId)))
+            {
+                var edit = (ResponseAction)signal.Event.Payload;
+                if (string.IsNullOrWhiteSpace(edit.EditedText) || edit.EditedText == label.ResponseText)
+                {
+                    continue;
+                }
+
+                var id = Ids.Of("pair", label.AppId, label.PromptKey, "edit:" + signal.Event.EventId, label.ResponseId, PairSources.Edit);
+                yield return new PreferencePair(
+                    id, label.AppId, label.PromptKey, label.PromptText, "edit:" + signal.Event.EventId, edit.EditedText, label.ResponseId, label.ResponseText,
+                    PairSources.Edit, 0.8, 1, [signal.Event.EventId, .. label.EvidenceEventIds], [label.UserId]);
+            }
+        }
+    }
+
+    internal static PreferencePair Pair(ResponseLabel chosen, ResponseLabel rejected, string source, double confidence, double margin) => new(
+        Ids.Of("pair", chosen.AppId, chosen.PromptKey, chosen.ResponseId, rejected.ResponseId, source),
+        chosen.AppId,
+        chosen.PromptKey,
+        chosen.PromptText.Length > 0 ? chosen.PromptText : rejected.PromptText,
+        chosen.ResponseId,
+        chosen.ResponseText,
+        rejected.ResponseId,
+        rejected.ResponseText,
+        source,
+        Math.Round(confidence, 4),
+        Math.Round(margin, 4),
+        chosen.EvidenceEventIds.Concat(rejected.EvidenceEventIds).Distinct(StringComparer.Ordinal).ToList(),
+        new[] { chosen.UserId, rejected.UserId }.Distinct(StringComparer.Ordinal).ToList());
+
+    private static SignalDecision Decide(FeedbackEvent e, string rule, DecisionAction action, double weight, string reason) =>
+        new(e.EventId, e.AppId, ResponseIdOf(e.Payload), e.UserId, rule, action, weight, reason);
+
+    internal static string ResponseIdOf(EventPayload payload) => payload switch
+    {
+        ResponseServed p => p.ResponseId,
+        ReactionSet p => p.ResponseId,
+        ReactionCleared p => p.ResponseId,
+        FollowupSent p => p.ResponseId,
+        ResponseAction p => p.ResponseId,
+        _ => "",
+    };
+
+    private static Reaction ReactionOf(EventPayload payload) => payload switch
+    {
+        ReactionSet p => p.Reaction,
+        ReactionCleared p => p.Reaction,
+        _ => throw new ArgumentOutOfRangeException(nameof(payload)),
+    };
+}

@@ -1,0 +1,83 @@
+using FeedbackStream.Contracts;
+
+namespace FeedbackStream.Mining.Tests;
+
+public sealed class SiblingMinerTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 11, 26, 10, 0, 0, TimeSpan.Zero);
+
+    private static List<ResponseLabel> Labels(MiningOptions options, params (string Response, string App, string User, string Prompt, EventPayload? Signal)[] items)
+    {
+        var events = new List<StoredEvent>();
+        foreach (var (response, app, user, prompt, signal) in items)
+        {
+            events.Add(new(FeedbackEvent.Create($"s-{response}", app, T0, user, $"c-{response}", new ResponseServed(response, 0, $"answer {response}", "m", PromptText: prompt)), T0));
+            if (signal is not null)
+            {
+                events.Add(new(FeedbackEvent.Create($"x-{response}", app, T0.AddSeconds(20), user, $"c-{response}", signal), T0.AddSeconds(20)));
+            }
+        }
+
+        return new SignalLabeler(options, new KeywordScorer()).Label(events, new Dictionary<string, UserProfile>(), PopulationRates.Default, T0.AddHours(1)).Labels.ToList();
+    }
+
+    [Fact]
+    public void SamePrompt_LovedAgainstDisliked_IsAPair_NormalisedPromptsMatch()
+    {
+        var options = new MiningOptions();
+        var labels = Labels(options,
+            ("a", "app", "u1", "How do I sort a list?", new ReactionSet("a", Reaction.Love, 20_000)),
+            ("b", "app", "u2", "how do i sort a list", new ReactionSet("b", Reaction.Dislike, 20_000)),
+            ("c", "app", "u3", "something else entirely", new ReactionSet("c", Reaction.Dislike, 20_000)));
+
+        var pair = Assert.Single(SiblingMiner.Mine(labels, options));
+        Assert.Equal(("a", "b"), (pair.ChosenResponseId, pair.RejectedResponseId));
+        Assert.Equal(PairSources.Siblings, pair.Source);
+        Assert.Equal(["u1", "u2"], pair.Users);
+    }
+
+    [Fact]
+    public void FollowupsAlone_DecideAFollowupPair()
+    {
+        var options = new MiningOptions();
+        var labels = Labels(options,
+            ("a", "app", "u1", "p", new FollowupSent("a", "thanks a lot", 20_000)),
+            ("b", "app", "u2", "p", new FollowupSent("b", "that is wrong", 20_000)));
+        var pair = Assert.Single(SiblingMiner.Mine(labels, options));
+        Assert.Equal(PairSources.Followup, pair.Source);
+        Assert.Equal("a", pair.ChosenResponseId);
+    }
+
+    [Fact]
+    public void DifferentApps_AreNotPaired_UnlessConfigured()
+    {
+        var items = new (string, string, string, string, EventPayload?)[]
+        {
+            ("a", "web", "u1", "p", new ReactionSet("a", Reaction.Love, 20_000)),
+            ("b", "ios", "u2", "p", new ReactionSet("b", Reaction.Dislike, 20_000)),
+        };
+        Assert.Empty(SiblingMiner.Mine(Labels(new MiningOptions(), items), new MiningOptions()));
+        var across = new MiningOptions { PairAcrossApps = true };
+        Assert.Single(SiblingMiner.Mine(Labels(across, items), across));
+    }
+
+    [Fact]
+    public void NoSignals_NoPairs_AndNeverAResponseAgainstItself()
+    {
+        var options = new MiningOptions();
+        var labels = Labels(options, ("a", "app", "u1", "p", null), ("b", "app", "u2", "p", null));
+        Assert.Empty(SiblingMiner.Mine(labels, options));
+        var loved = Labels(options, ("a", "app", "u1", "p", new ReactionSet("a", Reaction.Love, 20_000)));
+        Assert.Empty(SiblingMiner.Mine(loved.Concat(loved), options));
+    }
+
+    [Fact]
+    public void SmallMargins_AreNotPairs()
+    {
+        var options = new MiningOptions { MinSiblingMargin = 1.5 };
+        var labels = Labels(options,
+            ("a", "app", "u1", "p", new ReactionSet("a", Reaction.Like, 20_000)),
+            ("b", "app", "u2", "p", new ReactionSet("b", Reaction.Sad, 20_000)));
+        Assert.Empty(SiblingMiner.Mine(labels, options));
+    }
+}
