@@ -31,7 +31,7 @@ internal static class DemoCommand
         long Accepted,
         long Duplicates,
         long Rejected,
-        IReadOnlyList<ReasonCount> RejectedByReason,
+        IReadOnlyList<Tally> RejectedByReason,
         ulong ClickhouseRows,
         ulong DistinctEventIds,
         ulong DeadLetters,
@@ -40,9 +40,13 @@ internal static class DemoCommand
         double IngestEventsPerSec,
         double FreshnessP50Ms,
         double FreshnessP99Ms,
+        ulong ResponsesLabelled,
+        ulong LovedResponses,
+        IReadOnlyList<Tally> PairsBySource,
+        IReadOnlyList<Tally> DecisionsByRule,
         double ElapsedSeconds);
 
-    public sealed record ReasonCount(string Reason, long Count);
+    public sealed record Tally(string Name, long Count);
 
     public static Command Create()
     {
@@ -91,6 +95,9 @@ internal static class DemoCommand
             ["ClickHouse:DataPath"] = fullPath,
             ["ClickHouse:Database"] = database,
             ["Kafka:TopicPartitions"] = "6",
+            // The simulated conversations happened in the last minutes: a short settle window lets the demo show labels.
+            ["Mining:SettleWindow"] = "00:00:05",
+            ["Labeling:Interval"] = "00:00:01",
             ["Logging:LogLevel:Default"] = "Error",
             ["Logging:LogLevel:FeedbackStream"] = "Warning",
         };
@@ -145,7 +152,7 @@ internal static class DemoCommand
                         }
                     }, cancellationToken);
 
-                    foreach (var item in TrafficSimulator.Generate(simulation, DateTimeOffset.UtcNow))
+                    foreach (var item in TrafficSimulator.Generate(simulation, DateTimeOffset.UtcNow.AddMinutes(-15)))
                     {
                         if (item.Event is { } e)
                         {
@@ -193,6 +200,23 @@ internal static class DemoCommand
                     }
 
                     queryable.Value = simulation.Events;
+
+                    // Wait until the labelling worker has labelled every served response.
+                    var labelling = progress.AddTask("responses labelled, pairs mined", maxValue: 1);
+                    var servedCount = Convert.ToInt64(await clickHouse.ExecuteScalarAsync("SELECT count() FROM events_raw FINAL WHERE type = 'response.served'", null, null, cancellationToken), CultureInfo.InvariantCulture);
+                    labelling.MaxValue = Math.Max(1, servedCount);
+                    while (!cancellationToken.IsCancellationRequested)
+                    {
+                        var labelled = Convert.ToInt64(await clickHouse.ExecuteScalarAsync("SELECT count() FROM response_labels FINAL", null, null, cancellationToken), CultureInfo.InvariantCulture);
+                        labelling.Value = labelled;
+                        if (labelled >= servedCount)
+                        {
+                            break;
+                        }
+
+                        await Task.Delay(250, cancellationToken);
+                    }
+
                     await watchProgress.WaitAsync(TimeSpan.FromSeconds(1), cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default);
                 });
         }
@@ -214,6 +238,10 @@ internal static class DemoCommand
         await reader.ReadAsync(cancellationToken);
         var p50 = Convert.ToDouble(reader.GetValue(0), CultureInfo.InvariantCulture);
         var p99 = Convert.ToDouble(reader.GetValue(1), CultureInfo.InvariantCulture);
+        var labelled = await ScalarAsync(clickHouse, "SELECT count() FROM response_labels FINAL", cancellationToken);
+        var loved = await ScalarAsync(clickHouse, "SELECT countIf(love) FROM response_labels FINAL", cancellationToken);
+        var pairsBySource = await CountsAsync(clickHouse, "SELECT source, count() FROM preference_pairs FINAL GROUP BY source ORDER BY count() DESC", cancellationToken);
+        var decisionsByRule = await CountsAsync(clickHouse, "SELECT concat(rule, ' ', action), count() FROM signal_decisions FINAL WHERE rule != 'kept' GROUP BY rule, action ORDER BY count() DESC", cancellationToken);
         return new Summary(
             fullPath,
             host.Database,
@@ -221,7 +249,7 @@ internal static class DemoCommand
             acceptedTotal,
             stats.Sum(s => s.Duplicates),
             stats.Sum(s => s.Rejected) + invalidRejected,
-            rejectedByReason.OrderByDescending(p => p.Value).Select(p => new ReasonCount(p.Key, p.Value)).ToList(),
+            rejectedByReason.OrderByDescending(p => p.Value).Select(p => new Tally(p.Key, p.Value)).ToList(),
             rows,
             distinctIds,
             deadLetters,
@@ -230,6 +258,10 @@ internal static class DemoCommand
             Math.Round((sent + invalidSent) / ingest.Elapsed.TotalSeconds),
             p50,
             p99,
+            labelled,
+            loved,
+            pairsBySource,
+            decisionsByRule,
             Stats.Round(total.Elapsed.TotalSeconds));
     }
 
@@ -269,6 +301,18 @@ internal static class DemoCommand
         return key.Length <= 90 ? key : key[..87] + "...";
     }
 
+    private static async Task<List<Tally>> CountsAsync(ClickHouse.Driver.ClickHouseClient client, string sql, CancellationToken cancellationToken)
+    {
+        var counts = new List<Tally>();
+        using var reader = await client.ExecuteReaderAsync(sql, null, null, cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            counts.Add(new Tally(reader.GetString(0), Convert.ToInt64(reader.GetValue(1), CultureInfo.InvariantCulture)));
+        }
+
+        return counts;
+    }
+
     private static async Task<ulong> ScalarAsync(ClickHouse.Driver.ClickHouseClient client, string sql, CancellationToken cancellationToken) =>
         Convert.ToUInt64(await client.ExecuteScalarAsync(sql, null, null, cancellationToken), CultureInfo.InvariantCulture);
 
@@ -290,6 +334,17 @@ internal static class DemoCommand
         table.AddRow("every accepted event exactly once", s.ExactlyOnce ? "[green]yes[/]" : "[red]NO[/]");
         table.AddRow("ingest", $"{s.IngestEventsPerSec:N0} events/s over {s.IngestSeconds} s");
         table.AddRow("freshness (received -> queryable)", $"p50 {s.FreshnessP50Ms} ms, p99 {s.FreshnessP99Ms} ms");
+        table.AddRow("responses labelled (response_labels)", $"{s.ResponsesLabelled:N0} ({s.LovedResponses:N0} loved)");
+        foreach (var (source, count) in s.PairsBySource)
+        {
+            table.AddRow($"  [grey]pairs: {Markup.Escape(source)}[/]", $"{count:N0}");
+        }
+
+        foreach (var (rule, count) in s.DecisionsByRule)
+        {
+            table.AddRow($"  [grey]denoising: {Markup.Escape(rule)}[/]", $"{count:N0}");
+        }
+
         table.AddRow("elapsed", $"{s.ElapsedSeconds} s");
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine($"Data stays in [bold]{Markup.Escape(s.DataPath)}[/] (database {s.Database}). Query it:");

@@ -138,6 +138,10 @@ internal sealed class FeedbackHost : IAsyncDisposable
             if (roles.HasFlag(HostRoles.Pipeline))
             {
                 builder.Services.AddFeedbackPipeline(builder.Configuration, _ => target.CreateClient(database));
+                builder.Services.AddFeedbackLabeling(
+                    builder.Configuration,
+                    _ => target.CreateClient(database),
+                    _ => new FeedbackStream.Pipeline.Labeling.FollowupScorer(FeedbackStream.Followups.Lexicon.LexiconClassifier.Default));
             }
 
             var app = builder.Build();

@@ -22,14 +22,23 @@ internal static class KafkaBenchmark
         };
         var brokers = new Option<int>("--brokers") { Description = "Mock brokers.", DefaultValueFactory = _ => 3 };
         var timeout = new Option<TimeSpan>("--timeout") { Description = "Give up after this long.", DefaultValueFactory = _ => TimeSpan.FromMinutes(2) };
+        var bootstrapServers = new Option<string?>("--bootstrap-servers")
+        {
+            Description = "Use this running cluster (e.g. 'feedbackstream kafka serve' in another process) instead of an in-process one.",
+        };
+        var topic = new Option<string>("--topic")
+        {
+            Description = "Topic to use; with --bootstrap-servers it must exist (its partitions are used).",
+            DefaultValueFactory = _ => "bench.throughput",
+        };
         var json = new Option<bool>("--json") { Description = "Print the figures as one JSON object on the last line." };
-        foreach (var option in new[] { messages, partitions, brokers })
+        foreach (var (option, max) in new[] { (messages, KafkaThroughputBenchmark.MaxMessages), (partitions, 10_000), (brokers, 64) })
         {
             option.Validators.Add(result =>
             {
-                if (result.GetValueOrDefault<int>() < 1)
+                if (result.GetValueOrDefault<int>() is var value && (value < 1 || value > max))
                 {
-                    result.AddError($"{option.Name} must be at least 1.");
+                    result.AddError(string.Create(CultureInfo.InvariantCulture, $"{option.Name} must be between 1 and {max}."));
                 }
             });
         }
@@ -44,7 +53,7 @@ internal static class KafkaBenchmark
 
         var command = new Command("kafka", "Produce and consume throughput and produce-acknowledgement latency on the embedded Kafka cluster.")
         {
-            messages, messageBytes, partitions, brokers, timeout, json,
+            messages, messageBytes, partitions, brokers, bootstrapServers, topic, timeout, json,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -55,6 +64,8 @@ internal static class KafkaBenchmark
                 Partitions = parse.GetValue(partitions),
                 Brokers = parse.GetValue(brokers),
                 Timeout = parse.GetValue(timeout),
+                BootstrapServers = parse.GetValue(bootstrapServers),
+                Topic = parse.GetValue(topic) ?? "bench.throughput",
             };
             var asJson = parse.GetValue(json);
             var progress = new SynchronousProgress(line => AnsiConsole.MarkupLineInterpolated($"[grey]{line}[/]"));
@@ -63,7 +74,7 @@ internal static class KafkaBenchmark
             {
                 result = await KafkaThroughputBenchmark.RunAsync(options, progress, cancellationToken);
             }
-            catch (TimeoutException e)
+            catch (Exception e) when (e is TimeoutException or InvalidOperationException or Confluent.Kafka.KafkaException)
             {
                 await Console.Error.WriteLineAsync(e.Message);
                 return 1;
@@ -86,7 +97,7 @@ internal static class KafkaBenchmark
         void Row(string name, string value) => table.AddRow(Markup.Escape(name), Markup.Escape(value));
         var culture = CultureInfo.InvariantCulture;
         Row("messages x value bytes", string.Create(culture, $"{r.Messages:N0} x {r.MessageBytes} B"));
-        Row("brokers / partitions", string.Create(culture, $"{r.Brokers} / {r.Partitions}"));
+        Row("brokers / partitions", string.Create(culture, $"{r.Brokers} / {r.Partitions} ({(r.InProcessCluster ? "in this process" : "external")})"));
         Row("produce (idempotent, acks=all)", string.Create(culture, $"{r.ProduceMsgsPerSec:N0} msg/s ({r.ProduceMbPerSec:N2} MB/s, {r.ProduceSeconds:N3} s)"));
         Row("produce ack latency p50 / p99 / max", string.Create(culture, $"{r.ProduceLatencyP50Ms:N2} / {r.ProduceLatencyP99Ms:N2} / {r.ProduceLatencyMaxMs:N2} ms"));
         Row("consume", string.Create(culture, $"{r.ConsumeMsgsPerSec:N0} msg/s ({r.ConsumeMbPerSec:N2} MB/s, {r.ConsumeSeconds:N3} s)"));

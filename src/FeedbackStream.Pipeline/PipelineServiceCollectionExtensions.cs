@@ -1,8 +1,10 @@
 using ClickHouse.Driver;
 using Microsoft.Extensions.Configuration;
+using FeedbackStream.Mining;
+using FeedbackStream.Pipeline.Labeling;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Options;
 
 namespace FeedbackStream.Pipeline;
 
@@ -20,6 +22,23 @@ public static class PipelineServiceCollectionExtensions
         services.AddSingleton<IEventSink>(sp => new ClickHouseEventSink(clickHouse(sp)));
         services.AddSingleton<PipelineWorker>();
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<PipelineWorker>());
+        return services;
+    }
+
+    /// <summary>
+    /// Adds the labelling worker (sections <c>Mining</c> and <c>Labeling</c>): labels settled responses, records denoising
+    /// decisions and mines preference pairs from the events in ClickHouse. <paramref name="followups"/> scores follow-ups.
+    /// </summary>
+    public static IServiceCollection AddFeedbackLabeling(
+        this IServiceCollection services, IConfiguration configuration, Func<IServiceProvider, ClickHouseClient> clickHouse, Func<IServiceProvider, IFollowupScorer> followups)
+    {
+        services.AddOptions<MiningOptions>().Bind(configuration.GetSection("Mining"));
+        services.AddOptions<LabelingOptions>().Bind(configuration.GetSection(LabelingOptions.SectionName));
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => new LabelStore(clickHouse(sp)));
+        services.AddSingleton(followups);
+        services.AddSingleton<LabelingWorker>();
+        services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<LabelingWorker>());
         return services;
     }
 }

@@ -19,6 +19,6 @@ public sealed class DemoTests(EngineFixture engine)
         Assert.True(summary.Duplicates > 0, "the simulation retries some events and the gateway recognises them");
         Assert.True(summary.Rejected > 0, "the simulation sends invalid events on purpose");
         Assert.Equal(summary.Rejected, summary.RejectedByReason.Sum(r => r.Count));
-        Assert.Contains(summary.RejectedByReason, r => r.Reason.StartsWith("$.payload.reaction", StringComparison.Ordinal));
+        Assert.Contains(summary.RejectedByReason, r => r.Name.StartsWith("$.payload.reaction", StringComparison.Ordinal));
     }
 }

@@ -1,0 +1,16 @@
+using System.CommandLine;
+using FeedbackStream.Followups.Lexicon;
+using FeedbackStream.Pipeline.Labeling;
+
+namespace FeedbackStream.Cli;
+
+/// <summary><c>feedbackstream eval ...</c>: evaluation commands that print measured quality figures.</summary>
+internal static class EvalCommands
+{
+    public static Command Create()
+    {
+        var eval = new Command("eval", "Evaluation commands that print measured quality figures.");
+        eval.Subcommands.Add(EvalMiningCommand.Create(() => new FollowupScorer(LexiconClassifier.Default)));
+        return eval;
+    }
+}
