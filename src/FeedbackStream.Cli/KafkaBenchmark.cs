@@ -21,6 +21,8 @@ internal static class KafkaBenchmark
             DefaultValueFactory = _ => 6,
         };
         var brokers = new Option<int>("--brokers") { Description = "Mock brokers.", DefaultValueFactory = _ => 3 };
+        var latencyMessages = new Option<int>("--latency-messages") { Description = "Messages of the latency phase (run first, at a steady rate).", DefaultValueFactory = _ => 5_000 };
+        var latencyRate = new Option<int>("--latency-rate") { Description = "Messages per second in the latency phase.", DefaultValueFactory = _ => 5_000 };
         var timeout = new Option<TimeSpan>("--timeout") { Description = "Give up after this long.", DefaultValueFactory = _ => TimeSpan.FromMinutes(2) };
         var bootstrapServers = new Option<string?>("--bootstrap-servers")
         {
@@ -32,7 +34,7 @@ internal static class KafkaBenchmark
             DefaultValueFactory = _ => "bench.throughput",
         };
         var json = new Option<bool>("--json") { Description = "Print the figures as one JSON object on the last line." };
-        foreach (var (option, max) in new[] { (messages, KafkaThroughputBenchmark.MaxMessages), (partitions, 10_000), (brokers, 64) })
+        foreach (var (option, max) in new[] { (messages, KafkaThroughputBenchmark.MaxMessages), (partitions, 10_000), (brokers, 64), (latencyMessages, 1_000_000), (latencyRate, 1_000_000) })
         {
             option.Validators.Add(result =>
             {
@@ -53,7 +55,7 @@ internal static class KafkaBenchmark
 
         var command = new Command("kafka", "Produce and consume throughput and produce-acknowledgement latency on the embedded Kafka cluster.")
         {
-            messages, messageBytes, partitions, brokers, bootstrapServers, topic, timeout, json,
+            messages, messageBytes, partitions, brokers, latencyMessages, latencyRate, bootstrapServers, topic, timeout, json,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -64,6 +66,8 @@ internal static class KafkaBenchmark
                 Partitions = parse.GetValue(partitions),
                 Brokers = parse.GetValue(brokers),
                 Timeout = parse.GetValue(timeout),
+                LatencyMessages = parse.GetValue(latencyMessages),
+                LatencyRatePerSecond = parse.GetValue(latencyRate),
                 BootstrapServers = parse.GetValue(bootstrapServers),
                 Topic = parse.GetValue(topic) ?? "bench.throughput",
             };
@@ -99,7 +103,10 @@ internal static class KafkaBenchmark
         Row("messages x value bytes", string.Create(culture, $"{r.Messages:N0} x {r.MessageBytes} B"));
         Row("brokers / partitions", string.Create(culture, $"{r.Brokers} / {r.Partitions} ({(r.InProcessCluster ? "in this process" : "external")})"));
         Row("produce (idempotent, acks=all)", string.Create(culture, $"{r.ProduceMsgsPerSec:N0} msg/s ({r.ProduceMbPerSec:N2} MB/s, {r.ProduceSeconds:N3} s)"));
-        Row("produce ack latency p50 / p99 / max", string.Create(culture, $"{r.ProduceLatencyP50Ms:N2} / {r.ProduceLatencyP99Ms:N2} / {r.ProduceLatencyMaxMs:N2} ms"));
+        Row(
+            string.Create(culture, $"ack latency p50/p99/max @ {r.LatencyRatePerSec:N0} msg/s"),
+            string.Create(culture, $"{r.ProduceLatencyP50Ms:N2} / {r.ProduceLatencyP99Ms:N2} / {r.ProduceLatencyMaxMs:N2} ms"));
+        Row("ack latency p50 at full speed", string.Create(culture, $"{r.SaturatedLatencyP50Ms:N2} ms (mostly queued)"));
         Row("consume", string.Create(culture, $"{r.ConsumeMsgsPerSec:N0} msg/s ({r.ConsumeMbPerSec:N2} MB/s, {r.ConsumeSeconds:N3} s)"));
         Row("consumed / first message after", string.Create(culture, $"{r.ConsumedMessages:N0} / {r.ConsumeFirstMessageMs:N1} ms"));
         Row("librdkafka", r.LibrdkafkaVersion);

@@ -9,5 +9,6 @@ root.Subcommands.Add(MigrateCommand.Create());
 root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(EvalCommands.Create());
+root.Subcommands.Add(ExportPairsCommand.Create());
 root.Subcommands.Add(BenchCommands.Create());
 return await root.Parse(args).InvokeAsync();

@@ -112,3 +112,52 @@ public sealed class LabelingTests(EngineFixture engine)
         return ids;
     }
 }
+
+[Collection(EnginesCollection.Name)]
+public sealed class ExportTests(EngineFixture engine)
+{
+    [Fact]
+    public async Task ExportPairs_JsonlAndParquet_PageByPage_HoldEveryPairOnce()
+    {
+        await using var host = await E2E.StartHostAsync(engine, settings: new() { ["Mining:SettleWindow"] = "00:00:02", ["Labeling:Interval"] = "00:00:00.200" });
+        using var http = new HttpClient { BaseAddress = host.GatewayAddress };
+        var t0 = DateTimeOffset.UtcNow.AddMinutes(-10);
+        var events = new List<FeedbackEvent>();
+        for (var i = 0; i < 30; i++)
+        {
+            var c = $"x-{i:D3}";
+            events.Add(FeedbackEvent.Create($"{c}-1", E2E.App, t0.AddSeconds(i), "u", c, new ResponseServed($"{c}-a", 0, "answer", "m", PromptText: $"q{i}")));
+            events.Add(FeedbackEvent.Create($"{c}-2", E2E.App, t0.AddSeconds(i + 30), "u", c, new ResponseAction($"{c}-a", ActionKind.Edit, $"edited answer {i}", 30_000)));
+        }
+
+        (await E2E.PostAsync(http, events)).EnsureSuccessStatusCode();
+        using var client = host.CreateClickHouseClient();
+        await E2E.WaitForCountAsync(client, "SELECT count() FROM preference_pairs FINAL WHERE source = 'edit'", 30, TimeSpan.FromSeconds(60));
+
+        using var jsonl = new MemoryStream();
+        var written = await FeedbackStream.Cli.ExportPairsCommand.WriteJsonlAsync(FeedbackStream.Cli.ExportPairsCommand.ReadAsync(client, 0, null, "edit", 7, E2E.Ct), jsonl, E2E.Ct);
+        Assert.Equal(30, written);
+        var lines = System.Text.Encoding.UTF8.GetString(jsonl.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(30, lines.Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("pair_id").GetString()).Distinct().Count());
+        Assert.All(lines, l => Assert.StartsWith("{\"prompt\":\"q", l, StringComparison.Ordinal));
+
+        var file = Path.Combine(Path.GetTempPath(), $"pairs-{Guid.NewGuid():N}.parquet");
+        try
+        {
+            await using (var stream = new FileStream(file, FileMode.Create, FileAccess.ReadWrite))
+            {
+                Assert.Equal(30, await FeedbackStream.Cli.ExportPairsCommand.WriteParquetAsync(FeedbackStream.Cli.ExportPairsCommand.ReadAsync(client, 0, null, "edit", 7, E2E.Ct), stream, E2E.Ct));
+            }
+
+            await using var read = File.OpenRead(file);
+            var rows = (await Parquet.Serialization.ParquetSerializer.DeserializeAsync<FeedbackStream.Cli.ExportPairsCommand.ParquetPairRow>(read, cancellationToken: E2E.Ct)).Data;
+            Assert.Equal(30, rows.Count);
+            Assert.Equal(30, rows.Select(r => r.PairId).Distinct().Count());
+            Assert.All(rows, r => Assert.StartsWith("edited answer", r.Chosen, StringComparison.Ordinal));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+}

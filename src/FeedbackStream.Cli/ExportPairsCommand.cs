@@ -1,0 +1,198 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using ClickHouse.Driver.ADO.Parameters;
+using ClickHouse.Driver.Utility;
+using Parquet;
+using Parquet.Serialization;
+using System.Text.Json.Serialization;
+
+namespace FeedbackStream.Cli;
+
+/// <summary>
+/// <c>feedbackstream export-pairs</c>: DPO-ready preference pairs (prompt, chosen, rejected, plus provenance) as JSONL or
+/// Parquet, read from ClickHouse page by page (keyset pagination on pair_id), so memory stays bounded by the page size.
+/// </summary>
+internal static class ExportPairsCommand
+{
+    public const int PageRows = 5000;
+
+    public sealed record PairRecord(string Prompt, string Chosen, string Rejected, string PairId, string AppId, string Source, double Confidence, double Margin, string ChosenResponseId, string RejectedResponseId, IReadOnlyList<string> EvidenceEventIds, DateTime MinedAt);
+
+    public static Command Create()
+    {
+        var format = new Option<string>("--format") { Description = "jsonl or parquet.", DefaultValueFactory = _ => "jsonl" };
+        format.AcceptOnlyFromAmong("jsonl", "parquet");
+        var output = new Option<FileInfo?>("--out") { Description = "File to write (default: standard output for jsonl; required for parquet)." };
+        var minConfidence = new Option<double>("--min-confidence") { Description = "Only pairs at least this confident.", DefaultValueFactory = _ => 0 };
+        var since = new Option<DateTime?>("--since") { Description = "Only pairs mined at or after this UTC time." };
+        var source = new Option<string?>("--source") { Description = "Only pairs from this source (regeneration, same_prompt_siblings, followup_sat_vs_dsat, edit)." };
+        var data = ClickHouseCommands.DataOption();
+        var connection = ClickHouseTarget.ConnectionOption();
+        var database = MigrateCommand.DatabaseOption();
+        var json = new Option<bool>("--json") { Description = "Print what was written as one JSON object on the last line (needs --out)." };
+        var command = new Command("export-pairs", "Export preference pairs as DPO-ready records (JSONL or Parquet) with bounded memory.")
+        {
+            format, output, minConfidence, since, source, data, connection, database, json,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var file = parse.GetValue(output);
+            var asParquet = parse.GetValue(format) == "parquet";
+            if (asParquet && file is null)
+            {
+                await Console.Error.WriteLineAsync("--out is required for --format parquet.");
+                return 2;
+            }
+
+            using var target = ClickHouseTarget.Open(parse.GetValue(connection), parse.GetValue(data)!);
+            using var client = target.CreateClient(parse.GetValue(database)!);
+            var pages = ReadAsync(client, parse.GetValue(minConfidence), parse.GetValue(since), parse.GetValue(source), PageRows, cancellationToken);
+            long written;
+            if (asParquet)
+            {
+                await using var stream = new FileStream(file!.FullName, FileMode.Create, FileAccess.ReadWrite);
+                written = await WriteParquetAsync(pages, stream, cancellationToken);
+            }
+            else
+            {
+                await using var stream = file is null ? Console.OpenStandardOutput() : file.Create();
+                written = await WriteJsonlAsync(pages, stream, cancellationToken);
+            }
+
+            if (file is not null)
+            {
+                Console.Error.WriteLine($"{written:N0} pairs written to {file.FullName}");
+                if (parse.GetValue(json))
+                {
+                    JsonOutput.WriteLast(new { Pairs = written, File = file.FullName, Format = parse.GetValue(format) });
+                }
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>Pages of pairs in pair_id order; each page is one query, so nothing larger than a page is held.</summary>
+    public static async IAsyncEnumerable<List<PairRecord>> ReadAsync(
+        ClickHouse.Driver.ClickHouseClient client, double minConfidence, DateTime? since, string? source, int pageRows, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var after = "";
+        while (true)
+        {
+            var parameters = new ClickHouseParameterCollection();
+            parameters.AddParameter("after", after);
+            parameters.AddParameter("min", minConfidence);
+            parameters.AddParameter("since", (since ?? DateTime.UnixEpoch).ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture));
+            parameters.AddParameter("source", source ?? "");
+            var page = new List<PairRecord>(pageRows);
+            using (var reader = await client.ExecuteReaderAsync(
+                $$"""
+                SELECT prompt_text, chosen_text, rejected_text, pair_id, app_id, source, confidence, margin, chosen_response_id, rejected_response_id, evidence_event_ids, mined_at
+                FROM preference_pairs FINAL
+                WHERE pair_id > {after:String} AND confidence >= {min:Float64} AND mined_at >= parseDateTimeBestEffort({since:String})
+                  AND ({source:String} = '' OR source = {source:String})
+                ORDER BY pair_id
+                LIMIT {{pageRows}}
+                """, parameters, null, cancellationToken))
+            {
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    page.Add(new PairRecord(
+                        reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5),
+                        reader.GetDouble(6), reader.GetDouble(7), reader.GetString(8), reader.GetString(9), (string[])reader.GetValue(10), DateTime.SpecifyKind(reader.GetDateTime(11), DateTimeKind.Utc)));
+                }
+            }
+
+            if (page.Count == 0)
+            {
+                yield break;
+            }
+
+            yield return page;
+            after = page[^1].PairId;
+            if (page.Count < pageRows)
+            {
+                yield break;
+            }
+        }
+    }
+
+    public static async Task<long> WriteJsonlAsync(IAsyncEnumerable<List<PairRecord>> pages, Stream stream, CancellationToken cancellationToken)
+    {
+        long count = 0;
+        await foreach (var page in pages.WithCancellation(cancellationToken))
+        {
+            foreach (var record in page)
+            {
+                await JsonSerializer.SerializeAsync(stream, record, JsonOutput.Options, cancellationToken);
+                stream.WriteByte((byte)'\n');
+                count++;
+            }
+
+            await stream.FlushAsync(cancellationToken);
+        }
+
+        return count;
+    }
+
+    /// <summary>A flat Parquet row; column names follow the JSONL keys.</summary>
+    public sealed class ParquetPairRow
+    {
+        [JsonPropertyName("prompt")]
+        public string Prompt { get; set; } = "";
+
+        [JsonPropertyName("chosen")]
+        public string Chosen { get; set; } = "";
+
+        [JsonPropertyName("rejected")]
+        public string Rejected { get; set; } = "";
+
+        [JsonPropertyName("pair_id")]
+        public string PairId { get; set; } = "";
+
+        [JsonPropertyName("app_id")]
+        public string AppId { get; set; } = "";
+
+        [JsonPropertyName("source")]
+        public string Source { get; set; } = "";
+
+        [JsonPropertyName("confidence")]
+        public double Confidence { get; set; }
+
+        [JsonPropertyName("margin")]
+        public double Margin { get; set; }
+
+        [JsonPropertyName("chosen_response_id")]
+        public string ChosenResponseId { get; set; } = "";
+
+        [JsonPropertyName("rejected_response_id")]
+        public string RejectedResponseId { get; set; } = "";
+
+        [JsonPropertyName("evidence_event_ids")]
+        public string EvidenceEventIds { get; set; } = "";
+
+        [JsonPropertyName("mined_at")]
+        public DateTime MinedAt { get; set; }
+    }
+
+    /// <summary>Writes one row group per page, appending to the file, so memory stays bounded by the page.</summary>
+    public static async Task<long> WriteParquetAsync(IAsyncEnumerable<List<PairRecord>> pages, Stream stream, CancellationToken cancellationToken)
+    {
+        long count = 0;
+        await foreach (var page in pages.WithCancellation(cancellationToken))
+        {
+            var rows = page.Select(p => new ParquetPairRow
+            {
+                Prompt = p.Prompt, Chosen = p.Chosen, Rejected = p.Rejected, PairId = p.PairId, AppId = p.AppId, Source = p.Source,
+                Confidence = p.Confidence, Margin = p.Margin, ChosenResponseId = p.ChosenResponseId, RejectedResponseId = p.RejectedResponseId,
+                EvidenceEventIds = string.Join(',', p.EvidenceEventIds), MinedAt = p.MinedAt,
+            }).ToList();
+            await ParquetSerializer.SerializeAsync(rows, stream, new ParquetOptions { Append = count > 0 }, cancellationToken: cancellationToken);
+            count += rows.Count;
+        }
+
+        return count;
+    }
+}

@@ -1,0 +1,184 @@
+using System.CommandLine;
+using FeedbackStream.Followups;
+using FeedbackStream.Followups.Eurtad;
+using FeedbackStream.Followups.Evaluation;
+using FeedbackStream.Followups.Model;
+using Spectre.Console;
+
+namespace FeedbackStream.Cli;
+
+/// <summary>
+/// <c>feedbackstream eval followups</c>: trains the follow-up (SAT/DSAT) classifier on the training parts and prints
+/// per-class precision, recall and F1 of the model, the lexicon and the combined classifier on the held-back seed part
+/// and on EURTAD's held-out parts, saying what each figure is computed on.
+/// </summary>
+internal static class FollowupCommands
+{
+    public static Command CreateEval()
+    {
+        var eurtad = new Option<string?>("--eurtad")
+        {
+            Description = "EURTAD folder (JSONL). Default: $FEEDBACKSTREAM_DATA_DIR/eurtad, else ../shared/data/eurtad beside the repository root (the folder holding FeedbackStream.sln).",
+        };
+        var trainer = new Option<string>("--trainer") { Description = "Learner on top of the text features.", DefaultValueFactory = _ => "sdca" };
+        trainer.AcceptOnlyFromAmong("sdca", "lbfgs", "lightgbm");
+        var seed = new Option<int>("--seed") { Description = "Training seed (same seed, same predictions).", DefaultValueFactory = _ => new FollowupModelOptions().Seed };
+        var saveModel = new Option<FileInfo?>("--save-model") { Description = "Also write the trained model (ML.NET zip) to this file." };
+        var timeout = new Option<TimeSpan>("--timeout") { Description = "Give up after this long.", DefaultValueFactory = _ => TimeSpan.FromMinutes(5) };
+        var json = new Option<bool>("--json") { Description = "Print the figures as one JSON object on the last line." };
+        var command = new Command("followups", "Train the follow-up SAT/DSAT classifier and report precision/recall/F1 on held-out seed and EURTAD data.")
+        {
+            eurtad, trainer, seed, saveModel, timeout, json,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var explicitDirectory = parse.GetValue(eurtad);
+            var directory = explicitDirectory ?? FollowupDataLocator.FindEurtad();
+            if (explicitDirectory is not null && !EurtadCorpus.IsPresent(explicitDirectory))
+            {
+                await Console.Error.WriteLineAsync($"--eurtad '{explicitDirectory}' does not hold {string.Join(", ", EurtadCorpus.Files)}.");
+                return 2;
+            }
+
+            var options = new FollowupEvaluationOptions
+            {
+                EurtadDirectory = directory,
+                Model = new FollowupModelOptions { Seed = parse.GetValue(seed), Trainer = Enum.Parse<FollowupTrainer>(parse.GetValue(trainer)!, ignoreCase: true) },
+            };
+
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(parse.GetValue(timeout));
+            FollowupEvaluationReport report;
+            FollowupModel model;
+            try
+            {
+                (report, model) = await Task.Run(() => FollowupEvaluation.RunAndKeepModel(options, deadline.Token), deadline.Token).WaitAsync(deadline.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                await Console.Error.WriteLineAsync($"eval followups did not finish within {parse.GetValue(timeout)}.");
+                return 1;
+            }
+
+            Print(report, directory);
+            var modelFile = parse.GetValue(saveModel);
+            if (modelFile is not null)
+            {
+                await using (var stream = modelFile.Create())
+                {
+                    model.Save(stream);
+                }
+
+                AnsiConsole.MarkupLine($"[grey]model written to {Markup.Escape(modelFile.FullName)}[/]");
+            }
+
+            if (parse.GetValue(json))
+            {
+                JsonOutput.WriteLast(new { EurtadDirectory = directory, Report = report, SavedModel = modelFile?.FullName });
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    private static void Print(FollowupEvaluationReport report, string? directory)
+    {
+        AnsiConsole.MarkupLine("[bold]What each figure is computed on[/]");
+        foreach (var line in report.Protocol)
+        {
+            AnsiConsole.MarkupLine($"  - {Markup.Escape(line)}");
+        }
+
+        if (report.EurtadSkippedReason is not null)
+        {
+            AnsiConsole.MarkupLine($"[yellow]  - {Markup.Escape(report.EurtadSkippedReason)}[/]");
+        }
+
+        var t = report.Training;
+        AnsiConsole.MarkupLine(
+            $"[grey]training: {t.Trainer} seed={t.Seed}, {t.Rows} rows ({Markup.Escape(string.Join(", ", t.RowsBySource.Select(p => $"{p.Key} {p.Value}")))}; " +
+            $"{t.ContextRowsLabelledSat} context rows weak-labelled sat, {t.ContextRowsDroppedAsDsat} dropped as lexicon-dsat), {t.Seconds} s; data: {Markup.Escape(directory ?? "(none)")}[/]");
+
+        PrintDataset(report.SeedHoldout);
+        if (report.Eurtad is not null)
+        {
+            PrintDataset(report.Eurtad);
+        }
+
+        AnsiConsole.MarkupLine($"[grey]total {report.Seconds} s[/]");
+    }
+
+    private static void PrintDataset(DatasetFigures figures)
+    {
+        AnsiConsole.WriteLine();
+        AnsiConsole.MarkupLine($"[bold]{Markup.Escape(figures.Name)}[/]: {Markup.Escape(figures.ComputedOn)} ({Markup.Escape(string.Join(", ", figures.ItemsByGroup.Select(p => $"{p.Key} {p.Value}")))})");
+
+        var polarity = new Table().Title("polarity level").AddColumns("classifier", "class", "precision", "recall", "F1", "support", "predicted");
+        foreach (var classifier in figures.Classifiers)
+        {
+            foreach (var c in classifier.Polarity.PerClass)
+            {
+                polarity.AddRow(Markup.Escape(classifier.Classifier), c.Label, F(c.Precision), F(c.Recall), F(c.F1), $"{c.Support}", $"{c.Predicted}");
+            }
+
+            var extra = classifier.PolarityCalibrationError is { } ece ? $" ECE {F(ece)}" : string.Empty;
+            extra += classifier.ModelShare is { } share ? $", model decided {share:P0}" : string.Empty;
+            polarity.AddRow(
+                $"[bold]{Markup.Escape(classifier.Classifier)}[/]",
+                "[bold]macro[/]",
+                $"[bold]{F(classifier.Polarity.MacroPrecision)}[/]",
+                $"[bold]{F(classifier.Polarity.MacroRecall)}[/]",
+                $"[bold]{F(classifier.Polarity.MacroF1)}[/]",
+                $"{classifier.Polarity.Total}",
+                $"acc {F(classifier.Polarity.Accuracy)}{extra}");
+        }
+
+        AnsiConsole.Write(polarity);
+
+        var scored = figures.Classifiers.Where(c => c.Kind is not null).ToList();
+        if (scored.Count > 0)
+        {
+            var kind = new Table().Title("kind level: precision / recall / F1 (support < 5: too few to read)").AddColumn("kind").AddColumn("support");
+            foreach (var classifier in scored)
+            {
+                kind.AddColumn(Markup.Escape(classifier.Classifier));
+            }
+
+            var labels = scored[0].Kind!.PerClass;
+            for (var i = 0; i < labels.Count; i++)
+            {
+                var support = labels[i].Support;
+                var cells = new List<string> { support < 5 ? $"[grey]{labels[i].Label}[/]" : labels[i].Label, $"{support}" };
+                cells.AddRange(scored.Select(c => c.Kind!.PerClass[i]).Select(c => $"{F(c.Precision)} / {F(c.Recall)} / {F(c.F1)}"));
+                kind.AddRow(cells.ToArray());
+            }
+
+            var macro = new List<string> { "[bold]macro[/]", $"{scored[0].Kind!.Total}" };
+            macro.AddRange(scored.Select(c => $"[bold]{F(c.Kind!.MacroPrecision)} / {F(c.Kind.MacroRecall)} / {F(c.Kind.MacroF1)}[/] acc {F(c.Kind.Accuracy)}"));
+            kind.AddRow(macro.ToArray());
+            AnsiConsole.Write(kind);
+
+            var groups = scored[0].Breakdown;
+            if (groups.Count > 0)
+            {
+                var breakdown = new Table().Title(groups[0].Measure == "dsat_recall" ? "DSAT recall by EURTAD reaction type" : "polarity accuracy on hard cases (seed tags)").AddColumn("group").AddColumn("items");
+                foreach (var classifier in scored)
+                {
+                    breakdown.AddColumn(Markup.Escape(classifier.Classifier));
+                }
+
+                for (var i = 0; i < groups.Count; i++)
+                {
+                    var cells = new List<string> { Markup.Escape(groups[i].Group), $"{groups[i].Items}" };
+                    cells.AddRange(scored.Select(c => F(c.Breakdown[i].Value)));
+                    breakdown.AddRow(cells.ToArray());
+                }
+
+                AnsiConsole.Write(breakdown);
+            }
+        }
+    }
+
+    private static string F(double value) => value.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture);
+}
