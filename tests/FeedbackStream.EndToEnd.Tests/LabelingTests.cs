@@ -63,6 +63,11 @@ public sealed class LabelingTests(EngineFixture engine)
         Assert.Equal(0UL, await E2E.ScalarAsync(client,
             "SELECT count() FROM preference_pairs FINAL WHERE source = 'regeneration' AND NOT (endsWith(chosen_response_id, '-b') AND endsWith(rejected_response_id, '-a'))"));
 
+        // The analyst views agree with the tables.
+        Assert.Equal(await E2E.ScalarAsync(client, "SELECT countIf(love) FROM response_labels FINAL"), await E2E.ScalarAsync(client, "SELECT sum(loved) FROM v_love_rate_daily"));
+        Assert.Equal(await E2E.ScalarAsync(client, "SELECT count() FROM preference_pairs FINAL"), await E2E.ScalarAsync(client, "SELECT sum(pairs) FROM v_pairs_daily"));
+        Assert.Equal((ulong)events.Count, await E2E.ScalarAsync(client, "SELECT count() FROM v_events"));
+
         // Recompute twice: the rows are replaced, not added.
         var worker = host.Services.GetRequiredService<LabelingWorker>();
         var labelIds = await IdsAsync(client, "SELECT label_id FROM response_labels FINAL ORDER BY label_id");
