@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using ClickHouse.Driver.ADO.Parameters;
 using ClickHouse.Driver.Utility;
+using FeedbackStream.Mining;
 using Parquet;
 using Parquet.Serialization;
 using System.Text.Json.Serialization;
@@ -30,10 +31,12 @@ internal static class ExportPairsCommand
         var data = ClickHouseCommands.DataOption();
         var connection = ClickHouseTarget.ConnectionOption();
         var database = MigrateCommand.DatabaseOption();
+        var top = new Option<int?>("--top") { Description = "Keep only the K most useful pairs, ranked by confidence, margin and diversity (FiFA-style). Holds the filtered candidates in memory." };
+        var diversity = new Option<double>("--diversity") { Description = "With --top: weight of diversity against quality, 0..1.", DefaultValueFactory = _ => 0.5 };
         var json = new Option<bool>("--json") { Description = "Print what was written as one JSON object on the last line (needs --out)." };
         var command = new Command("export-pairs", "Export preference pairs as DPO-ready records (JSONL or Parquet) with bounded memory.")
         {
-            format, output, minConfidence, since, source, data, connection, database, json,
+            format, output, minConfidence, since, source, top, diversity, data, connection, database, json,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -48,6 +51,10 @@ internal static class ExportPairsCommand
             using var target = ClickHouseTarget.Open(parse.GetValue(connection), parse.GetValue(data)!);
             using var client = target.CreateClient(parse.GetValue(database)!);
             var pages = ReadAsync(client, parse.GetValue(minConfidence), parse.GetValue(since), parse.GetValue(source), PageRows, cancellationToken);
+            if (parse.GetValue(top) is { } k)
+            {
+                pages = SelectAsync(pages, k, parse.GetValue(diversity), cancellationToken);
+            }
             long written;
             if (asParquet)
             {
@@ -116,6 +123,27 @@ internal static class ExportPairsCommand
             {
                 yield break;
             }
+        }
+    }
+
+    /// <summary>Reads every candidate, keeps the <paramref name="k"/> best by <see cref="PairSelector"/>, and yields them as pages.</summary>
+    public static async IAsyncEnumerable<List<PairRecord>> SelectAsync(
+        IAsyncEnumerable<List<PairRecord>> pages, int k, double diversity, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var candidates = new List<PairRecord>();
+        await foreach (var page in pages.WithCancellation(cancellationToken))
+        {
+            candidates.AddRange(page);
+        }
+
+        var byId = candidates.ToDictionary(c => c.PairId, StringComparer.Ordinal);
+        var selected = PairSelector.Select(
+            candidates.Select(c => new PreferencePair(c.PairId, c.AppId, "", c.Prompt, c.ChosenResponseId, c.Chosen, c.RejectedResponseId, c.Rejected, c.Source, c.Confidence, c.Margin, c.EvidenceEventIds, [])).ToList(),
+            k,
+            diversity);
+        foreach (var chunk in selected.Chunk(PageRows))
+        {
+            yield return chunk.Select(p => byId[p.PairId]).ToList();
         }
     }
 

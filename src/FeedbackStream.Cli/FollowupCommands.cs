@@ -60,7 +60,9 @@ internal static class FollowupCommands
                 return 1;
             }
 
-            Print(report, directory);
+            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
+            console.Profile.Width = Math.Max(console.Profile.Width, 132);
+            Print(console, report, directory);
             var modelFile = parse.GetValue(saveModel);
             if (modelFile is not null)
             {
@@ -69,7 +71,7 @@ internal static class FollowupCommands
                     model.Save(stream);
                 }
 
-                AnsiConsole.MarkupLine($"[grey]model written to {Markup.Escape(modelFile.FullName)}[/]");
+                console.MarkupLine($"[grey]model written to {Markup.Escape(modelFile.FullName)}[/]");
             }
 
             if (parse.GetValue(json))
@@ -82,48 +84,48 @@ internal static class FollowupCommands
         return command;
     }
 
-    private static void Print(FollowupEvaluationReport report, string? directory)
+    private static void Print(IAnsiConsole console, FollowupEvaluationReport report, string? directory)
     {
-        AnsiConsole.MarkupLine("[bold]What each figure is computed on[/]");
+        console.MarkupLine("[bold]What each figure is computed on[/]");
         foreach (var line in report.Protocol)
         {
-            AnsiConsole.MarkupLine($"  - {Markup.Escape(line)}");
+            console.MarkupLine($"  - {Markup.Escape(line)}");
         }
 
         if (report.EurtadSkippedReason is not null)
         {
-            AnsiConsole.MarkupLine($"[yellow]  - {Markup.Escape(report.EurtadSkippedReason)}[/]");
+            console.MarkupLine($"[yellow]  - {Markup.Escape(report.EurtadSkippedReason)}[/]");
         }
 
         var t = report.Training;
-        AnsiConsole.MarkupLine(
+        console.MarkupLine(
             $"[grey]training: {t.Trainer} seed={t.Seed}, {t.Rows} rows ({Markup.Escape(string.Join(", ", t.RowsBySource.Select(p => $"{p.Key} {p.Value}")))}; " +
             $"{t.ContextRowsLabelledSat} context rows weak-labelled sat, {t.ContextRowsDroppedAsDsat} dropped as lexicon-dsat), {t.Seconds} s; data: {Markup.Escape(directory ?? "(none)")}[/]");
 
-        PrintDataset(report.SeedHoldout);
+        PrintDataset(console, report.SeedHoldout);
         if (report.Eurtad is not null)
         {
-            PrintDataset(report.Eurtad);
+            PrintDataset(console, report.Eurtad);
         }
 
-        AnsiConsole.MarkupLine($"[grey]total {report.Seconds} s[/]");
+        console.MarkupLine($"[grey]total {report.Seconds} s[/]");
     }
 
-    private static void PrintDataset(DatasetFigures figures)
+    private static void PrintDataset(IAnsiConsole console, DatasetFigures figures)
     {
-        AnsiConsole.WriteLine();
-        AnsiConsole.MarkupLine($"[bold]{Markup.Escape(figures.Name)}[/]: {Markup.Escape(figures.ComputedOn)} ({Markup.Escape(string.Join(", ", figures.ItemsByGroup.Select(p => $"{p.Key} {p.Value}")))})");
+        console.WriteLine();
+        console.MarkupLine($"[bold]{Markup.Escape(figures.Name)}[/]: {Markup.Escape(figures.ComputedOn)} ({Markup.Escape(string.Join(", ", figures.ItemsByGroup.Select(p => $"{p.Key} {p.Value}")))})");
 
-        var polarity = new Table().Title("polarity level").AddColumns("classifier", "class", "precision", "recall", "F1", "support", "predicted");
+        var polarity = new Table().Title("polarity level").AddColumns("classifier", "class", "precision", "recall", "F1", "support", "predicted", "accuracy, calibration (ECE), share decided by the model");
         foreach (var classifier in figures.Classifiers)
         {
             foreach (var c in classifier.Polarity.PerClass)
             {
-                polarity.AddRow(Markup.Escape(classifier.Classifier), c.Label, F(c.Precision), F(c.Recall), F(c.F1), $"{c.Support}", $"{c.Predicted}");
+                polarity.AddRow(Markup.Escape(classifier.Classifier), c.Label, F(c.Precision), F(c.Recall), F(c.F1), $"{c.Support}", $"{c.Predicted}", string.Empty);
             }
 
-            var extra = classifier.PolarityCalibrationError is { } ece ? $" ECE {F(ece)}" : string.Empty;
-            extra += classifier.ModelShare is { } share ? $", model decided {share:P0}" : string.Empty;
+            var extra = classifier.PolarityCalibrationError is { } ece ? $", ECE {F(ece)}" : string.Empty;
+            extra += classifier.ModelShare is { } share ? $", model {share.ToString("P0", System.Globalization.CultureInfo.InvariantCulture)}" : string.Empty;
             polarity.AddRow(
                 $"[bold]{Markup.Escape(classifier.Classifier)}[/]",
                 "[bold]macro[/]",
@@ -131,10 +133,11 @@ internal static class FollowupCommands
                 $"[bold]{F(classifier.Polarity.MacroRecall)}[/]",
                 $"[bold]{F(classifier.Polarity.MacroF1)}[/]",
                 $"{classifier.Polarity.Total}",
+                string.Empty,
                 $"acc {F(classifier.Polarity.Accuracy)}{extra}");
         }
 
-        AnsiConsole.Write(polarity);
+        console.Write(polarity);
 
         var scored = figures.Classifiers.Where(c => c.Kind is not null).ToList();
         if (scored.Count > 0)
@@ -157,7 +160,7 @@ internal static class FollowupCommands
             var macro = new List<string> { "[bold]macro[/]", $"{scored[0].Kind!.Total}" };
             macro.AddRange(scored.Select(c => $"[bold]{F(c.Kind!.MacroPrecision)} / {F(c.Kind.MacroRecall)} / {F(c.Kind.MacroF1)}[/] acc {F(c.Kind.Accuracy)}"));
             kind.AddRow(macro.ToArray());
-            AnsiConsole.Write(kind);
+            console.Write(kind);
 
             var groups = scored[0].Breakdown;
             if (groups.Count > 0)
@@ -175,7 +178,7 @@ internal static class FollowupCommands
                     breakdown.AddRow(cells.ToArray());
                 }
 
-                AnsiConsole.Write(breakdown);
+                console.Write(breakdown);
             }
         }
     }
