@@ -49,7 +49,7 @@ public sealed class SignalLabeler(MiningOptions options, IFollowupScorer followu
 
         var signalsByResponse = events
             .Where(s => s.Event.Payload is not ResponseServed)
-            .GroupBy(s => ResponseIdOf(s.Event.Payload), StringComparer.Ordinal)
+            .GroupBy(s => s.Event.Payload.ResponseId(), StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
         var orphans = signalsByResponse.Where(p => !served.ContainsKey(p.Key)).Sum(p => p.Value.Count);
 
@@ -384,17 +384,7 @@ public sealed class SignalLabeler(MiningOptions options, IFollowupScorer followu
         new[] { chosen.UserId, rejected.UserId }.Distinct(StringComparer.Ordinal).ToList());
 
     private static SignalDecision Decide(FeedbackEvent e, string rule, DecisionAction action, double weight, string reason) =>
-        new(e.EventId, e.AppId, ResponseIdOf(e.Payload), e.UserId, rule, action, weight, reason);
-
-    internal static string ResponseIdOf(EventPayload payload) => payload switch
-    {
-        ResponseServed p => p.ResponseId,
-        ReactionSet p => p.ResponseId,
-        ReactionCleared p => p.ResponseId,
-        FollowupSent p => p.ResponseId,
-        ResponseAction p => p.ResponseId,
-        _ => "",
-    };
+        new(e.EventId, e.AppId, e.Payload.ResponseId(), e.UserId, rule, action, weight, reason);
 
     private static Reaction ReactionOf(EventPayload payload) => payload switch
     {

@@ -72,23 +72,13 @@ public sealed class RecordDecoder(int rejectedRawMaxBytes)
                 e.AppId,
                 e.UserId,
                 e.ConversationId,
-                ResponseIdOf(e.Payload),
+                e.Payload.ResponseId(),
                 e.OccurredAt.UtcDateTime,
                 (e.ReceivedAt ?? new DateTimeOffset(receivedFallback, TimeSpan.Zero)).UtcDateTime,
                 document.RootElement.GetProperty("payload").GetRawText(),
                 position);
         }
     }
-
-    private static string ResponseIdOf(EventPayload payload) => payload switch
-    {
-        ResponseServed p => p.ResponseId,
-        ReactionSet p => p.ResponseId,
-        ReactionCleared p => p.ResponseId,
-        FollowupSent p => p.ResponseId,
-        ResponseAction p => p.ResponseId,
-        _ => "",
-    };
 
     private RejectedRow Reject(RecordPosition position, string? key, byte[]? value, string reason, string path)
     {
