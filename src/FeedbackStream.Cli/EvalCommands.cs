@@ -11,6 +11,7 @@ internal static class EvalCommands
     {
         var eval = new Command("eval", "Evaluation commands that print measured quality figures.");
         eval.Subcommands.Add(EvalMiningCommand.Create(() => new FollowupScorer(LexiconClassifier.Default)));
+        eval.Subcommands.Add(FollowupCommands.CreateEval());
         return eval;
     }
 }

@@ -1,0 +1,312 @@
+using FeedbackStream.Followups.Lexicon;
+using FeedbackStream.Followups.Text;
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Trainers;
+using Microsoft.ML.Trainers.LightGbm;
+using Microsoft.ML.Transforms.Text;
+
+namespace FeedbackStream.Followups.Model;
+
+/// <summary>Which ML.NET multiclass learner sits on top of the text features.</summary>
+public enum FollowupTrainer
+{
+    /// <summary>SDCA maximum entropy (multinomial logistic regression), single-threaded for determinism.</summary>
+    Sdca,
+
+    /// <summary>L-BFGS maximum entropy, single-threaded.</summary>
+    Lbfgs,
+
+    /// <summary>LightGBM multiclass on the same sparse features, single-threaded with a fixed seed.</summary>
+    LightGbm,
+}
+
+/// <summary>Training settings. Defaults train in a few seconds on ~1,500 rows on two cores.</summary>
+public sealed record FollowupModelOptions
+{
+    public int Seed { get; init; } = 17;
+    public FollowupTrainer Trainer { get; init; } = FollowupTrainer.Sdca;
+
+    /// <summary>Word n-grams up to this length (all lengths from 1).</summary>
+    public int WordNgramLength { get; init; } = 2;
+
+    /// <summary>Character n-grams of exactly this length (ML.NET counts them across word boundaries).</summary>
+    public int CharNgramLength { get; init; } = 4;
+
+    /// <summary>L2 regularization of the maximum-entropy trainers.</summary>
+    public float L2Regularization { get; init; } = 1e-3f;
+
+    /// <summary>Also feed the lexicon's per-kind rule scores to the learner (stacking), besides the n-grams.</summary>
+    public bool UseLexiconFeatures { get; init; } = true;
+
+    /// <summary>Word n-gram weighting: TF-IDF when true, raw term frequency when false.</summary>
+    public bool TfIdf { get; init; } = true;
+
+    /// <summary>Upper bound on SDCA passes / L-BFGS iterations / LightGBM rounds: keeps training time bounded.</summary>
+    public int MaximumIterations { get; init; } = 50;
+}
+
+/// <summary>
+/// An ML.NET multiclass model of follow-up kinds: normalized text → word 1–2-grams and character n-grams
+/// (<c>FeaturizeText</c>) → a maximum-entropy (or LightGBM) classifier over the 19 kinds. Polarity probabilities are the
+/// sums of their kinds' probabilities; the kind is the most probable one within the most probable polarity.
+/// This approximates WildFeedback's LLM labeller with bag-of-n-grams features (methods.md: no language-model weights here).
+/// Thread-safe: single predictions share one prediction engine under a lock; <see cref="ClassifyMany"/> scores in batch.
+/// </summary>
+public sealed class FollowupModel : IFollowupClassifier
+{
+    private readonly MLContext _ml;
+    private readonly ITransformer _transformer;
+    private readonly string[] _slotKinds;
+    private readonly PredictionEngine<ModelInput, ModelOutput> _engine;
+    private readonly Lock _engineLock = new();
+
+    private FollowupModel(MLContext ml, ITransformer transformer, string description)
+    {
+        _ml = ml;
+        _transformer = transformer;
+        Description = description;
+        var schema = transformer.GetOutputSchema(InputSchema(ml));
+        var slotNames = default(VBuffer<ReadOnlyMemory<char>>);
+        schema["Score"].GetSlotNames(ref slotNames);
+        _slotKinds = slotNames.DenseValues().Select(s => s.ToString()).ToArray();
+        if (_slotKinds.Any(k => !FollowupKinds.IsKnown(k)))
+        {
+            throw new InvalidDataException($"The model's classes [{string.Join(", ", _slotKinds)}] are not all follow-up kinds.");
+        }
+
+        _engine = ml.Model.CreatePredictionEngine<ModelInput, ModelOutput>(transformer, inputSchemaDefinition: SchemaDefinition());
+    }
+
+    /// <summary>What was trained, e.g. <c>sdca seed=17</c>.</summary>
+    public string Description { get; }
+
+    /// <summary>The kinds the model can predict (those present in its training data).</summary>
+    public IReadOnlyList<string> Kinds => _slotKinds;
+
+    /// <summary>Trains on labelled follow-ups (kind labels). Same rows, same order and same options give the same model.</summary>
+    /// <param name="rows">Training rows; each row's weight is 1 unless <paramref name="weight"/> says otherwise.</param>
+    /// <param name="options">Settings; <see cref="FollowupModelOptions"/> defaults when null.</param>
+    /// <param name="weight">Optional per-row example weight (e.g. lower for weakly labelled rows).</param>
+    public static FollowupModel Train(IEnumerable<LabelledFollowup> rows, FollowupModelOptions? options = null, Func<LabelledFollowup, float>? weight = null)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        options ??= new FollowupModelOptions();
+        var data = rows.Select(r => Input(r.Text, r.Kind, weight?.Invoke(r) ?? 1f)).ToList();
+        if (data.Select(d => d.Label).Distinct(StringComparer.Ordinal).Count() < 2)
+        {
+            throw new ArgumentException("Training needs at least two different kinds.", nameof(rows));
+        }
+
+        var ml = new MLContext(options.Seed);
+        var weighting = options.TfIdf ? NgramExtractingEstimator.WeightingCriteria.TfIdf : NgramExtractingEstimator.WeightingCriteria.Tf;
+        var view = ml.Data.LoadFromEnumerable(data, SchemaDefinition());
+        var featurize = ml.Transforms.Conversion.MapValueToKey("LabelKey", nameof(ModelInput.Label))
+            .Append(ml.Transforms.Text.FeaturizeText("TextFeatures", new TextFeaturizingEstimator.Options
+            {
+                CaseMode = TextNormalizingEstimator.CaseMode.Lower,
+                KeepPunctuations = true,
+                KeepNumbers = true,
+                KeepDiacritics = false,
+                WordFeatureExtractor = new WordBagEstimator.Options { NgramLength = options.WordNgramLength, UseAllLengths = true, Weighting = weighting },
+                CharFeatureExtractor = new WordBagEstimator.Options { NgramLength = options.CharNgramLength, UseAllLengths = false, Weighting = weighting },
+                Norm = TextFeaturizingEstimator.NormFunction.L2,
+            }, nameof(ModelInput.Text)))
+            .Append(options.UseLexiconFeatures
+                ? (IEstimator<ITransformer>)ml.Transforms.Concatenate("Features", "TextFeatures", nameof(ModelInput.Lexicon))
+                : ml.Transforms.CopyColumns("Features", "TextFeatures"));
+
+        IEstimator<ITransformer> trainer = options.Trainer switch
+        {
+            FollowupTrainer.Sdca => ml.MulticlassClassification.Trainers.SdcaMaximumEntropy(new SdcaMaximumEntropyMulticlassTrainer.Options
+            {
+                LabelColumnName = "LabelKey",
+                FeatureColumnName = "Features",
+                ExampleWeightColumnName = nameof(ModelInput.Weight),
+                L2Regularization = options.L2Regularization,
+                MaximumNumberOfIterations = options.MaximumIterations,
+                NumberOfThreads = 1,
+                Shuffle = false,
+            }),
+            FollowupTrainer.Lbfgs => ml.MulticlassClassification.Trainers.LbfgsMaximumEntropy(new LbfgsMaximumEntropyMulticlassTrainer.Options
+            {
+                LabelColumnName = "LabelKey",
+                FeatureColumnName = "Features",
+                ExampleWeightColumnName = nameof(ModelInput.Weight),
+                L2Regularization = options.L2Regularization,
+                MaximumNumberOfIterations = options.MaximumIterations,
+                NumberOfThreads = 1,
+            }),
+            FollowupTrainer.LightGbm => ml.MulticlassClassification.Trainers.LightGbm(new LightGbmMulticlassTrainer.Options
+            {
+                LabelColumnName = "LabelKey",
+                FeatureColumnName = "Features",
+                ExampleWeightColumnName = nameof(ModelInput.Weight),
+                NumberOfIterations = options.MaximumIterations,
+                NumberOfLeaves = 16,
+                MinimumExampleCountPerLeaf = 3,
+                LearningRate = 0.1,
+                NumberOfThreads = 1,
+                Seed = options.Seed,
+                Deterministic = true,
+            }),
+            _ => throw new ArgumentOutOfRangeException(nameof(options), options.Trainer, "Unknown trainer."),
+        };
+
+        var pipeline = featurize
+            .Append(trainer)
+            .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedKind", "PredictedLabel"));
+        var transformer = pipeline.Fit(view);
+        return new FollowupModel(ml, transformer, $"{options.Trainer.ToString().ToLowerInvariant()} seed={options.Seed}");
+    }
+
+    /// <summary>Writes the trained pipeline as an ML.NET model zip.</summary>
+    public void Save(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        _ml.Model.Save(_transformer, InputSchema(_ml), stream);
+    }
+
+    /// <summary>Reads a model written by <see cref="Save"/>.</summary>
+    /// <exception cref="InvalidDataException">The stream is not a follow-up model.</exception>
+    public static FollowupModel Load(Stream stream, int seed = 17)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        Stream seekable = stream;
+        if (!stream.CanSeek)
+        {
+            var copy = new MemoryStream();
+            stream.CopyTo(copy);
+            copy.Position = 0;
+            seekable = copy;
+        }
+
+        try
+        {
+            var ml = new MLContext(seed);
+            var transformer = ml.Model.Load(seekable, out _);
+            return new FollowupModel(ml, transformer, "loaded");
+        }
+        finally
+        {
+            if (!ReferenceEquals(seekable, stream))
+            {
+                seekable.Dispose();
+            }
+        }
+    }
+
+    public FollowupClassification Classify(string utterance)
+    {
+        ArgumentNullException.ThrowIfNull(utterance);
+        ModelOutput output;
+        lock (_engineLock)
+        {
+            output = _engine.Predict(Input(utterance, string.Empty, 1f));
+        }
+
+        return ToClassification(output.Score);
+    }
+
+    /// <summary>Scores many utterances in one pass (faster than repeated <see cref="Classify"/>).</summary>
+    public IReadOnlyList<FollowupClassification> ClassifyMany(IReadOnlyList<string> utterances)
+    {
+        ArgumentNullException.ThrowIfNull(utterances);
+        var input = _ml.Data.LoadFromEnumerable(utterances.Select(u => Input(u, string.Empty, 1f)).ToList(), SchemaDefinition());
+        var scored = _transformer.Transform(input);
+        return _ml.Data.CreateEnumerable<ModelOutput>(scored, reuseRowObject: false).Select(o => ToClassification(o.Score)).ToList();
+    }
+
+    /// <summary>The probability of each kind, in <see cref="Kinds"/> order.</summary>
+    internal IReadOnlyList<double> KindProbabilities(string utterance)
+    {
+        ModelOutput output;
+        lock (_engineLock)
+        {
+            output = _engine.Predict(Input(utterance, string.Empty, 1f));
+        }
+
+        return output.Score.Select(s => (double)s).ToList();
+    }
+
+    private FollowupClassification ToClassification(float[] score)
+    {
+        double sat = 0, dsat = 0, neutral = 0;
+        for (var i = 0; i < score.Length; i++)
+        {
+            switch (FollowupKinds.PolarityOf(_slotKinds[i]))
+            {
+                case Polarity.Sat:
+                    sat += score[i];
+                    break;
+                case Polarity.Dsat:
+                    dsat += score[i];
+                    break;
+                default:
+                    neutral += score[i];
+                    break;
+            }
+        }
+
+        var total = sat + dsat + neutral;
+        if (total > 0)
+        {
+            sat /= total;
+            dsat /= total;
+            neutral /= total;
+        }
+
+        var polarity = sat > dsat && sat > neutral ? Polarity.Sat : dsat > neutral && dsat >= sat ? Polarity.Dsat : Polarity.Neutral;
+        var kind = FollowupKinds.Neutral;
+        var best = -1.0;
+        for (var i = 0; i < score.Length; i++)
+        {
+            if (FollowupKinds.PolarityOf(_slotKinds[i]) == polarity && score[i] > best)
+            {
+                best = score[i];
+                kind = _slotKinds[i];
+            }
+        }
+
+        var confidence = polarity switch { Polarity.Sat => sat, Polarity.Dsat => dsat, _ => neutral };
+        IReadOnlyList<string> evidence = [$"model {Description}: p({polarity.Name()})={confidence:0.00}, p({kind})={best:0.00}"];
+        return new FollowupClassification(polarity, kind, sat, dsat, neutral, FollowupClassification.ModelMethod, evidence);
+    }
+
+    private static ModelInput Input(string text, string label, float weight) => new()
+    {
+        Text = FollowupText.Normalize(text),
+        Lexicon = LexiconClassifier.Default.Features(text),
+        Label = label,
+        Weight = weight,
+    };
+
+    private static SchemaDefinition SchemaDefinition()
+    {
+        var definition = Microsoft.ML.Data.SchemaDefinition.Create(typeof(ModelInput));
+        definition[nameof(ModelInput.Lexicon)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, LexiconClassifier.FeatureCount);
+        return definition;
+    }
+
+    private static DataViewSchema InputSchema(MLContext ml) => ml.Data.LoadFromEnumerable(Array.Empty<ModelInput>(), SchemaDefinition()).Schema;
+}
+
+/// <summary>A row the ML.NET pipeline reads (public members for ML.NET's reflection; internal to this assembly).</summary>
+internal sealed class ModelInput
+{
+    public string Text { get; set; } = string.Empty;
+
+    public string Label { get; set; } = string.Empty;
+
+    /// <summary>The lexicon's rule scores (<see cref="LexiconClassifier.Features"/>).</summary>
+    public float[] Lexicon { get; set; } = [];
+
+    public float Weight { get; set; } = 1f;
+}
+
+/// <summary>The pipeline's per-kind probabilities.</summary>
+internal sealed class ModelOutput
+{
+    [ColumnName("Score")]
+    public float[] Score { get; set; } = [];
+}
