@@ -92,7 +92,9 @@ internal sealed class FeedbackHost : IAsyncDisposable
             {
                 cluster = KafkaMockCluster.Start(int.Parse(configuration["Kafka:EmbeddedBrokers"] ?? "3", System.Globalization.CultureInfo.InvariantCulture));
                 cluster.SetGroupInitialRebalanceDelay(TimeSpan.Zero);
-                cluster.CreateTopic(topic, int.Parse(configuration["Kafka:TopicPartitions"] ?? "6", System.Globalization.CultureInfo.InvariantCulture));
+                // The mock cluster keeps only the newest ~5 MiB per partition (measured): more partitions give a lagging
+                // pipeline more room before records would be deleted unread.
+                cluster.CreateTopic(topic, int.Parse(configuration["Kafka:EmbeddedTopicPartitions"] ?? configuration["Kafka:TopicPartitions"] ?? "12", System.Globalization.CultureInfo.InvariantCulture));
                 bootstrap = cluster.BootstrapServers;
                 overrides["Kafka:BootstrapServers"] = bootstrap;
             }

@@ -11,4 +11,5 @@ root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(EvalCommands.Create());
 root.Subcommands.Add(ExportPairsCommand.Create());
 root.Subcommands.Add(BenchCommands.Create());
-return await root.Parse(args).InvokeAsync();
+// Ctrl+C and SIGTERM cancel the running command's token (serve, demo, benchmarks) instead of killing the process.
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(10) });

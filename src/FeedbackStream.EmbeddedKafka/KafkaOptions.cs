@@ -63,7 +63,7 @@ public sealed class KafkaOptions
     public ProducerConfig CreateProducerConfig(Action<ProducerConfig>? defaults = null)
     {
         var config = new ProducerConfig();
-        return Build(config, defaults, Producer);
+        return Build(config, defaults, Producer, nameof(Producer));
     }
 
     /// <summary>A consumer config for <paramref name="groupId"/>, built in the same order as <see cref="CreateProducerConfig"/>.</summary>
@@ -71,14 +71,14 @@ public sealed class KafkaOptions
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(groupId);
         var config = new ConsumerConfig { GroupId = groupId };
-        return Build(config, defaults, Consumer);
+        return Build(config, defaults, Consumer, nameof(Consumer));
     }
 
     /// <summary>An admin client config, built in the same order as <see cref="CreateProducerConfig"/>.</summary>
     public AdminClientConfig CreateAdminClientConfig(Action<AdminClientConfig>? defaults = null)
     {
         var config = new AdminClientConfig();
-        return Build(config, defaults, Admin);
+        return Build(config, defaults, Admin, nameof(Admin));
     }
 
     /// <summary>Copies these options (dictionaries included) so callers can adjust a copy.</summary>
@@ -99,7 +99,7 @@ public sealed class KafkaOptions
         return copy;
     }
 
-    private T Build<T>(T config, Action<T>? defaults, Dictionary<string, string> typeSpecific)
+    private T Build<T>(T config, Action<T>? defaults, Dictionary<string, string> typeSpecific, string typeSection)
         where T : ClientConfig
     {
         if (!string.IsNullOrWhiteSpace(BootstrapServers))
@@ -114,7 +114,7 @@ public sealed class KafkaOptions
 
         defaults?.Invoke(config);
         Apply(config, Client, nameof(Client));
-        Apply(config, typeSpecific, typeSpecific == Producer ? nameof(Producer) : typeSpecific == Consumer ? nameof(Consumer) : nameof(Admin));
+        Apply(config, typeSpecific, typeSection);
         return config;
     }
 
