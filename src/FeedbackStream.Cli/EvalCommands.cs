@@ -12,6 +12,7 @@ internal static class EvalCommands
         var eval = new Command("eval", "Evaluation commands that print measured quality figures.");
         eval.Subcommands.Add(EvalMiningCommand.Create(() => new FollowupScorer(LexiconClassifier.Default)));
         eval.Subcommands.Add(FollowupCommands.CreateEval());
+        eval.Subcommands.Add(OasstCommands.CreateEval());
         return eval;
     }
 }

@@ -10,6 +10,9 @@ root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(EvalCommands.Create());
 root.Subcommands.Add(ExportPairsCommand.Create());
+var replay = new Command("replay", "Replay recorded human data as events through the gateway and pipeline.");
+replay.Subcommands.Add(OasstCommands.CreateReplay());
+root.Subcommands.Add(replay);
 root.Subcommands.Add(BenchCommands.Create());
 // Ctrl+C and SIGTERM cancel the running command's token (serve, demo, benchmarks) instead of killing the process.
 return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(10) });
