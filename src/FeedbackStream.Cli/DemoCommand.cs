@@ -94,7 +94,7 @@ internal static class DemoCommand
             ["Gateway:ApiKeys:0:Sha256"] = ApiKeyRing.Hash(apiKey),
             ["ClickHouse:DataPath"] = fullPath,
             ["ClickHouse:Database"] = database,
-            ["Kafka:TopicPartitions"] = "12",
+            ["Kafka:TopicPartitions"] = "24",
             // The simulated conversations happened in the last minutes: a short settle window lets the demo show labels.
             ["Mining:SettleWindow"] = "00:00:05",
             ["Labeling:Interval"] = "00:00:01",

@@ -94,7 +94,7 @@ internal sealed class FeedbackHost : IAsyncDisposable
                 cluster.SetGroupInitialRebalanceDelay(TimeSpan.Zero);
                 // The mock cluster keeps only the newest ~5 MiB per partition (measured): more partitions give a lagging
                 // pipeline more room before records would be deleted unread.
-                cluster.CreateTopic(topic, int.Parse(configuration["Kafka:EmbeddedTopicPartitions"] ?? configuration["Kafka:TopicPartitions"] ?? "12", System.Globalization.CultureInfo.InvariantCulture));
+                cluster.CreateTopic(topic, int.Parse(configuration["Kafka:EmbeddedTopicPartitions"] ?? configuration["Kafka:TopicPartitions"] ?? "24", System.Globalization.CultureInfo.InvariantCulture));
                 bootstrap = cluster.BootstrapServers;
                 overrides["Kafka:BootstrapServers"] = bootstrap;
             }

@@ -25,21 +25,23 @@ internal static class PipelineBenchmark
         long FreshnessEvents,
         double FreshnessP50Ms,
         double FreshnessP99Ms,
-        double FreshnessMaxMs);
+        double FreshnessMaxMs,
+        bool WithLabeling);
 
     public static Command Create()
     {
-        var events = new Option<int>("--events") { Description = "Backlog events for the throughput phase.", DefaultValueFactory = _ => 500_000 };
+        var events = new Option<int>("--events") { Description = "Backlog events for the throughput phase (must fit the embedded cluster's ~5 MiB per partition: about 11k of these events per partition).", DefaultValueFactory = _ => 200_000 };
         var rate = new Option<int>("--rate") { Description = "Events per second sent through the gateway in the freshness phase.", DefaultValueFactory = _ => 10_000 };
         var seconds = new Option<int>("--seconds") { Description = "Length of the freshness phase.", DefaultValueFactory = _ => 15 };
         var timeout = new Option<TimeSpan>("--timeout") { Description = "Give up after this long.", DefaultValueFactory = _ => TimeSpan.FromMinutes(5) };
+        var labeling = new Option<bool>("--with-labeling") { Description = "Also run the labelling worker in the pipeline process (as a default deployment does)." };
         var json = new Option<bool>("--json") { Description = "Print the figures as one JSON object on the last line." };
-        var command = new Command("pipeline", "Pipeline events/s into ClickHouse, and freshness (occurred -> queryable) at a fixed rate.") { events, rate, seconds, timeout, json };
+        var command = new Command("pipeline", "Pipeline events/s into ClickHouse, and freshness (occurred -> queryable) at a fixed rate.") { events, rate, seconds, labeling, timeout, json };
         command.SetAction(async (parse, cancellationToken) =>
         {
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             deadline.CancelAfter(parse.GetValue(timeout));
-            var result = await RunAsync(parse.GetValue(events), parse.GetValue(rate), parse.GetValue(seconds), deadline.Token);
+            var result = await RunAsync(parse.GetValue(events), parse.GetValue(rate), parse.GetValue(seconds), parse.GetValue(labeling), deadline.Token);
             var table = new Table().AddColumns("figure", "value");
             table.AddRow("backlog Kafka -> ClickHouse", $"{result.PipelineEventsPerSec:N0} events/s ({result.BacklogEvents:N0} in {result.BacklogSeconds} s after the first batch)");
             table.AddRow("pipeline start-up to first batch", $"{result.StartupSeconds} s");
@@ -55,13 +57,13 @@ internal static class PipelineBenchmark
         return command;
     }
 
-    public static async Task<Result> RunAsync(int backlog, int rate, int seconds, CancellationToken cancellationToken)
+    public static async Task<Result> RunAsync(int backlog, int rate, int seconds, bool withLabeling, CancellationToken cancellationToken)
     {
         var dataPath = BenchSupport.TempDataPath("pipeline");
         try
         {
             // Phase 1: the backlog is produced before the pipeline starts (gateway-only host), then a pipeline host drains it.
-            await using var gateway = await FeedbackHost.StartAsync(BenchSupport.Configuration(dataPath), HostRoles.Gateway, cancellationToken);
+            await using var gateway = await FeedbackHost.StartAsync(BenchSupport.Configuration(dataPath, new Dictionary<string, string?> { ["Kafka:EmbeddedTopicPartitions"] = "24" }), HostRoles.Gateway, cancellationToken);
             var bootstrap = gateway.KafkaBootstrapServers;
             var now = DateTimeOffset.UtcNow;
             using (var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = bootstrap, EnableIdempotence = true, LingerMs = 20, BatchSize = 1_000_000 }).SetLogHandler((_, _) => { }).Build())
@@ -91,6 +93,7 @@ internal static class PipelineBenchmark
                 ["Kafka:BootstrapServers"] = bootstrap,
                 ["ClickHouse:Database"] = gateway.Database,
                 ["Pipeline:Urls"] = "http://127.0.0.1:0",
+                ["Labeling:Enabled"] = withLabeling ? "true" : "false",
             });
             // Start-up (migrations, joining the group) is reported apart; throughput is timed from the first written batch.
             var startup = Stopwatch.StartNew();
@@ -102,8 +105,22 @@ internal static class PipelineBenchmark
             await AnsiConsole.Progress().AutoClear(true).StartAsync(async progress =>
             {
                 var task = progress.AddTask($"draining {backlog:N0} events", maxValue: backlog);
+                var lastProgress = System.Diagnostics.Stopwatch.StartNew();
+                var lastWritten = 0L;
                 while (status.Written < backlog)
                 {
+                    if (status.Written != lastWritten)
+                    {
+                        lastWritten = status.Written;
+                        lastProgress.Restart();
+                    }
+                    else if (lastProgress.Elapsed > TimeSpan.FromSeconds(20))
+                    {
+                        throw new InvalidOperationException(
+                            $"The pipeline wrote {lastWritten:N0} of {backlog:N0} events and made no progress for 20 s. The embedded Kafka cluster keeps only " +
+                            "the newest ~5 MiB per partition: a larger backlog loses its oldest records. Use a smaller --events.");
+                    }
+
                     if (!watch.IsRunning && status.Written > 0)
                     {
                         watch.Start();
@@ -164,7 +181,7 @@ internal static class PipelineBenchmark
                 null, null, cancellationToken);
             await reader.ReadAsync(cancellationToken);
             double Value(int i) => Convert.ToDouble(reader.GetValue(i), CultureInfo.InvariantCulture);
-            return new Result(backlog, Stats.Round(startup.Elapsed.TotalSeconds), Stats.Round(backlogSeconds), Math.Round((backlog - firstBatch) / backlogSeconds), rate, Stats.Round(freshSeconds), (long)Value(3), Value(0), Value(1), Value(2));
+            return new Result(backlog, Stats.Round(startup.Elapsed.TotalSeconds), Stats.Round(backlogSeconds), Math.Round((backlog - firstBatch) / backlogSeconds), rate, Stats.Round(freshSeconds), (long)Value(3), Value(0), Value(1), Value(2), withLabeling);
         }
         finally
         {

@@ -12,7 +12,10 @@ public sealed class RecentEventIds(int capacity, TimeSpan window, TimeProvider t
     private readonly ConcurrentDictionary<string, long> _expiry = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _order = new();
 
-    public int Count => _expiry.Count;
+    // ConcurrentDictionary.Count takes every lock of the dictionary; on the hot path the size is tracked here instead.
+    private int _count;
+
+    public int Count => Volatile.Read(ref _count);
 
     private static string Key(string appId, string eventId) => string.Concat(appId, "\u001f", eventId);
 
@@ -38,15 +41,19 @@ public sealed class RecentEventIds(int capacity, TimeSpan window, TimeProvider t
         if (_expiry.TryAdd(key, expiry))
         {
             _order.Enqueue(key);
+            Interlocked.Increment(ref _count);
         }
         else
         {
             _expiry[key] = expiry;
         }
 
-        while (_expiry.Count > capacity && _order.TryDequeue(out var oldest))
+        while (Volatile.Read(ref _count) > capacity && _order.TryDequeue(out var oldest))
         {
-            _expiry.TryRemove(oldest, out _);
+            if (_expiry.TryRemove(oldest, out _))
+            {
+                Interlocked.Decrement(ref _count);
+            }
         }
     }
 }

@@ -61,6 +61,31 @@ public sealed class LabelStore(ClickHouseClient client)
         return (conversations, newest);
     }
 
+    /// <summary>
+    /// Conversations whose last activity (newest occurred_at) lies in (<paramref name="after"/>, <paramref name="upTo"/>]:
+    /// their responses settled since the previous pass, even though no new event arrived.
+    /// </summary>
+    public async Task<List<string>> SettledBetweenAsync(DateTime after, DateTime upTo, CancellationToken cancellationToken)
+    {
+        var parameters = new ClickHouseParameterCollection();
+        parameters.AddParameter("after", after.ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture));
+        parameters.AddParameter("upto", upTo.ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture));
+        var conversations = new List<string>();
+        using var reader = await client.ExecuteReaderAsync(
+            """
+            SELECT conversation_id FROM events_raw
+            WHERE conversation_id IN (SELECT DISTINCT conversation_id FROM events_raw WHERE occurred_at > parseDateTime64BestEffort({after:String}, 3, 'UTC'))
+            GROUP BY conversation_id
+            HAVING max(occurred_at) > parseDateTime64BestEffort({after:String}, 3, 'UTC') AND max(occurred_at) <= parseDateTime64BestEffort({upto:String}, 3, 'UTC')
+            """, parameters, null, cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            conversations.Add(reader.GetString(0));
+        }
+
+        return conversations;
+    }
+
     /// <summary>Every stored event of the given conversations, one per event_id.</summary>
     public async Task<List<StoredEvent>> EventsAsync(IReadOnlyList<string> conversations, CancellationToken cancellationToken)
     {

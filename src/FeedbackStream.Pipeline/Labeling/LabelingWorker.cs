@@ -30,8 +30,8 @@ public sealed record LabelingPass(int Conversations, int Labels, int Decisions, 
 
 /// <summary>
 /// Turns stored events into labels, decisions and pairs: every <see cref="LabelingOptions.Interval"/> it takes the
-/// conversations that got events since the watermark or may have responses that settled since (a settle window's
-/// worth), reloads all their events from ClickHouse, labels them with the pure <see cref="SignalLabeler"/>, mines
+/// conversations that got events since the watermark and those whose last activity crossed the settle horizon since
+/// the previous pass, reloads all their events from ClickHouse, labels them with the pure <see cref="SignalLabeler"/>, mines
 /// same-prompt pairs against the labels already stored, and writes everything with deterministic ids. No truth lives
 /// only in memory: a restart resumes from the stored watermark and recomputes, which replaces rather than duplicates.
 /// </summary>
@@ -74,10 +74,17 @@ public sealed partial class LabelingWorker(LabelStore store, IFollowupScorer fol
     public async Task<LabelingPass> RunOnceAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
+        var horizonName = _options.WorkerName + ":settled";
+
+        // Two kinds of conversations need work: those with events stored since the watermark, and those whose last
+        // activity crossed the settle horizon since the previous pass (their responses just settled). Both markers live
+        // in ClickHouse, so a restarted worker continues where the last one stopped; recomputation is idempotent.
         var watermark = await store.ReadWatermarkAsync(_options.WorkerName, cancellationToken) ?? DateTime.UnixEpoch;
-        var settleFloor = now.UtcDateTime - _mining.SettleWindow - TimeSpan.FromMinutes(1);
-        var since = watermark < settleFloor ? watermark : settleFloor;
-        var (conversations, newest) = await store.TouchedSinceAsync(since, cancellationToken);
+        var previousHorizon = await store.ReadWatermarkAsync(horizonName, cancellationToken) ?? DateTime.UnixEpoch;
+        var horizon = now.UtcDateTime - _mining.SettleWindow;
+        var (touched, newest) = await store.TouchedSinceAsync(watermark, cancellationToken);
+        var settled = horizon > previousHorizon ? await store.SettledBetweenAsync(previousHorizon, horizon, cancellationToken) : [];
+        var conversations = touched.Union(settled, StringComparer.Ordinal).ToList();
         int labels = 0, decisions = 0, pairs = 0, pending = 0, orphans = 0;
         var labeler = new SignalLabeler(_mining, followups);
         foreach (var chunk in conversations.Chunk(_options.ConversationsPerChunk))
@@ -101,6 +108,11 @@ public sealed partial class LabelingWorker(LabelStore store, IFollowupScorer fol
         if (newest is { } advanced && advanced > watermark)
         {
             await store.WriteWatermarkAsync(_options.WorkerName, advanced, cancellationToken);
+        }
+
+        if (horizon > previousHorizon)
+        {
+            await store.WriteWatermarkAsync(horizonName, horizon, cancellationToken);
         }
 
         LabelsWritten += labels;
