@@ -162,7 +162,8 @@ public sealed class FlowTests(EngineFixture engine)
     [Fact]
     public async Task ClickHouseFailing_PausesThePipeline_NoOffsetMoves_AndItResumesWhenItRecovers()
     {
-        await using var host = await E2E.StartHostAsync(engine, settings: new() { ["Pipeline:ChannelCapacity"] = "100", ["Pipeline:SinkRetryMaxDelay"] = "00:00:00.500" });
+        // A held batch of at most 50 and a channel of 100: the 1,000 records sent during the failure must back up and pause it.
+        await using var host = await E2E.StartHostAsync(engine, settings: new() { ["Pipeline:ChannelCapacity"] = "100", ["Pipeline:BatchMaxRecords"] = "50", ["Pipeline:SinkRetryMaxDelay"] = "00:00:00.500" });
         using var http = new HttpClient { BaseAddress = host.GatewayAddress };
         using var client = host.CreateClickHouseClient();
         (await E2E.PostAsync(http, E2E.Events(50, "first"))).EnsureSuccessStatusCode();
