@@ -140,19 +140,7 @@ public sealed class FlowTests(EngineFixture engine)
         }
 
         // The client retries the same events until the gateway accepts them.
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        HttpStatusCode status;
-        do
-        {
-            using var retry = await E2E.PostAsync(http, during);
-            status = retry.StatusCode;
-            if (status != HttpStatusCode.OK)
-            {
-                await Task.Delay(500, Ct);
-            }
-        }
-        while (status != HttpStatusCode.OK && DateTime.UtcNow < deadline);
-
+        var status = await E2E.PostUntilAcceptedAsync(http, during, TimeSpan.FromSeconds(30));
         Assert.Equal(HttpStatusCode.OK, status);
         using var client = host.CreateClickHouseClient();
         await E2E.WaitForCountAsync(client, "SELECT uniqExact(event_id) FROM events_raw", 400, TimeSpan.FromSeconds(30));

@@ -44,19 +44,7 @@ public sealed class RealBrokerTests(EngineFixture engine)
 
         await broker.RestartBrokerAsync(Ct);
         await broker.WaitForLeadersAsync("feedback.events.v1", 3, Ct);
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        HttpStatusCode status;
-        do
-        {
-            using var retry = await E2E.PostAsync(http, during);
-            status = retry.StatusCode;
-            if (status != HttpStatusCode.OK)
-            {
-                await Task.Delay(500, Ct);
-            }
-        }
-        while (status != HttpStatusCode.OK && DateTime.UtcNow < deadline);
-
+        var status = await E2E.PostUntilAcceptedAsync(http, during, TimeSpan.FromSeconds(60));
         Assert.Equal(HttpStatusCode.OK, status);
         (await E2E.PostAsync(http, after)).EnsureSuccessStatusCode();
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using ClickHouse.Driver;
@@ -111,6 +112,25 @@ internal static class E2E
         var request = new HttpRequestMessage(HttpMethod.Post, "v1/events") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", ApiKey);
         return await http.SendAsync(request, Ct);
+    }
+
+    /// <summary>Sends the same events (same ids) until the gateway accepts them, as a client retrying after 503 does.</summary>
+    public static async Task<HttpStatusCode> PostUntilAcceptedAsync(HttpClient http, IReadOnlyList<FeedbackEvent> events, TimeSpan deadline)
+    {
+        var until = DateTime.UtcNow + deadline;
+        HttpStatusCode status;
+        do
+        {
+            using var retry = await PostAsync(http, events);
+            status = retry.StatusCode;
+            if (status != HttpStatusCode.OK)
+            {
+                await Task.Delay(500, Ct);
+            }
+        }
+        while (status != HttpStatusCode.OK && DateTime.UtcNow < until);
+
+        return status;
     }
 
     public static async Task<ulong> ScalarAsync(ClickHouseClient client, string sql) =>
