@@ -16,13 +16,22 @@ namespace FeedbackStream.EmbeddedKafka.Native;
 /// </remarks>
 internal static class NativeLibraryResolver
 {
-    private static int _registered;
+    private static readonly Lock Gate = new();
+    private static bool s_registered;
 
+    /// <summary>
+    /// Registers the resolver; returns only once it is in place, so a concurrent first call can never reach a
+    /// P/Invoke before the resolver exists (which would fall back to default probing and the wrong library).
+    /// </summary>
     public static void EnsureRegistered()
     {
-        if (Interlocked.Exchange(ref _registered, 1) == 0)
+        lock (Gate)
         {
-            NativeLibrary.SetDllImportResolver(typeof(NativeLibraryResolver).Assembly, Resolve);
+            if (!s_registered)
+            {
+                NativeLibrary.SetDllImportResolver(typeof(NativeLibraryResolver).Assembly, Resolve);
+                s_registered = true;
+            }
         }
     }
 
