@@ -228,75 +228,109 @@ public sealed partial class PipelineWorker : BackgroundService
         }
     }
 
+    /// <summary>Records decoded as they are read, with the offset after the last record of each partition.</summary>
+    private sealed class DecodedBatch
+    {
+        public List<EventRow> Events { get; } = [];
+
+        public List<RejectedRow> Rejected { get; } = [];
+
+        public Dictionary<TopicPartition, Offset> NextOffsets { get; } = [];
+
+        public int Count { get; private set; }
+
+        public void Add(ConsumeResult<string?, byte[]> record, RecordDecoder decoder, DateTime now)
+        {
+            var decoded = decoder.Decode(new RecordPosition(record.Topic, record.Partition.Value, record.Offset.Value), record.Message.Key, record.Message.Value, now);
+            if (decoded is EventRow row)
+            {
+                Events.Add(row);
+            }
+            else
+            {
+                Rejected.Add((RejectedRow)decoded);
+            }
+
+            // Records of a partition arrive in order: the last one seen gives the offset to store.
+            NextOffsets[record.TopicPartition] = record.Offset + 1;
+            Count++;
+        }
+    }
+
+    /// <summary>
+    /// Reads and decodes records into a batch while the previous batch is being written: decoding overlaps the insert.
+    /// A batch's write starts only after the previous one finished and stored its offsets, so offsets move in order.
+    /// </summary>
     private async Task RunSinkAsync(IConsumer<string?, byte[]> consumer, CancellationToken cancellationToken)
     {
         var reader = _channel.Reader;
-        var batch = new List<ConsumeResult<string?, byte[]>>(_options.BatchMaxRecords);
+        var batch = new DecodedBatch();
+        Task? writing = null;
         var oldest = Stopwatch.StartNew();
-        while (true)
+        try
         {
-            var wait = _options.BatchMaxAge - oldest.Elapsed;
-            bool more;
-            try
+            while (true)
             {
-                more = batch.Count == 0
-                    ? await reader.WaitToReadAsync(cancellationToken)
-                    : wait > TimeSpan.Zero && await reader.WaitToReadAsync(cancellationToken).AsTask().WaitAsync(wait, cancellationToken);
-            }
-            catch (TimeoutException)
-            {
-                more = true;
-            }
+                var wait = _options.BatchMaxAge - oldest.Elapsed;
+                bool more;
+                try
+                {
+                    more = batch.Count == 0
+                        ? await reader.WaitToReadAsync(cancellationToken)
+                        : wait > TimeSpan.Zero && await reader.WaitToReadAsync(cancellationToken).AsTask().WaitAsync(wait, cancellationToken);
+                }
+                catch (TimeoutException)
+                {
+                    more = true;
+                }
 
-            if (batch.Count == 0)
-            {
-                oldest.Restart();
-            }
+                if (batch.Count == 0)
+                {
+                    oldest.Restart();
+                }
 
-            while (batch.Count < _options.BatchMaxRecords && reader.TryRead(out var record))
-            {
-                batch.Add(record);
-            }
+                var now = DateTime.UtcNow;
+                while (batch.Count < _options.BatchMaxRecords && reader.TryRead(out var record))
+                {
+                    batch.Add(record, _decoder, now);
+                }
 
-            var complete = reader.Completion.IsCompleted;
-            if (batch.Count > 0 && (batch.Count >= _options.BatchMaxRecords || oldest.Elapsed >= _options.BatchMaxAge || complete || !more))
-            {
-                await FlushAsync(consumer, batch, cancellationToken);
-                batch.Clear();
-                oldest.Restart();
-            }
+                var complete = reader.Completion.IsCompleted;
+                if (batch.Count > 0 && (batch.Count >= _options.BatchMaxRecords || oldest.Elapsed >= _options.BatchMaxAge || complete || !more))
+                {
+                    if (writing is not null)
+                    {
+                        await writing;
+                    }
 
-            if (complete && batch.Count == 0)
+                    writing = WriteAsync(consumer, batch, cancellationToken);
+                    batch = new DecodedBatch();
+                    oldest.Restart();
+                }
+
+                if (complete && batch.Count == 0)
+                {
+                    return;
+                }
+            }
+        }
+        finally
+        {
+            if (writing is not null)
             {
-                return;
+                await writing;
             }
         }
     }
 
-    private async Task FlushAsync(IConsumer<string?, byte[]> consumer, List<ConsumeResult<string?, byte[]>> batch, CancellationToken cancellationToken)
+    private async Task WriteAsync(IConsumer<string?, byte[]> consumer, DecodedBatch batch, CancellationToken cancellationToken)
     {
-        var events = new List<EventRow>(batch.Count);
-        var rejected = new List<RejectedRow>();
-        var now = DateTime.UtcNow;
-        foreach (var record in batch)
-        {
-            var decoded = _decoder.Decode(new RecordPosition(record.Topic, record.Partition.Value, record.Offset.Value), record.Message.Key, record.Message.Value, now);
-            if (decoded is EventRow row)
-            {
-                events.Add(row);
-            }
-            else
-            {
-                rejected.Add((RejectedRow)decoded);
-            }
-        }
-
         var delay = _options.SinkRetryInitialDelay;
         while (true)
         {
             try
             {
-                await _sink.WriteAsync(events, rejected, cancellationToken);
+                await _sink.WriteAsync(batch.Events, batch.Rejected, cancellationToken);
                 Status.LastSinkError = null;
                 break;
             }
@@ -310,19 +344,17 @@ public sealed partial class PipelineWorker : BackgroundService
             }
         }
 
-        Status.AddWritten(events.Count, rejected.Count);
-
-        // Store, per partition, the offset after the last written record: records of a partition arrive in order.
-        foreach (var last in batch.GroupBy(r => r.TopicPartition).Select(g => g.MaxBy(r => r.Offset.Value)!))
+        Status.AddWritten(batch.Events.Count, batch.Rejected.Count);
+        foreach (var (partition, next) in batch.NextOffsets)
         {
             try
             {
-                consumer.StoreOffset(new TopicPartitionOffset(last.TopicPartition, last.Offset + 1));
+                consumer.StoreOffset(new TopicPartitionOffset(partition, next));
             }
             catch (KafkaException e)
             {
                 // The partition was revoked meanwhile; its new owner re-reads these records and the tables collapse them.
-                LogStoreSkipped(last.TopicPartition.Partition.Value, e.Error.Reason);
+                LogStoreSkipped(partition.Partition.Value, e.Error.Reason);
             }
         }
     }
