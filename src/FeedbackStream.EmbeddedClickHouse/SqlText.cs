@@ -33,7 +33,7 @@ internal static class SqlText
     public static SqlAnalysis Analyze(ReadOnlySpan<byte> sql)
     {
         var lexer = new Lexer(sql);
-        var first = lexer.NextWord(out var firstError);
+        var first = lexer.Next(out var firstError);
         if (firstError is not null)
         {
             return SqlAnalysis.Error(firstError);
@@ -152,12 +152,6 @@ internal static class SqlText
         private int _position;
 
         public int Depth { get; private set; }
-
-        public Token NextWord(out string? error)
-        {
-            var token = Next(out error);
-            return token;
-        }
 
         public Token Next(out string? error)
         {

@@ -19,7 +19,7 @@ public static class MiningEvaluation
         var results = new List<MiningScore>();
         var cleanOptions = Copy(baseline, 0);
         var clean = TruthSimulator.Generate(cleanOptions, start);
-        var reference = Mine(clean, new MiningOptions(), followups)
+        var reference = MineWithStats(clean, new MiningOptions(), followups).Pairs
             .Where(p => IsCorrect(p, clean.TrueUtility))
             .Select(p => (p.ChosenResponseId, p.RejectedResponseId))
             .ToHashSet();
@@ -53,9 +53,6 @@ public static class MiningEvaluation
 
     private static bool IsCorrect(PreferencePair pair, IReadOnlyDictionary<string, double> truth) =>
         truth.TryGetValue(pair.ChosenResponseId, out var chosen) && truth.TryGetValue(pair.RejectedResponseId, out var rejected) && chosen > rejected;
-
-    private static List<PreferencePair> Mine(TruthSimulation simulation, MiningOptions options, IFollowupScorer followups) =>
-        MineWithStats(simulation, options, followups).Pairs;
 
     private static (List<PreferencePair> Pairs, int Labels, int Dropped) MineWithStats(TruthSimulation simulation, MiningOptions options, IFollowupScorer followups)
     {
