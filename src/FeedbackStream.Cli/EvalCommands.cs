@@ -13,6 +13,7 @@ internal static class EvalCommands
         eval.Subcommands.Add(EvalMiningCommand.Create(() => new FollowupScorer(LexiconClassifier.Default)));
         eval.Subcommands.Add(FollowupCommands.CreateEval());
         eval.Subcommands.Add(OasstCommands.CreateEval());
+        eval.Subcommands.Add(PloveCommands.CreateEval());
         return eval;
     }
 }

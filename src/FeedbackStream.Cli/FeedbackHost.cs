@@ -3,6 +3,7 @@ using ClickHouse.Driver;
 using FeedbackStream.EmbeddedClickHouse;
 using FeedbackStream.EmbeddedKafka;
 using FeedbackStream.Gateway;
+using FeedbackStream.Models;
 using FeedbackStream.Pipeline;
 using FeedbackStream.Storage;
 using Microsoft.AspNetCore.Builder;
@@ -135,6 +136,7 @@ internal sealed class FeedbackHost : IAsyncDisposable
             if (roles.HasFlag(HostRoles.Gateway))
             {
                 builder.Services.AddFeedbackGateway(builder.Configuration);
+                builder.Services.AddFeedbackModels(builder.Configuration, _ => target.CreateClient(database), scoring: true);
             }
 
             if (roles.HasFlag(HostRoles.Pipeline))
@@ -150,6 +152,7 @@ internal sealed class FeedbackHost : IAsyncDisposable
             if (roles.HasFlag(HostRoles.Gateway))
             {
                 app.MapFeedbackGateway();
+                app.MapFeedbackModels();
             }
             else
             {

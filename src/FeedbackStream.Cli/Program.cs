@@ -14,5 +14,8 @@ var replay = new Command("replay", "Replay recorded human data as events through
 replay.Subcommands.Add(OasstCommands.CreateReplay());
 root.Subcommands.Add(replay);
 root.Subcommands.Add(BenchCommands.Create());
+root.Subcommands.Add(ModelCommands.CreateTrain());
+root.Subcommands.Add(ModelCommands.CreateModels());
+root.Subcommands.Add(ModelCommands.CreateScore());
 // Ctrl+C and SIGTERM cancel the running command's token (serve, demo, benchmarks) instead of killing the process.
 return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(10) });

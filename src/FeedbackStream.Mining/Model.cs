@@ -75,7 +75,9 @@ public sealed record ResponseLabel(
     int DroppedSignals,
     int LateEvents,
     IReadOnlyList<string> Rules,
-    IReadOnlyList<string> EvidenceEventIds);
+    IReadOnlyList<string> EvidenceEventIds,
+    string Surface = "",
+    double LatencyMs = 0);
 
 /// <summary>
 /// A preference pair (a row of <c>preference_pairs</c>): for one prompt, the chosen and the rejected response, where

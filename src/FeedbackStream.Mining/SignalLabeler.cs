@@ -276,7 +276,9 @@ public sealed class SignalLabeler(MiningOptions options, IFollowupScorer followu
             dropped,
             late,
             rules.ToList(),
-            evidence);
+            evidence,
+            payload.Surface ?? "",
+            payload.LatencyMs ?? 0);
     }
 
     private bool IsBot(UserProfile profile, out string why)

@@ -19,7 +19,7 @@ public sealed class LabelStore(ClickHouseClient client)
         "label_id", "app_id", "response_id", "conversation_id", "user_id", "model_version", "prompt_key", "prompt_text", "response_text",
         "turn_index", "regenerated_from", "candidate_index", "served_at", "last_signal_at", "love", "love_weight", "dislike", "dislike_weight",
         "other_reactions", "followup_polarity", "followup_kind", "followup_p_sat", "followup_p_dsat", "actions", "score", "confidence",
-        "signal_events", "dropped_signals", "late_events", "rules", "evidence_event_ids", "computed_at",
+        "signal_events", "dropped_signals", "late_events", "rules", "evidence_event_ids", "computed_at", "surface", "latency_ms",
     ];
 
     private static readonly string[] DecisionColumns = ["event_id", "rule", "app_id", "response_id", "user_id", "action", "weight", "reason", "decided_at"];
@@ -225,7 +225,7 @@ public sealed class LabelStore(ClickHouseClient client)
                 (string[])reader.GetValue(18), reader.GetString(19), reader.GetString(20), reader.GetDouble(21), reader.GetDouble(22), (string[])reader.GetValue(23),
                 reader.GetDouble(24), reader.GetDouble(25), Convert.ToInt32(reader.GetValue(26), CultureInfo.InvariantCulture),
                 Convert.ToInt32(reader.GetValue(27), CultureInfo.InvariantCulture), Convert.ToInt32(reader.GetValue(28), CultureInfo.InvariantCulture),
-                (string[])reader.GetValue(29), (string[])reader.GetValue(30)));
+                (string[])reader.GetValue(29), (string[])reader.GetValue(30), reader.GetString(32), reader.GetDouble(33)));
         }
 
         return labels;
@@ -241,7 +241,7 @@ public sealed class LabelStore(ClickHouseClient client)
                 (uint)l.TurnIndex, l.RegeneratedFrom, (uint)l.CandidateIndex, l.ServedAt.UtcDateTime, l.LastSignalAt.UtcDateTime, l.Love, l.LoveWeight,
                 l.Dislike, l.DislikeWeight, l.OtherReactions.ToArray(), l.FollowupPolarity, l.FollowupKind, l.FollowupPSat, l.FollowupPDsat,
                 l.Actions.ToArray(), l.Score, l.Confidence, (uint)l.SignalEvents, (uint)l.DroppedSignals, (uint)l.LateEvents, l.Rules.ToArray(),
-                l.EvidenceEventIds.ToArray(), computedAt,
+                l.EvidenceEventIds.ToArray(), computedAt, l.Surface, l.LatencyMs,
             }), null, cancellationToken);
         }
 

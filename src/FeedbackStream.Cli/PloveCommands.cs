@@ -1,0 +1,95 @@
+using System.CommandLine;
+using System.Globalization;
+using FeedbackStream.Simulator;
+using FeedbackStream.Training.Evaluation;
+using FeedbackStream.Training.Model;
+using Spectre.Console;
+
+namespace FeedbackStream.Cli;
+
+/// <summary><c>feedbackstream eval plove</c>: trains and evaluates P[Love] on a simulation with known truth and prints the targets' figures.</summary>
+internal static class PloveCommands
+{
+    public static Command CreateEval()
+    {
+        var responses = new Option<int>("--responses") { Description = "Labelled responses to simulate.", DefaultValueFactory = _ => 1_000_000 };
+        var seed = new Option<int>("--seed") { Description = "Random seed of the simulation.", DefaultValueFactory = _ => 11 };
+        var noise = new Option<double>("--label-noise") { Description = "Share of users who Love most of what they see (label noise).", DefaultValueFactory = _ => 0 };
+        var lengthEffect = new Option<double>("--length-effect") { Description = "True-logit change per 15 words (0: the truth has no length effect).", DefaultValueFactory = _ => 0 };
+        var learner = new Option<LoveLearner>("--learner") { Description = "Learner of the main model.", DefaultValueFactory = _ => LoveLearner.LightGbm };
+        var denoising = new Option<TrainingDenoising>("--denoising") { Description = "Training-time denoising of the main model.", DefaultValueFactory = _ => TrainingDenoising.None };
+        var compare = new Option<bool>("--compare") { Description = "Also train FastTree, SDCA and a denoised LightGBM on a sample for the report's comparison." };
+        var iterations = new Option<int>("--iterations") { Description = "Boosting rounds of the main model.", DefaultValueFactory = _ => new LoveModelOptions().Iterations };
+        var responseNgrams = new Option<int>("--response-ngrams") { Description = "Vocabulary cap of the response's word 1-2-grams.", DefaultValueFactory = _ => new LoveModelOptions().ResponseNgrams };
+        var contextNgrams = new Option<int>("--context-ngrams") { Description = "Vocabulary cap of the context's word 1-2-grams.", DefaultValueFactory = _ => new LoveModelOptions().ContextNgrams };
+        var report = new Option<FileInfo?>("--report") { Description = "Write the HTML report here." };
+        var json = new Option<bool>("--json") { Description = "Print the results as one JSON object on the last line." };
+        var command = new Command("plove", "Train and evaluate P[Love] on simulated responses with known truth; print AUC against the Bayes-optimal AUC, calibration, length correlation and time.")
+        {
+            responses, seed, noise, lengthEffect, learner, denoising, iterations, responseNgrams, contextNgrams, compare, report, json,
+        };
+        command.SetAction(parse =>
+        {
+            var simulation = new LoveSimulationOptions
+            {
+                Responses = parse.GetValue(responses),
+                Seed = parse.GetValue(seed),
+                NoisyUserShare = parse.GetValue(noise),
+                LengthEffect = parse.GetValue(lengthEffect),
+            };
+            var training = new TrainingRunOptions
+            {
+                Model = new LoveModelOptions
+                {
+                    Learner = parse.GetValue(learner),
+                    Denoising = parse.GetValue(denoising),
+                    Iterations = parse.GetValue(iterations),
+                    ResponseNgrams = parse.GetValue(responseNgrams),
+                    ContextNgrams = parse.GetValue(contextNgrams),
+                },
+                Compare = parse.GetValue(compare),
+                Log = line => Console.Error.WriteLine(line),
+            };
+            var (score, _) = PloveEvaluation.Run(simulation, training, new DateTimeOffset(2026, 9, 1, 0, 0, 0, TimeSpan.Zero));
+            var m = score.Report.Metrics;
+            var table = new Table().AddColumns("figure", "value", "target");
+            table.AddRow("responses", $"{score.Responses:N0}", string.Empty);
+            table.AddRow("AUC on the later slice", F(m.Auc), $">= {F(score.BayesAuc - 0.02)}");
+            table.AddRow("Bayes-optimal AUC (truth)", F(score.BayesAuc), string.Empty);
+            table.AddRow("gap", F(score.AucGap), "<= 0.02");
+            table.AddRow("expected calibration error", F(m.Ece), "< 0.02");
+            table.AddRow("Pearson(score, length)", F(m.PearsonLength), "|r| <= 0.10 without a length effect");
+            table.AddRow("log loss", F(m.LogLoss), string.Empty);
+            table.AddRow("base rate / mean prediction", $"{F(m.BaseRate)} / {F(m.MeanPrediction)}", string.Empty);
+            table.AddRow(Markup.Escape("pairwise accuracy: P[Love] / pairwise model"), $"{F(m.PairwiseAccuracy)} / {F(score.Report.PairwiseModelAccuracy)}", string.Empty);
+            table.AddRow("train + evaluate seconds", $"{score.SecondsToTrainAndEvaluate:F1}", "< 120 for 1M");
+            AnsiConsole.Write(table);
+            if (score.Report.Comparisons.Count > 0)
+            {
+                var comparison = new Table().AddColumns("learner", "denoising", "rows", "AUC", "log loss", "ECE", "seconds");
+                foreach (var c in score.Report.Comparisons)
+                {
+                    comparison.AddRow(c.Learner, c.Denoising, $"{c.TrainRows:N0}", F(c.Auc), F(c.LogLoss), F(c.Ece), $"{c.Seconds:F1}");
+                }
+
+                AnsiConsole.Write(comparison);
+            }
+
+            if (parse.GetValue(report) is { } file)
+            {
+                File.WriteAllText(file.FullName, Training.Report.HtmlReport.Render(score.Report, "simulation"));
+                Console.WriteLine($"report: {file.FullName}");
+            }
+
+            if (parse.GetValue(json))
+            {
+                JsonOutput.WriteLast(score);
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    private static string F(double value) => value.ToString("F4", CultureInfo.InvariantCulture);
+}

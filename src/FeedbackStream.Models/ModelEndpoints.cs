@@ -1,0 +1,239 @@
+using System.Text.Json.Serialization;
+using ClickHouse.Driver;
+using FeedbackStream.Gateway;
+using FeedbackStream.Training;
+using MassTransit;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace FeedbackStream.Models;
+
+/// <summary>One item to score: the context (prompt) and the response, plus the optional features the model uses.</summary>
+public sealed record ScoreItem(
+    string? Context,
+    string? Response,
+    [property: JsonPropertyName("app_id")] string? AppId,
+    string? Surface,
+    [property: JsonPropertyName("model_version")] string? ModelVersion,
+    [property: JsonPropertyName("turn_index")] int? TurnIndex,
+    [property: JsonPropertyName("latency_ms")] double? LatencyMs,
+    [property: JsonPropertyName("served_at")] DateTimeOffset? ServedAt);
+
+public sealed record ScoreRequest(IReadOnlyList<ScoreItem>? Items);
+
+public sealed record ScoreResponse([property: JsonPropertyName("model_version")] string ModelVersion, IReadOnlyList<ScoreResult> Scores);
+
+public sealed record ScoreResult([property: JsonPropertyName("p_love")] double PLove);
+
+public sealed record RetrainAccepted([property: JsonPropertyName("job_id")] Guid JobId, string Status);
+
+/// <summary>Registration and routes of P[Love] scoring, the registry and the retraining job.</summary>
+public static class ModelEndpoints
+{
+    /// <summary>
+    /// Adds the model store, scorer and reloader, and (when <c>Models:TrainingEnabled</c>) the in-process MassTransit bus with
+    /// the retraining job consumer and its triggers.
+    /// </summary>
+    public static IServiceCollection AddFeedbackModels(this IServiceCollection services, IConfiguration configuration, Func<IServiceProvider, ClickHouseClient> clickHouse, bool scoring)
+    {
+        var options = new ModelsOptions();
+        configuration.GetSection(ModelsOptions.SectionName).Bind(options);
+        services.AddSingleton(options);
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(sp => new ModelStore(clickHouse(sp), options.ModelName));
+        services.AddSingleton<TrainingService>();
+        services.AddSingleton<ModelServer>();
+        if (scoring)
+        {
+            services.AddHostedService<ModelReloader>();
+        }
+
+        if (options.TrainingEnabled)
+        {
+            services.AddSingleton<RetrainJobs>();
+            services.AddMassTransit(x =>
+            {
+                x.AddConsumer<RetrainJobConsumer>(c => c.Options<JobOptions<RetrainModel>>(o => o
+                    .SetConcurrentJobLimit(1)
+                    .SetJobTimeout(TimeSpan.FromHours(2))
+                    .SetJobCancellationTimeout(TimeSpan.FromSeconds(30))
+                    .SetRetry(r => r.Interval(options.Retries, TimeSpan.FromSeconds(10)))));
+                x.AddConsumer<ModelPromotedConsumer>();
+                x.AddDelayedMessageScheduler();
+                x.SetInMemorySagaRepositoryProvider();
+                x.AddJobSagaStateMachines(o =>
+                {
+                    // A queued job asks for its slot again after this long (default 30 s); completed jobs stay queryable.
+                    o.SlotWaitTime = TimeSpan.FromSeconds(1);
+                    o.FinalizeCompleted = false;
+                });
+                x.UsingInMemory((context, bus) =>
+                {
+                    bus.UseDelayedMessageScheduler();
+                    bus.ConfigureEndpoints(context);
+                });
+            });
+            services.AddOptions<MassTransitHostOptions>().Configure(o =>
+            {
+                o.WaitUntilStarted = true;
+                o.StopTimeout = TimeSpan.FromSeconds(30);
+            });
+            services.AddHostedService<RetrainTriggers>();
+        }
+
+        return services;
+    }
+
+    /// <summary>Maps <c>POST /v1/score</c> (app API keys) and the admin routes under <c>/v1/admin</c> (admin keys).</summary>
+    public static IEndpointRouteBuilder MapFeedbackModels(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapPost("/v1/score", Score)
+            .WithTags("scoring")
+            .WithSummary("P[Love] of each (context, response) with the serving model's version.")
+            .Produces<ScoreResponse>()
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        var admin = endpoints.MapGroup("/v1/admin").WithTags("admin");
+        admin.MapPost("/retrain", RetrainAsync).WithSummary("Submit a retraining job.");
+        admin.MapGet("/jobs", JobsAsync).WithSummary("Recent retraining jobs and their states.");
+        admin.MapGet("/jobs/{id:guid}", JobAsync).WithSummary("One retraining job's state.");
+        admin.MapDelete("/jobs/{id:guid}", CancelAsync).WithSummary("Cancel a retraining job.");
+        admin.MapGet("/models", async (HttpContext http, ModelsOptions options, ModelStore store, CancellationToken ct) =>
+            AdminKey(http, options) is { } refusal ? refusal : Results.Ok(await store.ListAsync(ct))).WithSummary("Registered model versions.");
+        return endpoints;
+    }
+
+    internal static IResult Score(HttpContext http, ScoreRequest? request, ModelServer server, ModelsOptions options, IServiceProvider services)
+    {
+        var keys = services.GetService<ApiKeyRing>();
+        var caller = keys?.Find(ReadKey(http.Request));
+        if (keys is null || caller is null)
+        {
+            return Problem(StatusCodes.Status401Unauthorized, "Missing or unknown API key", "Send an app API key as 'Authorization: Bearer <key>' or 'X-Api-Key: <key>'.");
+        }
+
+        if (request?.Items is not { Count: > 0 } items)
+        {
+            return Problem(StatusCodes.Status400BadRequest, "Nothing to score", "Send {\"items\": [{\"context\": ..., \"response\": ...}, ...]} with at least one item.");
+        }
+
+        if (items.Count > options.MaximumScoreBatch)
+        {
+            return Problem(StatusCodes.Status400BadRequest, "Batch too large", $"items has {items.Count} entries; at most {options.MaximumScoreBatch} (Models:MaximumScoreBatch) per request.");
+        }
+
+        var examples = new List<LoveExample>(items.Count);
+        for (var i = 0; i < items.Count; i++)
+        {
+            var item = items[i];
+            if (item is null || string.IsNullOrEmpty(item.Response))
+            {
+                return Problem(StatusCodes.Status400BadRequest, "Invalid item", $"$.items[{i}].response: required, a non-empty string.");
+            }
+
+            if (item.AppId is { } app && !caller.MaySendFor(app))
+            {
+                return Problem(StatusCodes.Status403Forbidden, "App not allowed", $"$.items[{i}].app_id: the key '{caller.Name}' may not act for app '{app}'.");
+            }
+
+            if (item.TurnIndex is < 0 || item.LatencyMs is < 0 || (item.LatencyMs is { } l && !double.IsFinite(l)))
+            {
+                return Problem(StatusCodes.Status400BadRequest, "Invalid item", $"$.items[{i}]: turn_index and latency_ms must be non-negative.");
+            }
+
+            examples.Add(new LoveExample(
+                string.Empty, item.AppId ?? string.Empty, string.Empty, item.ModelVersion ?? string.Empty, item.Surface ?? string.Empty,
+                item.Context ?? string.Empty, item.Response, item.TurnIndex ?? 0, item.LatencyMs ?? 0, item.ServedAt ?? DateTimeOffset.UtcNow, false));
+        }
+
+        var scored = server.Score(examples);
+        if (scored is not { } result)
+        {
+            return Problem(StatusCodes.Status503ServiceUnavailable, "No model yet", "No P[Love] model has been promoted yet; train one (feedbackstream train) or wait for the scheduled run.");
+        }
+
+        return Results.Ok(new ScoreResponse(result.Version, result.Scores.Select(s => new ScoreResult(Math.Round(s, 6))).ToList()));
+    }
+
+    private static async Task<IResult> RetrainAsync(HttpContext http, ModelsOptions options, IServiceProvider services, CancellationToken ct)
+    {
+        if (AdminKey(http, options) is { } refusal)
+        {
+            return refusal;
+        }
+
+        if (services.GetService<RetrainJobs>() is not { } jobs)
+        {
+            return Problem(StatusCodes.Status409Conflict, "Training is off here", "This process does not run the retraining job (Models:TrainingEnabled=false).");
+        }
+
+        var id = await jobs.SubmitAsync("admin", AdminName(http, options), ct);
+        return Results.Accepted($"/v1/admin/jobs/{id}", new RetrainAccepted(id, "submitted"));
+    }
+
+    private static async Task<IResult> JobsAsync(HttpContext http, ModelsOptions options, IServiceProvider services, CancellationToken ct) =>
+        AdminKey(http, options) ?? (services.GetService<RetrainJobs>() is { } jobs ? Results.Ok(await jobs.RecentAsync(ct)) : Results.Ok(Array.Empty<RetrainJobStatus>()));
+
+    private static async Task<IResult> JobAsync(Guid id, HttpContext http, ModelsOptions options, IServiceProvider services, CancellationToken ct)
+    {
+        if (AdminKey(http, options) is { } refusal)
+        {
+            return refusal;
+        }
+
+        var status = services.GetService<RetrainJobs>() is { } jobs ? await jobs.StatusAsync(id, ct) : null;
+        return status is null ? Problem(StatusCodes.Status404NotFound, "Unknown job", $"No retraining job {id} was submitted to this process.") : Results.Ok(status);
+    }
+
+    private static async Task<IResult> CancelAsync(Guid id, HttpContext http, ModelsOptions options, IServiceProvider services, CancellationToken ct)
+    {
+        if (AdminKey(http, options) is { } refusal)
+        {
+            return refusal;
+        }
+
+        if (services.GetService<RetrainJobs>() is not { } jobs || await jobs.StatusAsync(id, ct) is null)
+        {
+            return Problem(StatusCodes.Status404NotFound, "Unknown job", $"No retraining job {id} was submitted to this process.");
+        }
+
+        await jobs.CancelAsync(id, $"canceled by {AdminName(http, options)}");
+        return Results.Accepted($"/v1/admin/jobs/{id}", new RetrainAccepted(id, "cancel requested"));
+    }
+
+    private static IResult? AdminKey(HttpContext http, ModelsOptions options)
+    {
+        if (options.AdminKeys.Count == 0)
+        {
+            return Problem(StatusCodes.Status403Forbidden, "No admin keys", "Admin routes are closed until Models:AdminKeys lists at least one key (name and SHA-256).");
+        }
+
+        return new ApiKeyRing(options.AdminKeys.Select(WithAllApps)).Find(ReadKey(http.Request)) is null
+            ? Problem(StatusCodes.Status401Unauthorized, "Missing or unknown admin key", "Send an admin key as 'Authorization: Bearer <key>' or 'X-Api-Key: <key>'.")
+            : null;
+    }
+
+    private static string AdminName(HttpContext http, ModelsOptions options) =>
+        new ApiKeyRing(options.AdminKeys.Select(WithAllApps)).Find(ReadKey(http.Request))?.Name ?? "admin";
+
+    private static ApiKeyOptions WithAllApps(ApiKeyOptions key)
+    {
+        var copy = new ApiKeyOptions { Name = key.Name, Sha256 = key.Sha256 };
+        copy.Apps.Add("*");
+        return copy;
+    }
+
+    private static string? ReadKey(HttpRequest request)
+    {
+        var authorization = request.Headers.Authorization.ToString();
+        return authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? authorization["Bearer ".Length..].Trim() : request.Headers[GatewayEndpoints.ApiKeyHeader].ToString();
+    }
+
+    private static IResult Problem(int status, string title, string detail) => Results.Problem(title: title, detail: detail, statusCode: status);
+}

@@ -1,0 +1,273 @@
+using System.Globalization;
+using ClickHouse.Driver;
+using ClickHouse.Driver.ADO.Parameters;
+using ClickHouse.Driver.Utility;
+using FeedbackStream.Training;
+
+namespace FeedbackStream.Models;
+
+/// <summary>What a run read: the rows and the window they pin.</summary>
+public sealed record TrainingSet(
+    IReadOnlyList<LoveExample> Examples,
+    IReadOnlyList<PairExample> Pairs,
+    DateTime PinnedAt,
+    DateTime SettleWatermark,
+    DateTimeOffset CalibrationFrom,
+    DateTimeOffset TestFrom,
+    long LabelsInWindow,
+    double NegativeSampleRate);
+
+/// <summary>A registered model version (a row of <c>model_runs</c> joined with the registry's view of it).</summary>
+public sealed record ModelVersionInfo(string Version, string Status, DateTime FinishedAt, string Trigger, double Auc, double Ece, double PearsonLength, string DataHash, string Sha256, bool IsChampion, string GateReason);
+
+/// <summary>A promotion or rollback.</summary>
+public sealed record RegistryEvent(string Action, string Version, string PreviousVersion, string Reason, string Actor, DateTime At);
+
+/// <summary>One <c>model_runs</c> row as written.</summary>
+public sealed record ModelRunRow(
+    string RunId, string ModelName, string Version, string Trigger, string Status, DateTime StartedAt, DateTime FinishedAt,
+    string Learner, string Denoising, DateTime PinnedAt, DateTime SettleWatermark,
+    Training.Evaluation.TrainingReport? Report, bool GatePassed, string GateReason, string Error, string ArtifactSha256, string ReportJson, string ReportHtml);
+
+/// <summary>
+/// ClickHouse side of P[Love]: reads the training set (labels and pairs, pinned to an instant, the training part sampled
+/// when large), writes runs, artifacts and registry events, and answers which version is the champion.
+/// </summary>
+public sealed class ModelStore(ClickHouseClient client, string modelName = ModelStore.DefaultModelName)
+{
+    public const string DefaultModelName = "plove";
+
+    private static readonly string[] RunColumns =
+    [
+        "run_id", "model_name", "version", "trigger", "status", "started_at", "finished_at", "learner", "denoising", "pinned_at", "settle_watermark",
+        "served_from", "served_to", "calibration_from", "test_from", "train_rows", "calibration_rows", "test_rows", "positives", "pairs", "data_hash",
+        "auc", "log_loss", "ece", "pearson_length", "base_rate", "mean_prediction", "pairwise_accuracy", "pairwise_model_accuracy",
+        "offline_online_correlation", "champion_version", "champion_auc", "champion_ece", "gate_passed", "gate_reason", "error", "artifact_sha256",
+        "report_json", "report_html",
+    ];
+
+    public string ModelName => modelName;
+
+    /// <summary>
+    /// Reads labels computed at or before <paramref name="pinnedAt"/>. The newest (1 - <paramref name="calibrationFrom"/>)
+    /// share of rows by served time (calibration and test slices) is read whole; the older training part is read whole
+    /// when everything fits in <paramref name="maximumRows"/>, else with every Love and an id-hashed sample of the rest
+    /// (weighted up by the inverse rate). Pairs whose both responses were read come along (newest first, capped).
+    /// </summary>
+    public async Task<TrainingSet> ReadTrainingSetAsync(DateTime pinnedAt, int maximumRows, int maximumPairs, double calibrationFrom, double testFrom, CancellationToken cancellationToken)
+    {
+        var parameters = new ClickHouseParameterCollection();
+        parameters.AddParameter("pinned", Text(pinnedAt));
+        parameters.AddParameter("cal", calibrationFrom);
+        parameters.AddParameter("test", testFrom);
+        DateTime calibrationStart, testStart;
+        long total, trainPositives, trainNegatives, later;
+        using (var reader = await client.ExecuteReaderAsync(
+            """
+            SELECT count(), quantileExact({cal:Float64})(served_at), quantileExact({test:Float64})(served_at)
+            FROM response_labels FINAL WHERE computed_at <= parseDateTime64BestEffort({pinned:String}, 3, 'UTC')
+            """, parameters, null, cancellationToken))
+        {
+            await reader.ReadAsync(cancellationToken);
+            total = Convert.ToInt64(reader.GetValue(0), CultureInfo.InvariantCulture);
+            calibrationStart = Utc(reader.GetDateTime(1));
+            testStart = Utc(reader.GetDateTime(2));
+        }
+
+        parameters.AddParameter("calfrom", Text(calibrationStart));
+        using (var reader = await client.ExecuteReaderAsync(
+            """
+            SELECT countIf(served_at < parseDateTime64BestEffort({calfrom:String}, 3, 'UTC') AND love),
+                   countIf(served_at < parseDateTime64BestEffort({calfrom:String}, 3, 'UTC') AND NOT love),
+                   countIf(served_at >= parseDateTime64BestEffort({calfrom:String}, 3, 'UTC'))
+            FROM response_labels FINAL WHERE computed_at <= parseDateTime64BestEffort({pinned:String}, 3, 'UTC')
+            """, parameters, null, cancellationToken))
+        {
+            await reader.ReadAsync(cancellationToken);
+            trainPositives = Convert.ToInt64(reader.GetValue(0), CultureInfo.InvariantCulture);
+            trainNegatives = Convert.ToInt64(reader.GetValue(1), CultureInfo.InvariantCulture);
+            later = Convert.ToInt64(reader.GetValue(2), CultureInfo.InvariantCulture);
+        }
+
+        var rate = total <= maximumRows || trainNegatives == 0 ? 1.0 : Math.Clamp((maximumRows - later - trainPositives) / (double)trainNegatives, 0.01, 1.0);
+        parameters.AddParameter("rate", (ulong)Math.Round(rate * 1_000_000));
+        var examples = new List<LoveExample>();
+        var byResponse = new Dictionary<string, LoveExample>(StringComparer.Ordinal);
+        using (var reader = await client.ExecuteReaderAsync(
+            """
+            SELECT label_id, response_id, app_id, user_id, model_version, surface, prompt_text, response_text, turn_index, latency_ms, served_at, love, love_weight,
+                   served_at < parseDateTime64BestEffort({calfrom:String}, 3, 'UTC') AND NOT love AS sampled
+            FROM response_labels FINAL
+            WHERE computed_at <= parseDateTime64BestEffort({pinned:String}, 3, 'UTC')
+              AND (love OR served_at >= parseDateTime64BestEffort({calfrom:String}, 3, 'UTC') OR cityHash64(label_id) % 1000000 < {rate:UInt64})
+            """, parameters, null, cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var love = reader.GetBoolean(11);
+                var weight = love ? Math.Max(0.05, reader.GetDouble(12)) : 1.0;
+                if (reader.GetBoolean(13))
+                {
+                    weight /= rate;
+                }
+
+                var example = new LoveExample(
+                    reader.GetString(0), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5), reader.GetString(6),
+                    reader.GetString(7), Convert.ToInt32(reader.GetValue(8), CultureInfo.InvariantCulture), reader.GetDouble(9),
+                    new DateTimeOffset(Utc(reader.GetDateTime(10))), love, weight);
+                examples.Add(example);
+                byResponse[reader.GetString(1)] = example;
+            }
+        }
+
+        parameters.AddParameter("pairs", maximumPairs);
+        var pairs = new List<PairExample>();
+        using (var reader = await client.ExecuteReaderAsync(
+            """
+            SELECT pair_id, chosen_response_id, rejected_response_id, mined_at FROM preference_pairs FINAL
+            WHERE mined_at <= parseDateTime64BestEffort({pinned:String}, 3, 'UTC') AND source != 'edit'
+            ORDER BY mined_at DESC LIMIT {pairs:Int32}
+            """, parameters, null, cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                if (byResponse.TryGetValue(reader.GetString(1), out var chosen) && byResponse.TryGetValue(reader.GetString(2), out var rejected))
+                {
+                    pairs.Add(new PairExample(reader.GetString(0), chosen, rejected, new DateTimeOffset(Utc(reader.GetDateTime(3)))));
+                }
+            }
+        }
+
+        var watermark = await client.ExecuteScalarAsync("SELECT max(watermark) FROM labeling_state FINAL WHERE NOT endsWith(worker, ':settled')", null, null, cancellationToken);
+        return new TrainingSet(
+            examples, pairs, pinnedAt, watermark is DateTime w ? Utc(w) : DateTime.UnixEpoch,
+            new DateTimeOffset(calibrationStart), new DateTimeOffset(testStart), total, rate);
+    }
+
+    /// <summary>Labels computed after <paramref name="since"/> (for the "enough new labels" trigger).</summary>
+    public async Task<long> LabelsComputedSinceAsync(DateTime since, CancellationToken cancellationToken)
+    {
+        var parameters = new ClickHouseParameterCollection();
+        parameters.AddParameter("since", Text(since));
+        var value = await client.ExecuteScalarAsync(
+            "SELECT count() FROM response_labels FINAL WHERE computed_at > parseDateTime64BestEffort({since:String}, 3, 'UTC')", parameters, null, cancellationToken);
+        return Convert.ToInt64(value, CultureInfo.InvariantCulture);
+    }
+
+    public Task WriteRunAsync(ModelRunRow run, CancellationToken cancellationToken)
+    {
+        var r = run.Report;
+        var m = r?.Metrics;
+        var w = r?.Window;
+        object?[] row =
+        [
+            run.RunId, run.ModelName, run.Version, run.Trigger, run.Status, run.StartedAt, run.FinishedAt, run.Learner, run.Denoising, run.PinnedAt, run.SettleWatermark,
+            w?.From.UtcDateTime ?? DateTime.UnixEpoch, w?.To.UtcDateTime ?? DateTime.UnixEpoch, w?.CalibrationFrom.UtcDateTime ?? DateTime.UnixEpoch, w?.TestFrom.UtcDateTime ?? DateTime.UnixEpoch,
+            (uint)(w?.TrainRows ?? 0), (uint)(w?.CalibrationRows ?? 0), (uint)(w?.TestRows ?? 0), (uint)(w?.Positives ?? 0), (uint)(w?.Pairs ?? 0), w?.DataHash ?? "",
+            Finite(m?.Auc), Finite(m?.LogLoss), Finite(m?.Ece), Finite(m?.PearsonLength), Finite(m?.BaseRate), Finite(m?.MeanPrediction), Finite(m?.PairwiseAccuracy),
+            Finite(r?.PairwiseModelAccuracy), r?.OfflineOnlineCorrelation, r?.ChampionVersion ?? "", r?.Champion?.Auc, r?.Champion?.Ece,
+            run.GatePassed, run.GateReason, run.Error, run.ArtifactSha256, run.ReportJson, run.ReportHtml,
+        ];
+        return client.InsertBinaryAsync("model_runs", RunColumns, [row!], null, cancellationToken);
+    }
+
+    public Task SaveArtifactAsync(string version, byte[] content, string sha256, CancellationToken cancellationToken) =>
+        client.InsertBinaryAsync(
+            "model_artifacts", ["version", "model_name", "sha256", "size_bytes", "created_at", "content"],
+            [[version, modelName, sha256, (ulong)content.Length, DateTime.UtcNow, Convert.ToBase64String(content)]], null, cancellationToken);
+
+    /// <summary>The artifact of <paramref name="version"/>, checked against its recorded SHA-256; null when absent.</summary>
+    public async Task<byte[]?> LoadArtifactAsync(string version, CancellationToken cancellationToken)
+    {
+        var parameters = new ClickHouseParameterCollection();
+        parameters.AddParameter("version", version);
+        using var reader = await client.ExecuteReaderAsync("SELECT sha256, content FROM model_artifacts FINAL WHERE version = {version:String}", parameters, null, cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+
+        var sha = reader.GetString(0);
+        var bytes = Convert.FromBase64String(reader.GetString(1));
+        var actual = Training.Model.LoveModel.Hash(bytes);
+        return actual == sha ? bytes : throw new InvalidDataException($"Model {version}: content hash {actual} does not match the registered {sha}.");
+    }
+
+    public Task RecordEventAsync(string action, string version, string previous, string reason, string actor, CancellationToken cancellationToken) =>
+        client.InsertBinaryAsync(
+            "model_registry_events", ["event_id", "model_name", "action", "version", "previous_version", "reason", "actor", "at"],
+            [[Guid.NewGuid().ToString("N"), modelName, action, version, previous, reason, actor, DateTime.UtcNow]], null, cancellationToken);
+
+    /// <summary>The champion: the version of the newest promotion or rollback; null before the first.</summary>
+    public async Task<string?> ChampionAsync(CancellationToken cancellationToken)
+    {
+        var parameters = new ClickHouseParameterCollection();
+        parameters.AddParameter("model", modelName);
+        var value = await client.ExecuteScalarAsync(
+            "SELECT argMax(version, at) FROM model_registry_events FINAL WHERE model_name = {model:String} HAVING count() > 0", parameters, null, cancellationToken);
+        return value as string is { Length: > 0 } version ? version : null;
+    }
+
+    public async Task<List<RegistryEvent>> HistoryAsync(CancellationToken cancellationToken)
+    {
+        var parameters = new ClickHouseParameterCollection();
+        parameters.AddParameter("model", modelName);
+        var events = new List<RegistryEvent>();
+        using var reader = await client.ExecuteReaderAsync(
+            "SELECT action, version, previous_version, reason, actor, at FROM model_registry_events FINAL WHERE model_name = {model:String} ORDER BY at",
+            parameters, null, cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            events.Add(new RegistryEvent(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), Utc(reader.GetDateTime(5))));
+        }
+
+        return events;
+    }
+
+    /// <summary>Every run that produced a version, newest first, with the champion marked.</summary>
+    public async Task<List<ModelVersionInfo>> ListAsync(CancellationToken cancellationToken)
+    {
+        var champion = await ChampionAsync(cancellationToken);
+        var parameters = new ClickHouseParameterCollection();
+        parameters.AddParameter("model", modelName);
+        var versions = new List<ModelVersionInfo>();
+        using var reader = await client.ExecuteReaderAsync(
+            """
+            SELECT version, status, finished_at, trigger, auc, ece, pearson_length, data_hash, artifact_sha256, gate_reason
+            FROM model_runs FINAL WHERE model_name = {model:String} AND version != '' ORDER BY finished_at DESC
+            """, parameters, null, cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var version = reader.GetString(0);
+            versions.Add(new ModelVersionInfo(
+                version, reader.GetString(1), Utc(reader.GetDateTime(2)), reader.GetString(3), reader.GetDouble(4), reader.GetDouble(5), reader.GetDouble(6),
+                reader.GetString(7), reader.GetString(8), version == champion, reader.GetString(9)));
+        }
+
+        return versions;
+    }
+
+    /// <summary>When the newest run that produced a model started reading (for "new labels since the last model").</summary>
+    public async Task<DateTime?> LastPinnedAtAsync(CancellationToken cancellationToken)
+    {
+        var parameters = new ClickHouseParameterCollection();
+        parameters.AddParameter("model", modelName);
+        var value = await client.ExecuteScalarAsync(
+            "SELECT max(pinned_at) FROM model_runs FINAL WHERE model_name = {model:String} AND version != '' HAVING count() > 0", parameters, null, cancellationToken);
+        return value is DateTime at ? Utc(at) : null;
+    }
+
+    /// <summary>The HTML report of the run that produced <paramref name="version"/>, or null.</summary>
+    public async Task<string?> ReportHtmlAsync(string version, CancellationToken cancellationToken)
+    {
+        var parameters = new ClickHouseParameterCollection();
+        parameters.AddParameter("version", version);
+        return await client.ExecuteScalarAsync("SELECT any(report_html) FROM model_runs FINAL WHERE version = {version:String} HAVING count() > 0", parameters, null, cancellationToken) as string;
+    }
+
+    private static double Finite(double? value) => value is { } v && double.IsFinite(v) ? v : double.NaN;
+
+    private static string Text(DateTime at) => at.ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture);
+
+    private static DateTime Utc(DateTime value) => DateTime.SpecifyKind(value, DateTimeKind.Utc);
+}

@@ -1,0 +1,74 @@
+using FeedbackStream.Gateway;
+using FeedbackStream.Training.Evaluation;
+using FeedbackStream.Training.Model;
+
+namespace FeedbackStream.Models;
+
+/// <summary>P[Love] settings, bound from the <c>Models</c> section.</summary>
+public sealed class ModelsOptions
+{
+    public const string SectionName = "Models";
+
+    public string ModelName { get; set; } = ModelStore.DefaultModelName;
+
+    /// <summary>Run the retraining job consumer, its schedule and triggers in this process.</summary>
+    public bool TrainingEnabled { get; set; } = true;
+
+    public LoveLearner Learner { get; set; } = LoveLearner.LightGbm;
+
+    public TrainingDenoising Denoising { get; set; } = TrainingDenoising.None;
+
+    public int Iterations { get; set; } = 200;
+
+    /// <summary>Upper bound on the label rows one run reads (the training part is sampled above it): bounds memory.</summary>
+    public int MaximumRows { get; set; } = 1_000_000;
+
+    public int MaximumPairs { get; set; } = 200_000;
+
+    /// <summary>Below this many labels a run fails with a clear reason instead of training on too little.</summary>
+    public int MinimumLabels { get; set; } = 200;
+
+    public double CalibrationFrom { get; set; } = 0.7;
+
+    public double TestFrom { get; set; } = 0.8;
+
+    /// <summary>Train the comparison learners for the report (FastTree, SDCA, denoised LightGBM) on a sample.</summary>
+    public bool CompareLearners { get; set; } = true;
+
+    public double AucTolerance { get; set; } = 0.005;
+
+    public double MaximumEce { get; set; } = 0.02;
+
+    public double MinimumAuc { get; set; } = 0.55;
+
+    /// <summary>Cron expression (five fields, UTC) of the recurring retrain; empty turns the schedule off.</summary>
+    public string Schedule { get; set; } = "0 3 * * *";
+
+    /// <summary>Retrain when at least this many labels were computed since the last model's data was pinned; 0 turns it off.</summary>
+    public int NewLabelsTrigger { get; set; } = 50_000;
+
+    /// <summary>How often the new-labels trigger counts.</summary>
+    public TimeSpan TriggerPollInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Retries of a failed run (after the first attempt).</summary>
+    public int Retries { get; set; } = 2;
+
+    /// <summary>How often the scorer checks the registry for a new champion (besides the in-process ModelPromoted event).</summary>
+    public TimeSpan ReloadInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Largest batch one POST /v1/score may carry.</summary>
+    public int MaximumScoreBatch { get; set; } = 1000;
+
+    /// <summary>Keys allowed to trigger, inspect and cancel retraining (SHA-256 only, as for Gateway:ApiKeys).</summary>
+    public List<ApiKeyOptions> AdminKeys { get; } = [];
+
+    public TrainingRunOptions ToRunOptions() => new()
+    {
+        Model = new LoveModelOptions { Learner = Learner, Denoising = Denoising, Iterations = Iterations },
+        CalibrationFrom = CalibrationFrom,
+        TestFrom = TestFrom,
+        Compare = CompareLearners,
+    };
+
+    public GateOptions ToGateOptions() => new() { AucTolerance = AucTolerance, MaximumEce = MaximumEce, MinimumAuc = MinimumAuc };
+}
