@@ -1,5 +1,8 @@
 using System.Collections.Concurrent;
 using System.CommandLine;
+using System.Net.Http.Json;
+using FeedbackStream.Models;
+using Microsoft.Extensions.DependencyInjection;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
@@ -44,7 +47,26 @@ internal static class DemoCommand
         ulong LovedResponses,
         IReadOnlyList<Tally> PairsBySource,
         IReadOnlyList<Tally> DecisionsByRule,
+        ModelSummary? Model,
         double ElapsedSeconds);
+
+    /// <summary>The first P[Love] model the demo trained through the retraining job, and what /v1/score answered with it.</summary>
+    public sealed record ModelSummary(
+        string JobState,
+        string? RunStatus,
+        string? Version,
+        string? Gate,
+        double Auc,
+        double Ece,
+        double PearsonLength,
+        double PairwiseAccuracy,
+        double PairwiseModelAccuracy,
+        int TrainRows,
+        int TestRows,
+        double TrainSeconds,
+        string? ScoredWithVersion,
+        IReadOnlyList<double> SampleScores,
+        string? ReportPath);
 
     public sealed record Tally(string Name, long Count);
 
@@ -98,6 +120,9 @@ internal static class DemoCommand
             // The simulated conversations happened in the last minutes: a short settle window lets the demo show labels.
             ["Mining:SettleWindow"] = "00:00:05",
             ["Labeling:Interval"] = "00:00:01",
+            // The demo starts the first retraining itself (through the job); no schedule or label-count trigger.
+            ["Models:Schedule"] = "",
+            ["Models:NewLabelsTrigger"] = "0",
             ["Logging:LogLevel:Default"] = "Error",
             ["Logging:LogLevel:FeedbackStream"] = "Warning",
         };
@@ -242,6 +267,7 @@ internal static class DemoCommand
         var loved = await ScalarAsync(clickHouse, "SELECT countIf(love) FROM response_labels FINAL", cancellationToken);
         var pairsBySource = await CountsAsync(clickHouse, "SELECT source, count() FROM preference_pairs FINAL GROUP BY source ORDER BY count() DESC", cancellationToken);
         var decisionsByRule = await CountsAsync(clickHouse, "SELECT concat(rule, ' ', action), count() FROM signal_decisions FINAL WHERE rule != 'kept' GROUP BY rule, action ORDER BY count() DESC", cancellationToken);
+        var model = await TrainFirstModelAsync(host, apiKey, simulation.Apps[0], fullPath, cancellationToken);
         return new Summary(
             fullPath,
             host.Database,
@@ -262,7 +288,83 @@ internal static class DemoCommand
             loved,
             pairsBySource,
             decisionsByRule,
+            model,
             Stats.Round(total.Elapsed.TotalSeconds));
+    }
+
+    /// <summary>
+    /// Submits the retraining job on the in-process bus (as the admin endpoint and the schedule do), waits for it, then
+    /// asks POST /v1/score, which must answer with the promoted version (the scorer reloads on ModelPromoted).
+    /// </summary>
+    private static async Task<ModelSummary?> TrainFirstModelAsync(FeedbackHost host, string apiKey, string app, string dataPath, CancellationToken cancellationToken)
+    {
+        var jobs = host.Services.GetService<RetrainJobs>();
+        if (jobs is null)
+        {
+            return null;
+        }
+
+        AnsiConsole.MarkupLine("[grey]training the first P[[Love]] model (retraining job on the in-process bus)[/]");
+        var id = await jobs.SubmitAsync("demo", "demo", cancellationToken);
+        RetrainJobStatus? status = null;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            status = await jobs.StatusAsync(id, cancellationToken);
+            if (status is { State: "Completed" or "Faulted" or "Canceled" } && (status.State != "Completed" || status.RunStatus is not null))
+            {
+                break;
+            }
+
+            await Task.Delay(250, cancellationToken);
+        }
+
+        var result = jobs.Result(id);
+        var report = result?.Report;
+        string? reportPath = null;
+        if (result?.ReportHtml is { } html)
+        {
+            reportPath = Path.Combine(dataPath, $"report-{result.Version}.html");
+            await File.WriteAllTextAsync(reportPath, html, cancellationToken);
+        }
+
+        string? scoredWith = null;
+        IReadOnlyList<double> sample = [];
+        if (result?.Status == "promoted")
+        {
+            using var http = new HttpClient { BaseAddress = host.GatewayAddress };
+            http.DefaultRequestHeaders.Add("X-Api-Key", apiKey);
+            var request = new
+            {
+                items = new object[]
+                {
+                    new { context = "How do I reverse a list in Python?", response = "Use my_list.reverse() to reverse in place, or reversed(my_list) for an iterator. Happy to help!", app_id = app },
+                    new { context = "How do I reverse a list in Python?", response = "No.", app_id = app },
+                },
+            };
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (DateTime.UtcNow < deadline)
+            {
+                using var response = await http.PostAsJsonAsync("v1/score", request, cancellationToken);
+                if (response.IsSuccessStatusCode)
+                {
+                    var scored = await response.Content.ReadFromJsonAsync<ScoreResponse>(cancellationToken);
+                    scoredWith = scored?.ModelVersion;
+                    sample = scored?.Scores.Select(s => s.PLove).ToList() ?? [];
+                    if (scoredWith == result.Version)
+                    {
+                        break;
+                    }
+                }
+
+                await Task.Delay(200, cancellationToken);
+            }
+        }
+
+        return new ModelSummary(
+            status?.State ?? "unknown", result?.Status, result?.Version, result?.Gate?.Reason ?? result?.Error,
+            report?.Metrics.Auc ?? double.NaN, report?.Metrics.Ece ?? double.NaN, report?.Metrics.PearsonLength ?? double.NaN,
+            report?.Metrics.PairwiseAccuracy ?? double.NaN, report?.PairwiseModelAccuracy ?? double.NaN,
+            report?.Window.TrainRows ?? 0, report?.Window.TestRows ?? 0, Math.Round(result?.Seconds ?? 0, 2), scoredWith, sample, reportPath);
     }
 
     /// <summary>Sends invalid events as raw JSON (the SDK only builds valid ones) and counts the gateway's rejections by reason.</summary>
@@ -316,6 +418,8 @@ internal static class DemoCommand
     private static async Task<ulong> ScalarAsync(ClickHouse.Driver.ClickHouseClient client, string sql, CancellationToken cancellationToken) =>
         Convert.ToUInt64(await client.ExecuteScalarAsync(sql, null, null, cancellationToken), CultureInfo.InvariantCulture);
 
+    private static string F(double value) => double.IsFinite(value) ? value.ToString("F4", CultureInfo.InvariantCulture) : "n/a";
+
     private static void Print(Summary s)
     {
         var table = new Table().Title("FeedbackStream demo").AddColumns("", "");
@@ -343,6 +447,17 @@ internal static class DemoCommand
         foreach (var (rule, count) in s.DecisionsByRule)
         {
             table.AddRow($"  [grey]denoising: {Markup.Escape(rule)}[/]", $"{count:N0}");
+        }
+
+        if (s.Model is { } m)
+        {
+            table.AddRow(Markup.Escape("P[Love] model (retraining job)"), Markup.Escape($"{m.RunStatus ?? m.JobState}: {m.Version ?? "-"}"));
+            table.AddRow("  [grey]AUC on the later slice / calibration error[/]", $"{F(m.Auc)} / {F(m.Ece)}");
+            table.AddRow("  [grey]Pearson(score, length)[/]", F(m.PearsonLength));
+            table.AddRow("  [grey]pairwise accuracy: P[[Love]] / pairwise model[/]", $"{F(m.PairwiseAccuracy)} / {F(m.PairwiseModelAccuracy)}");
+            table.AddRow("  [grey]rows train / test, seconds[/]", $"{m.TrainRows:N0} / {m.TestRows:N0}, {m.TrainSeconds} s");
+            table.AddRow("  [grey]POST /v1/score answered with[/]", Markup.Escape($"{m.ScoredWithVersion ?? "-"} ({string.Join(", ", m.SampleScores.Select(F))})"));
+            table.AddRow("  [grey]report[/]", Markup.Escape(m.ReportPath ?? "-"));
         }
 
         table.AddRow("elapsed", $"{s.ElapsedSeconds} s");

@@ -20,6 +20,11 @@ public sealed class ModelsOptions
 
     public int Iterations { get; set; } = 200;
 
+    /// <summary>Vocabulary caps of the response's and the context's word 1–2-grams (0 leaves text out).</summary>
+    public int ResponseNgrams { get; set; } = 4_000;
+
+    public int ContextNgrams { get; set; } = 500;
+
     /// <summary>Upper bound on the label rows one run reads (the training part is sampled above it): bounds memory.</summary>
     public int MaximumRows { get; set; } = 1_000_000;
 
@@ -64,7 +69,7 @@ public sealed class ModelsOptions
 
     public TrainingRunOptions ToRunOptions() => new()
     {
-        Model = new LoveModelOptions { Learner = Learner, Denoising = Denoising, Iterations = Iterations },
+        Model = new LoveModelOptions { Learner = Learner, Denoising = Denoising, Iterations = Iterations, ResponseNgrams = ResponseNgrams, ContextNgrams = ContextNgrams },
         CalibrationFrom = CalibrationFrom,
         TestFrom = TestFrom,
         Compare = CompareLearners,

@@ -104,6 +104,9 @@ public sealed class RetrainJobs(IBus bus, IServiceScopeFactory scopes, TimeProvi
     }
 
     internal void Completed(Guid jobId, TrainingResult result) => _results[jobId] = result;
+
+    /// <summary>The run a job of this process finished with, once it finished.</summary>
+    public TrainingResult? Result(Guid jobId) => _results.GetValueOrDefault(jobId);
 }
 
 /// <summary>

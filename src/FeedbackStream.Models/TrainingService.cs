@@ -63,7 +63,7 @@ public sealed class TrainingService(ModelStore store, ModelsOptions options, Tim
                 TestFromTime = data.TestFrom,
                 Log = line => Models.Log.Progress(log, runId, line),
             };
-            var outcome = await Task.Run(() => TrainingRun.Run(data.Examples, data.Pairs, timed, champion, championVersion), cancellationToken);
+            var outcome = await Task.Run(() => TrainingRun.Run(data.Examples, data.Pairs, timed, champion, championVersion, cancellationToken), cancellationToken);
             cancellationToken.ThrowIfCancellationRequested();
             var gate = PromotionGate.Decide(outcome.Report.Metrics, outcome.Report.Champion, options.ToGateOptions());
             var artifact = outcome.Model.ToBytes();

@@ -57,7 +57,7 @@ CREATE TABLE IF NOT EXISTS model_artifacts
     sha256      String,
     size_bytes  UInt64,
     created_at  DateTime64(3, 'UTC'),
-    content     String CODEC(ZSTD(3)) COMMENT 'base64 of the model zip'
+    content     String COMMENT 'base64 of the model zip' CODEC(ZSTD(3))
 )
 ENGINE = ReplacingMergeTree(created_at)
 ORDER BY version;

@@ -57,7 +57,8 @@ public static class TrainingRun
         IReadOnlyList<PairExample> pairs,
         TrainingRunOptions? options = null,
         LoveModel? champion = null,
-        string? championVersion = null)
+        string? championVersion = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(examples);
         ArgumentNullException.ThrowIfNull(pairs);
@@ -86,7 +87,7 @@ public static class TrainingRun
         }
 
         var clock = Stopwatch.StartNew();
-        var model = LoveModel.Train(train, calibration, options.Model, options.Log);
+        var model = LoveModel.Train(train, calibration, options.Model, options.Log, cancellationToken);
         var trainSeconds = clock.Elapsed.TotalSeconds;
         clock.Restart();
         var scores = model.Score(test);
@@ -98,31 +99,18 @@ public static class TrainingRun
         var evaluateSeconds = clock.Elapsed.TotalSeconds;
 
         var labels = test.Select(e => e.Love).ToList();
-        var versions = test.GroupBy(e => e.ModelVersion, StringComparer.Ordinal)
+        var versionRows = Enumerable.Range(0, test.Count)
+            .GroupBy(i => test[i].ModelVersion, StringComparer.Ordinal)
             .OrderBy(g => g.Key, StringComparer.Ordinal)
-            .Select(g =>
-            {
-                var indexes = g.Select(e => e).ToList();
-                return (g.Key, indexes);
-            })
+            .Select(g => new VersionAgreement(g.Key, g.Count(), Math.Round(g.Count(i => test[i].Love) / (double)g.Count(), 5), Math.Round(g.Average(i => scores[i]), 5)))
             .ToList();
-        var versionRows = new List<VersionAgreement>();
-        var scoreByExample = new Dictionary<LoveExample, double>(ReferenceEqualityComparer.Instance as IEqualityComparer<LoveExample>);
-        for (var i = 0; i < test.Count; i++)
-        {
-            scoreByExample[test[i]] = scores[i];
-        }
-
-        foreach (var (version, rows) in versions)
-        {
-            versionRows.Add(new VersionAgreement(version, rows.Count, Math.Round(rows.Count(r => r.Love) / (double)rows.Count, 5), Math.Round(rows.Average(r => scoreByExample[r]), 5)));
-        }
 
         double? agreement = versionRows.Count >= 3
             ? Round(BinaryMetrics.Pearson(versionRows.Select(v => v.MeanScore).ToList(), versionRows.Select(v => v.ObservedLoveRate).ToList()))
             : null;
 
         options.Log?.Invoke($"measured at {clock.Elapsed.TotalSeconds:F1} s");
+        cancellationToken.ThrowIfCancellationRequested();
         var tripwire = PhraseTripwire.Rates(PhraseTripwire.TopPhrases(Sample(train, options.TripwireRows), options.TripwirePhrases), Sample(ordered, options.TripwireRows));
 
         options.Log?.Invoke($"tripwire at {clock.Elapsed.TotalSeconds:F1} s");
@@ -133,7 +121,8 @@ public static class TrainingRun
         }
 
         options.Log?.Invoke($"pairwise model at {clock.Elapsed.TotalSeconds:F1} s");
-        var comparisons = options.Compare ? Compare(train, calibration, test, options) : [];
+        cancellationToken.ThrowIfCancellationRequested();
+        var comparisons = options.Compare ? Compare(train, calibration, test, options, cancellationToken) : [];
         ModelMetrics? championMetrics = null;
         if (champion is not null)
         {
@@ -177,7 +166,7 @@ public static class TrainingRun
             Round(pointwisePairs));
     }
 
-    private static List<LearnerComparison> Compare(List<LoveExample> train, List<LoveExample> calibration, List<LoveExample> test, TrainingRunOptions options)
+    private static List<LearnerComparison> Compare(List<LoveExample> train, List<LoveExample> calibration, List<LoveExample> test, TrainingRunOptions options, CancellationToken cancellationToken)
     {
         var sample = Sample(train, options.CompareRows);
         var labels = test.Select(e => e.Love).ToList();
@@ -193,7 +182,7 @@ public static class TrainingRun
         foreach (var variant in variants)
         {
             var clock = Stopwatch.StartNew();
-            var model = LoveModel.Train(sample, calibration, variant);
+            var model = LoveModel.Train(sample, calibration, variant, cancellationToken: cancellationToken);
             var scores = model.Score(test);
             rows.Add(new LearnerComparison(
                 variant.Learner.ToString(), variant.Denoising.ToString(), sample.Count,

@@ -66,7 +66,7 @@ public sealed class LoveModel
     public LoveModelManifest Manifest { get; }
 
     /// <summary>Trains on <paramref name="train"/> and calibrates on <paramref name="calibration"/> (a later slice, natural base rate).</summary>
-    public static LoveModel Train(IReadOnlyList<LoveExample> train, IReadOnlyList<LoveExample> calibration, LoveModelOptions? options = null, Action<string>? log = null)
+    public static LoveModel Train(IReadOnlyList<LoveExample> train, IReadOnlyList<LoveExample> calibration, LoveModelOptions? options = null, Action<string>? log = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(calibration);
@@ -81,6 +81,7 @@ public sealed class LoveModel
         var featurizer = LoveFeaturizer.Fit(rows, options.ResponseNgrams, options.ContextNgrams, options.MinimumNgramDocuments);
         var vectors = featurizer.VectorizeMany(rows);
         log?.Invoke($"{rows.Count:N0} of {train.Count:N0} training rows featurised ({featurizer.Dimension:N0} features) in {clock.Elapsed.TotalSeconds:F1} s");
+        cancellationToken.ThrowIfCancellationRequested();
         var ml = new MLContext(options.Seed);
         var weights = UpsampledWeights(rows, baseWeights, options.TargetPositiveShare);
         var transformer = Fit(ml, featurizer.Dimension, vectors, rows, weights, options);
@@ -88,12 +89,14 @@ public sealed class LoveModel
         if (options.Denoising != TrainingDenoising.None)
         {
             // The plain fit above is the warm-up model; reweight or truncate the positives by its losses and refit.
+            cancellationToken.ThrowIfCancellationRequested();
             var warm = Raw(ml, transformer, featurizer.Dimension, vectors);
             weights = Denoised(rows, weights, warm, options);
             transformer = Fit(ml, featurizer.Dimension, vectors, rows, weights, options);
             log?.Invoke($"{options.Denoising} refit at {clock.Elapsed.TotalSeconds:F1} s");
         }
 
+        cancellationToken.ThrowIfCancellationRequested();
         var raw = Raw(ml, transformer, featurizer.Dimension, featurizer.VectorizeMany(calibration));
         var calibrator = PlattCalibrator.Fit(raw, calibration.Select(e => e.Love).ToList());
         log?.Invoke($"calibrated on {calibration.Count:N0} rows at {clock.Elapsed.TotalSeconds:F1} s");

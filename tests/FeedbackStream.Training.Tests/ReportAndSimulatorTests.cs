@@ -1,0 +1,53 @@
+using FeedbackStream.Simulator;
+using FeedbackStream.Training.Evaluation;
+using FeedbackStream.Training.Metrics;
+using FeedbackStream.Training.Model;
+using FeedbackStream.Training.Report;
+
+namespace FeedbackStream.Training.Tests;
+
+public sealed class ReportAndSimulatorTests
+{
+    private static readonly DateTimeOffset Start = new(2026, 9, 1, 0, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public void Simulator_IsDeterministic_AndItsLengthEffectIsWhatItSays()
+    {
+        var a = LoveSimulator.Generate(new LoveSimulationOptions { Responses = 20_000, Seed = 9 }, Start);
+        var b = LoveSimulator.Generate(new LoveSimulationOptions { Responses = 20_000, Seed = 9 }, Start);
+        Assert.Equal(a.Examples, b.Examples);
+        var lengths = a.Examples.Select(e => (double)e.Response.Length).ToList();
+        Assert.True(Math.Abs(BinaryMetrics.Pearson(a.TrueProbability, lengths)) < 0.1);
+        var longer = LoveSimulator.Generate(new LoveSimulationOptions { Responses = 20_000, Seed = 9, LengthEffect = 0.5 }, Start);
+        Assert.True(BinaryMetrics.Pearson(longer.TrueProbability, longer.Examples.Select(e => (double)e.Response.Length).ToList()) > 0.3);
+        Assert.All(a.Pairs, p => Assert.NotEqual(p.Chosen.Id, p.Rejected.Id));
+    }
+
+    [Fact]
+    public void Tripwire_FindsThePhrasesLoveRewards()
+    {
+        var data = LoveSimulator.Generate(new LoveSimulationOptions { Responses = 20_000, Seed = 4 }, Start);
+        var top = PhraseTripwire.TopPhrases(data.Examples, top: 5);
+        // The simulator's strongest positive phrases: "verified against the documentation", "here is a clear step by step example".
+        Assert.All(top, t => Assert.True(
+            new[] { "verified", "against", "documentation", "example", "step", "clear", "glad", "question" }.Any(w => t.Phrase.Contains(w, StringComparison.Ordinal)) || t.Phrase == "the",
+            $"'{t.Phrase}' is not part of a phrase the simulator rewards"));
+        var rates = PhraseTripwire.Rates(top, data.Examples);
+        Assert.All(rates, r => Assert.Equal(4, r.RateByVersion.Count));
+    }
+
+    [Fact]
+    public void HtmlReport_HasThePlotsAndFigures_AndEscapesText()
+    {
+        var data = LoveSimulator.Generate(new LoveSimulationOptions { Responses = 12_000, Seed = 2 }, Start);
+        var outcome = TrainingRun.Run(data.Examples, data.Pairs, new TrainingRunOptions { Model = new LoveModelOptions { Iterations = 30 }, Compare = true, CompareRows = 3_000 }, cancellationToken: TestContext.Current.CancellationToken);
+        var html = HtmlReport.Render(outcome.Report, "<run & test>", "v1", "promoted: first model");
+        Assert.Equal(3, html.Split("<svg").Length - 1);
+        Assert.Contains("&lt;run &amp; test&gt;", html, StringComparison.Ordinal);
+        Assert.Contains("Reliability diagram", html, StringComparison.Ordinal);
+        Assert.Contains("Phrase tripwire", html, StringComparison.Ordinal);
+        Assert.Contains(outcome.Report.Metrics.Auc.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture), html, StringComparison.Ordinal);
+        Assert.Equal(["LightGbm", "FastTree", "SdcaLogistic", "LightGbm"], outcome.Report.Comparisons.Select(c => c.Learner));
+        Assert.Equal("Rce", outcome.Report.Comparisons[^1].Denoising);
+    }
+}
