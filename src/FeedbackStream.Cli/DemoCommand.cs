@@ -121,7 +121,7 @@ internal static class DemoCommand
             ["Mining:SettleWindow"] = "00:00:05",
             ["Labeling:Interval"] = "00:00:01",
             // The demo starts the first retraining itself (through the job); no schedule or label-count trigger.
-            ["Models:Schedule"] = "",
+            ["Models:Schedule"] = "off",
             ["Models:NewLabelsTrigger"] = "0",
             ["Logging:LogLevel:Default"] = "Error",
             ["Logging:LogLevel:FeedbackStream"] = "Warning",

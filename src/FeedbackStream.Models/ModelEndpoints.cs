@@ -62,7 +62,17 @@ public static class ModelEndpoints
                     .SetConcurrentJobLimit(1)
                     .SetJobTimeout(TimeSpan.FromHours(2))
                     .SetJobCancellationTimeout(TimeSpan.FromSeconds(30))
-                    .SetRetry(r => r.Interval(options.Retries, TimeSpan.FromSeconds(10)))));
+                    .SetRetry(r =>
+                    {
+                        if (options.Retries > 0)
+                        {
+                            r.Interval(options.Retries, TimeSpan.FromSeconds(10));
+                        }
+                        else
+                        {
+                            r.None();
+                        }
+                    })));
                 x.AddConsumer<ModelPromotedConsumer>();
                 x.AddDelayedMessageScheduler();
                 x.SetInMemorySagaRepositoryProvider();

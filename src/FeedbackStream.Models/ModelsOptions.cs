@@ -46,8 +46,10 @@ public sealed class ModelsOptions
 
     public double MinimumAuc { get; set; } = 0.55;
 
-    /// <summary>Cron expression (five fields, UTC) of the recurring retrain; empty turns the schedule off.</summary>
+    /// <summary>Cron expression (five fields, UTC) of the recurring retrain; "off" (or empty) turns the schedule off.</summary>
     public string Schedule { get; set; } = "0 3 * * *";
+
+    public bool ScheduleEnabled => !string.IsNullOrWhiteSpace(Schedule) && !Schedule.Trim().Equals("off", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Retrain when at least this many labels were computed since the last model's data was pinned; 0 turns it off.</summary>
     public int NewLabelsTrigger { get; set; } = 50_000;

@@ -26,7 +26,18 @@ public sealed class RetrainJobConsumer(TrainingService training, RetrainJobs job
     public async Task Run(JobContext<RetrainModel> context)
     {
         Log.JobStarted(log, context.JobId, context.Job.Trigger, context.RetryAttempt);
-        var result = await training.RunAsync(context.Job.Trigger, context.CancellationToken);
+        TrainingResult result;
+        try
+        {
+            result = await training.RunAsync(context.Job.Trigger, context.CancellationToken);
+        }
+        catch (OperationCanceledException e) when (context.CancellationToken.IsCancellationRequested && e.CancellationToken != context.CancellationToken)
+        {
+            // An I/O call (e.g. a ClickHouse query) reports the cancellation with its own token; the job service records a
+            // run as canceled only when the exception carries the job's token.
+            throw new OperationCanceledException(e.Message, e, context.CancellationToken);
+        }
+
         jobs.Completed(context.JobId, result);
         if (result.Status == "promoted" && result.Version is { } version)
         {
@@ -118,7 +129,7 @@ public sealed class RetrainTriggers(RetrainJobs jobs, ModelStore store, ModelsOp
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var cron = string.IsNullOrWhiteSpace(options.Schedule) ? null : CronExpression.Parse(options.Schedule);
+        var cron = options.ScheduleEnabled ? CronExpression.Parse(options.Schedule) : null;
         var next = cron?.GetNextOccurrence(time.GetUtcNow().UtcDateTime);
         if (next is not null)
         {

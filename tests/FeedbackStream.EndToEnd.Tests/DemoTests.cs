@@ -20,5 +20,15 @@ public sealed class DemoTests(EngineFixture engine)
         Assert.True(summary.Rejected > 0, "the simulation sends invalid events on purpose");
         Assert.Equal(summary.Rejected, summary.RejectedByReason.Sum(r => r.Count));
         Assert.Contains(summary.RejectedByReason, r => r.Name.StartsWith("$.payload.reaction", StringComparison.Ordinal));
+
+        // The demo trains a first P[Love] model through the retraining job; when promoted, /v1/score answers with it.
+        var model = Assert.IsType<DemoCommand.ModelSummary>(summary.Model);
+        Assert.Equal("Completed", model.JobState);
+        Assert.Contains(model.RunStatus, new[] { "promoted", "refused", "failed" });
+        if (model.RunStatus == "promoted")
+        {
+            Assert.Equal(model.Version, model.ScoredWithVersion);
+            Assert.Equal(2, model.SampleScores.Count);
+        }
     }
 }

@@ -1,0 +1,216 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using ClickHouse.Driver;
+using ClickHouse.Driver.Utility;
+using FeedbackStream.Cli;
+using FeedbackStream.Gateway;
+using FeedbackStream.Models;
+using FeedbackStream.Simulator;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace FeedbackStream.EndToEnd.Tests;
+
+/// <summary>P[Love] on the real engines: labels in ClickHouse -> retraining job -> gate -> registry -> POST /v1/score.</summary>
+[Collection(EnginesCollection.Name)]
+public sealed class ModelTests(EngineFixture engine)
+{
+    private const string AdminKey = "e2e-admin-key";
+    private static readonly DateTimeOffset Start = DateTimeOffset.UtcNow.AddDays(-20);
+
+    private static Dictionary<string, string?> Settings(bool compare = false) => new()
+    {
+        ["Models:AdminKeys:0:Name"] = "ops",
+        ["Models:AdminKeys:0:Sha256"] = ApiKeyRing.Hash(AdminKey),
+        ["Models:Schedule"] = "off",
+        ["Models:NewLabelsTrigger"] = "0",
+        ["Models:CompareLearners"] = compare ? "true" : "false",
+        ["Models:Iterations"] = "60",
+        ["Models:Retries"] = "0",
+    };
+
+    [Fact]
+    public async Task LabelsInClickHouse_RetrainJobPromotes_ScoreAnswersWithTheNewVersion_AndAWorseChallengerIsRefused()
+    {
+        await using var host = await E2E.StartHostAsync(engine, HostRoles.Gateway, Settings());
+        using var client = host.CreateClickHouseClient();
+        var data = LoveSimulator.Generate(new LoveSimulationOptions { Responses = 20_000, Seed = 21 }, Start);
+        await InsertAsync(client, data);
+        using var http = new HttpClient { BaseAddress = host.GatewayAddress };
+
+        using (var before = await ScoreAsync(http, E2E.ApiKey, Items()))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, before.StatusCode);
+            Assert.Contains("No model yet", await before.Content.ReadAsStringAsync(E2E.Ct), StringComparison.Ordinal);
+        }
+
+        using (var anonymous = await http.PostAsync("v1/admin/retrain", null, E2E.Ct))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        }
+
+        var job = await SubmitAsync(http);
+        var status = await WaitForJobAsync(http, job, TimeSpan.FromMinutes(2), "Completed");
+        Assert.Equal("promoted", status.GetProperty("run_status").GetString());
+        var version = status.GetProperty("version").GetString()!;
+
+        // The scorer reloads on the ModelPromoted event (its registry poll is 30 s away).
+        var served = await WaitForServedVersionAsync(http, version, TimeSpan.FromSeconds(10));
+        var scores = served.GetProperty("scores").EnumerateArray().Select(s => s.GetProperty("p_love").GetDouble()).ToList();
+        Assert.All(scores, s => Assert.InRange(s, 0.0, 1.0));
+        Assert.True(scores[0] > scores[1], $"a response with the loved phrases ({scores[0]:0.000}) must score above one with the disliked phrases ({scores[1]:0.000})");
+
+        var store = new ModelStore(client);
+        Assert.Equal(version, await store.ChampionAsync(E2E.Ct));
+        var runs = await store.ListAsync(E2E.Ct);
+        var run = Assert.Single(runs);
+        Assert.Equal("promoted", run.Status);
+        Assert.True(run.Auc > 0.7, $"AUC {run.Auc}");
+        Assert.Equal(run.Sha256, FeedbackStream.Training.Model.LoveModel.Hash((await store.LoadArtifactAsync(version, E2E.Ct))!));
+
+        // A challenger without text features is clearly worse on the same test slice: refused, and the champion keeps serving.
+        var weak = new ModelsOptions { CompareLearners = false, Iterations = 60, ResponseNgrams = 0, ContextNgrams = 0 };
+        var refused = await new TrainingService(store, weak, TimeProvider.System, NullLogger<TrainingService>.Instance).RunAsync("test", E2E.Ct);
+        Assert.Equal("refused", refused.Status);
+        Assert.Contains("below the champion", refused.Gate!.Reason, StringComparison.Ordinal);
+        Assert.Equal(version, await store.ChampionAsync(E2E.Ct));
+        await host.Services.GetRequiredService<ModelServer>().RefreshAsync(E2E.Ct);
+        Assert.Equal(version, (await WaitForServedVersionAsync(http, version, TimeSpan.FromSeconds(5))).GetProperty("model_version").GetString());
+
+        // Promoting the refused version by hand and rolling back are registry events the scorer follows.
+        await store.RecordEventAsync("promote", refused.Version!, version, "test", "e2e", E2E.Ct);
+        Assert.True(await host.Services.GetRequiredService<ModelServer>().RefreshAsync(E2E.Ct));
+        await WaitForServedVersionAsync(http, refused.Version!, TimeSpan.FromSeconds(5));
+        await store.RecordEventAsync("rollback", version, refused.Version!, "test", "e2e", E2E.Ct);
+        Assert.True(await host.Services.GetRequiredService<ModelServer>().RefreshAsync(E2E.Ct));
+        await WaitForServedVersionAsync(http, version, TimeSpan.FromSeconds(5));
+        Assert.Equal(["promote", "promote", "rollback"], (await store.HistoryAsync(E2E.Ct)).Select(e => e.Action));
+    }
+
+    [Fact]
+    public async Task RunningJob_CanBeCanceled_AndTooFewLabelsFailClearly()
+    {
+        await using var host = await E2E.StartHostAsync(engine, HostRoles.Gateway, Settings(compare: true));
+        using var client = host.CreateClickHouseClient();
+        using var http = new HttpClient { BaseAddress = host.GatewayAddress };
+        var store = new ModelStore(client);
+
+        var empty = await new TrainingService(store, new ModelsOptions(), TimeProvider.System, NullLogger<TrainingService>.Instance).RunAsync("test", E2E.Ct);
+        Assert.Equal("failed", empty.Status);
+        Assert.Contains("Models:MinimumLabels", empty.Error, StringComparison.Ordinal);
+
+        await InsertAsync(client, LoveSimulator.Generate(new LoveSimulationOptions { Responses = 60_000, Seed = 3 }, Start));
+        var job = await SubmitAsync(http);
+        await WaitForJobAsync(http, job, TimeSpan.FromSeconds(60), "Started");
+        using (var cancel = await AdminAsync(http, HttpMethod.Delete, $"v1/admin/jobs/{job}"))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
+        }
+
+        await WaitForJobAsync(http, job, TimeSpan.FromSeconds(60), "Canceled");
+        Assert.Null(await store.ChampionAsync(E2E.Ct));
+        var statuses = await E2E.ScalarAsync(client, "SELECT countIf(status = 'canceled') FROM model_runs FINAL");
+        Assert.Equal(1UL, statuses);
+    }
+
+    private static object Items() => new
+    {
+        items = new object[]
+        {
+            new { context = "about coding: how do i sort a list?", response = "here is a clear step by step example. this is correct. verified against the documentation. happy to help.", app_id = E2E.App, surface = "web" },
+            new { context = "about coding: how do i sort a list?", response = "this is hard to follow. i am not sure this is right. obviously you should know this.", app_id = E2E.App, surface = "web" },
+        },
+    };
+
+    private static async Task<HttpResponseMessage> ScoreAsync(HttpClient http, string key, object body)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "v1/score") { Content = JsonContent.Create(body) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return await http.SendAsync(request, E2E.Ct);
+    }
+
+    private static async Task<HttpResponseMessage> AdminAsync(HttpClient http, HttpMethod method, string path)
+    {
+        var request = new HttpRequestMessage(method, path);
+        request.Headers.Add("X-Api-Key", AdminKey);
+        return await http.SendAsync(request, E2E.Ct);
+    }
+
+    private static async Task<Guid> SubmitAsync(HttpClient http)
+    {
+        using var response = await AdminAsync(http, HttpMethod.Post, "v1/admin/retrain");
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>(E2E.Ct);
+        return body.GetProperty("job_id").GetGuid();
+    }
+
+    private static async Task<JsonElement> WaitForJobAsync(HttpClient http, Guid job, TimeSpan deadline, string state)
+    {
+        var until = DateTime.UtcNow + deadline;
+        JsonElement last = default;
+        while (DateTime.UtcNow < until)
+        {
+            using var response = await AdminAsync(http, HttpMethod.Get, $"v1/admin/jobs/{job}");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            last = await response.Content.ReadFromJsonAsync<JsonElement>(E2E.Ct);
+            var current = last.GetProperty("state").GetString();
+            if (current == state && (state != "Completed" || last.GetProperty("run_status").ValueKind == JsonValueKind.String))
+            {
+                return last;
+            }
+
+            Assert.False(current is "Faulted" || (current is "Completed" or "Canceled" && current != state), $"job ended {current}: {last}");
+            await Task.Delay(200, E2E.Ct);
+        }
+
+        Assert.Fail($"job {job} did not reach {state} within {deadline}: {last}");
+        return last;
+    }
+
+    private static async Task<JsonElement> WaitForServedVersionAsync(HttpClient http, string version, TimeSpan deadline)
+    {
+        var until = DateTime.UtcNow + deadline;
+        JsonElement last = default;
+        while (DateTime.UtcNow < until)
+        {
+            using var response = await ScoreAsync(http, E2E.ApiKey, Items());
+            if (response.StatusCode == HttpStatusCode.OK)
+            {
+                last = await response.Content.ReadFromJsonAsync<JsonElement>(E2E.Ct);
+                if (last.GetProperty("model_version").GetString() == version)
+                {
+                    return last;
+                }
+            }
+
+            await Task.Delay(100, E2E.Ct);
+        }
+
+        Assert.Fail($"POST /v1/score did not answer with {version} within {deadline}; last: {last}");
+        return last;
+    }
+
+    /// <summary>Writes simulated settled responses as response_labels rows (and their sibling pairs), as the labelling worker would.</summary>
+    private static async Task InsertAsync(ClickHouseClient client, LoveSimulation data)
+    {
+        var now = DateTime.UtcNow;
+        await client.InsertBinaryAsync(
+            "response_labels",
+            ["label_id", "app_id", "response_id", "conversation_id", "user_id", "model_version", "prompt_key", "prompt_text", "response_text", "turn_index", "served_at", "last_signal_at", "love", "love_weight", "surface", "latency_ms", "computed_at"],
+            data.Examples.Select(e => new object[]
+            {
+                "label-" + e.Id, E2E.App, e.Id, "c-" + e.Id, e.UserId, e.ModelVersion, "k-" + e.Context.GetHashCode(StringComparison.Ordinal), e.Context, e.Response, (uint)e.TurnIndex,
+                e.ServedAt.UtcDateTime, e.ServedAt.UtcDateTime, e.Love, e.Love ? 1.0 : 0.0, e.Surface, e.LatencyMs, now,
+            }),
+            null,
+            E2E.Ct);
+        await client.InsertBinaryAsync(
+            "preference_pairs",
+            ["pair_id", "app_id", "prompt_key", "chosen_response_id", "rejected_response_id", "source", "confidence", "mined_at"],
+            data.Pairs.Select(p => new object[] { p.PairId, E2E.App, "k", p.Chosen.Id, p.Rejected.Id, "regeneration", 0.9, p.MinedAt.UtcDateTime }),
+            null,
+            E2E.Ct);
+    }
+}
