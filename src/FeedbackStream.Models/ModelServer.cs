@@ -46,6 +46,9 @@ public sealed class ModelServer(ModelStore store, ILogger<ModelServer> log)
         }
     }
 
+    /// <summary>Serves <paramref name="model"/> as <paramref name="version"/> without the registry (benchmarks, tests).</summary>
+    public void Serve(string version, LoveModel model) => _current = new ServingModel(version, model);
+
     /// <summary>P[Love] of each example with the served version, or null when no model was promoted yet.</summary>
     public (string Version, double[] Scores)? Score(IReadOnlyList<LoveExample> examples)
     {

@@ -97,41 +97,72 @@ public sealed class LoveModel
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        var raw = Raw(ml, transformer, featurizer.Dimension, featurizer.VectorizeMany(calibration));
+        var uncalibrated = new LoveModel(ml, transformer, featurizer, PlattCalibrator.Identity, new LoveModelManifest(options.Learner.ToString(), options.Denoising.ToString(), options.Seed, 1, 0, rows.Count));
+        var raw = uncalibrated.PredictMany(calibration, calibrate: false);
         var calibrator = PlattCalibrator.Fit(raw, calibration.Select(e => e.Love).ToList());
         log?.Invoke($"calibrated on {calibration.Count:N0} rows at {clock.Elapsed.TotalSeconds:F1} s");
         var manifest = new LoveModelManifest(options.Learner.ToString(), options.Denoising.ToString(), options.Seed, calibrator.A, calibrator.B, rows.Count);
         return new LoveModel(ml, transformer, featurizer, calibrator, manifest);
     }
 
-    /// <summary>Calibrated P[Love] of each example, in order (batch transform: the fast path for many rows).</summary>
+    /// <summary>Calibrated P[Love] of each example, in order: chunks scored in parallel through the engine pool.</summary>
     public double[] Score(IReadOnlyList<LoveExample> examples)
     {
         ArgumentNullException.ThrowIfNull(examples);
-        var raw = Raw(_ml, _transformer, Featurizer.Dimension, Featurizer.VectorizeMany(examples));
-        for (var i = 0; i < raw.Length; i++)
-        {
-            raw[i] = Calibrator.Apply(raw[i]);
-        }
-
-        return raw;
+        return PredictMany(examples, calibrate: true);
     }
 
     /// <summary>Scores examples with one prediction engine rented from the model's pool (the serving path). Thread-safe.</summary>
     public double[] ScoreWithEngine(IReadOnlyList<LoveExample> examples)
     {
         ArgumentNullException.ThrowIfNull(examples);
+        return Predict(examples, calibrate: true);
+    }
+
+    private double[] PredictMany(IReadOnlyList<LoveExample> examples, bool calibrate)
+    {
+        const int Chunk = 2048;
+        var result = new double[examples.Count];
+        var chunks = (examples.Count + Chunk - 1) / Chunk;
+        var rows = examples as LoveExample[] ?? [.. examples];
+        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, c =>
+        {
+            var start = c * Chunk;
+            var count = Math.Min(Chunk, examples.Count - start);
+            var part = Predict(new ArraySegment<LoveExample>(rows, start, count), calibrate);
+            part.CopyTo(result, start);
+        });
+        return result;
+    }
+
+    private double[] Predict(IReadOnlyList<LoveExample> examples, bool calibrate)
+    {
         var engine = _engines.TryTake(out var pooled) ? pooled : _ml.Model.CreatePredictionEngine<LoveVector, LoveOutput>(_transformer, inputSchemaDefinition: LoveVector.Schema(Featurizer.Dimension));
         try
         {
             var result = new double[examples.Count];
             var input = new LoveVector();
             var output = new LoveOutput();
+            // Trees read a dense vector by index; a sparse one costs a binary search per split. One dense buffer per
+            // call, cleared slot by slot after each row, keeps that cheap.
+            var dense = new float[Featurizer.Dimension];
             for (var i = 0; i < examples.Count; i++)
             {
-                input.Features = Featurizer.Vectorize(examples[i]);
+                var sparse = Featurizer.Vectorize(examples[i]);
+                var indices = sparse.GetIndices();
+                var values = sparse.GetValues();
+                for (var k = 0; k < indices.Length; k++)
+                {
+                    dense[indices[k]] = values[k];
+                }
+
+                input.Features = new VBuffer<float>(dense.Length, dense);
                 engine.Predict(input, ref output);
-                result[i] = Calibrator.Apply(output.Probability);
+                result[i] = calibrate ? Calibrator.Apply(output.Probability) : output.Probability;
+                for (var k = 0; k < indices.Length; k++)
+                {
+                    dense[indices[k]] = 0;
+                }
             }
 
             return result;
