@@ -23,10 +23,11 @@ internal static class PloveCommands
         var responseNgrams = new Option<int>("--response-ngrams") { Description = "Vocabulary cap of the response's word 1-2-grams.", DefaultValueFactory = _ => new LoveModelOptions().ResponseNgrams };
         var contextNgrams = new Option<int>("--context-ngrams") { Description = "Vocabulary cap of the context's word 1-2-grams.", DefaultValueFactory = _ => new LoveModelOptions().ContextNgrams };
         var report = new Option<FileInfo?>("--report") { Description = "Write the HTML report here." };
+        var oasst = new Option<FileInfo?>("--oasst") { Description = "Instead of the simulation: OpenAssistant assistant replies (flat or nested JSONL); predicts a +1 on the later time slice." };
         var json = new Option<bool>("--json") { Description = "Print the results as one JSON object on the last line." };
         var command = new Command("plove", "Train and evaluate P[Love] on simulated responses with known truth; print AUC against the Bayes-optimal AUC, calibration, length correlation and time.")
         {
-            responses, seed, noise, lengthEffect, learner, denoising, iterations, responseNgrams, contextNgrams, compare, report, json,
+            responses, seed, noise, lengthEffect, learner, denoising, iterations, responseNgrams, contextNgrams, compare, oasst, report, json,
         };
         command.SetAction(parse =>
         {
@@ -50,6 +51,11 @@ internal static class PloveCommands
                 Compare = parse.GetValue(compare),
                 Log = line => Console.Error.WriteLine(line),
             };
+            if (parse.GetValue(oasst) is { } corpusFile)
+            {
+                return RunOasst(corpusFile, training, parse.GetValue(report), parse.GetValue(json));
+            }
+
             var (score, _) = PloveEvaluation.Run(simulation, training, new DateTimeOffset(2026, 9, 1, 0, 0, 0, TimeSpan.Zero));
             var m = score.Report.Metrics;
             var table = new Table().AddColumns("figure", "value", "target");
@@ -89,6 +95,49 @@ internal static class PloveCommands
             return 0;
         });
         return command;
+    }
+
+    public sealed record OasstOutput(string File, int Replies, int Loved, double LengthOnlyAuc, TrainingReport Report);
+
+    private static int RunOasst(FileInfo file, TrainingRunOptions training, FileInfo? report, bool json)
+    {
+        if (!file.Exists)
+        {
+            Console.Error.WriteLine($"No such file: {file.FullName}");
+            return 2;
+        }
+
+        var examples = Replay.OasstLoveExamples.From(Replay.OasstCorpus.Load(file.FullName));
+        var outcome = TrainingRun.Run(examples, [], training with { Compare = true });
+        var lengthAuc = Training.Metrics.BinaryMetrics.Auc(outcome.Test.Select(e => (double)e.Response.Length).ToList(), outcome.Test.Select(e => e.Love).ToList());
+        var m = outcome.Report.Metrics;
+        var table = new Table().AddColumns("oasst: predicting a +1 on the later time slice", "value");
+        table.AddRow("assistant replies (loved)", $"{examples.Count:N0} ({examples.Count(e => e.Love):N0})");
+        table.AddRow("rows train / calibration / test", $"{outcome.Report.Window.TrainRows:N0} / {outcome.Report.Window.CalibrationRows:N0} / {outcome.Report.Window.TestRows:N0}");
+        table.AddRow("test slice from", outcome.Report.Window.TestFrom.ToString("u", CultureInfo.InvariantCulture));
+        table.AddRow(Markup.Escape("AUC (P[Love] model)"), F(m.Auc));
+        table.AddRow("AUC (response length alone)", F(lengthAuc));
+        table.AddRow("calibration error / base rate", $"{F(m.Ece)} / {F(m.BaseRate)}");
+        table.AddRow("Pearson(score, length)", F(m.PearsonLength));
+        AnsiConsole.Write(table);
+        var comparison = new Table().AddColumns("learner", "denoising", "rows", "AUC", "log loss", "ECE");
+        foreach (var c in outcome.Report.Comparisons)
+        {
+            comparison.AddRow(c.Learner, c.Denoising, $"{c.TrainRows:N0}", F(c.Auc), F(c.LogLoss), F(c.Ece));
+        }
+
+        AnsiConsole.Write(comparison);
+        if (report is not null)
+        {
+            File.WriteAllText(report.FullName, Training.Report.HtmlReport.Render(outcome.Report, "oasst " + file.Name));
+        }
+
+        if (json)
+        {
+            JsonOutput.WriteLast(new OasstOutput(file.FullName, examples.Count, examples.Count(e => e.Love), Math.Round(lengthAuc, 5), outcome.Report));
+        }
+
+        return 0;
     }
 
     private static string F(double value) => value.ToString("F4", CultureInfo.InvariantCulture);

@@ -78,7 +78,8 @@ public sealed class LoveModel
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var (rows, baseWeights) = Bounded(train, options.MaximumTrainingRows, options.Seed);
-        var featurizer = LoveFeaturizer.Fit(rows, options.ResponseNgrams, options.ContextNgrams, options.MinimumNgramDocuments);
+        // Small training sets (a few thousand rows) get a proportionally lower n-gram support, so text still has features.
+        var featurizer = LoveFeaturizer.Fit(rows, options.ResponseNgrams, options.ContextNgrams, Math.Min(options.MinimumNgramDocuments, Math.Max(3, rows.Count / 200)));
         var vectors = featurizer.VectorizeMany(rows);
         log?.Invoke($"{rows.Count:N0} of {train.Count:N0} training rows featurised ({featurizer.Dimension:N0} features) in {clock.Elapsed.TotalSeconds:F1} s");
         cancellationToken.ThrowIfCancellationRequested();
@@ -365,7 +366,7 @@ public sealed class LoveModel
                 NumberOfIterations = options.Iterations,
                 NumberOfLeaves = options.Leaves,
                 LearningRate = options.LearningRate,
-                MinimumExampleCountPerLeaf = options.MinimumExamplesPerLeaf,
+                MinimumExampleCountPerLeaf = LeafMinimum(options, rows.Count),
                 NumberOfThreads = threads,
                 Seed = options.Seed,
                 Deterministic = true,
@@ -376,7 +377,7 @@ public sealed class LoveModel
                 NumberOfTrees = options.Iterations,
                 NumberOfLeaves = options.Leaves,
                 LearningRate = options.LearningRate,
-                MinimumExampleCountPerLeaf = options.MinimumExamplesPerLeaf,
+                MinimumExampleCountPerLeaf = LeafMinimum(options, rows.Count),
                 NumberOfThreads = threads,
                 Seed = options.Seed,
             }).Fit(view),
@@ -393,6 +394,9 @@ public sealed class LoveModel
             _ => throw new ArgumentOutOfRangeException(nameof(options), options.Learner, "Unknown learner."),
         };
     }
+
+    /// <summary>The configured leaf size, lowered for small training sets (at least 50 leaves' worth of rows per tree).</summary>
+    private static int LeafMinimum(LoveModelOptions options, int rows) => Math.Max(5, Math.Min(options.MinimumExamplesPerLeaf, rows / 50));
 
     private static double[] Raw(MLContext ml, ITransformer transformer, int dimension, VBuffer<float>[] vectors)
     {
