@@ -84,4 +84,15 @@ public sealed class BinaryMetricsTests
         Assert.InRange(fitted.B, -1.08, -0.92);
         Assert.Throws<ArgumentException>(() => PlattCalibrator.Fit([0.2, 0.3], [true, true]));
     }
+
+    [Fact]
+    public void Platt_StaysFinite_OnConstantOrSeparableScores()
+    {
+        var constant = PlattCalibrator.Fit([0.9, 0.9, 0.9, 0.9], [true, false, false, false]);
+        Assert.Equal(0.25, constant.Apply(0.9), 9);
+        var separable = PlattCalibrator.Fit([0.1, 0.2, 0.8, 0.9], [false, false, true, true]);
+        Assert.True(double.IsFinite(separable.A) && double.IsFinite(separable.B));
+        Assert.InRange(separable.Apply(0.9), 0.5, 0.99);
+        Assert.InRange(separable.Apply(0.1), 0.01, 0.5);
+    }
 }
