@@ -14,6 +14,8 @@ namespace FeedbackStream.Cli;
 /// <summary><c>feedbackstream train</c>, <c>models list|promote|rollback|report</c> and <c>score</c>: P[Love] from the command line.</summary>
 internal static class ModelCommands
 {
+    public const string AdminKeyVariable = "FEEDBACKSTREAM_ADMIN_KEY";
+
     public sealed record TrainOutput(string RunId, string Status, string? Version, string? PreviousChampion, string? Gate, double? Auc, double? Ece, double? PearsonLength, double? ChampionAuc, int? TrainRows, int? TestRows, string? DataHash, string? Error, string? Report, double Seconds);
 
     public static Command CreateTrain()
@@ -84,7 +86,7 @@ internal static class ModelCommands
 
     public static Command CreateModels()
     {
-        var models = new Command("models", "The P[Love] model registry: list versions, promote one, roll back, write a run's report.");
+        var models = new Command("models", "The P[Love] model registry: list versions, promote one, roll back, write a run's report, ask a gateway to retrain.");
         var (data, connection, database) = (ClickHouseCommands.DataOption(), ClickHouseTarget.ConnectionOption(), MigrateCommand.DatabaseOption());
         var json = new Option<bool>("--json") { Description = "Print the result as one JSON object on the last line." };
 
@@ -192,6 +194,53 @@ internal static class ModelCommands
             return 0;
         });
 
+        var gateway = new Option<Uri>("--gateway") { Description = "Base address of a running gateway process.", DefaultValueFactory = _ => new Uri("http://127.0.0.1:8080/") };
+        var wait = new Option<bool>("--wait") { Description = "Wait until the job finished and print its outcome." };
+        var retrain = new Command("retrain", $"Ask a running gateway to retrain now (the retraining job, POST /v1/admin/retrain); the admin key comes from ${AdminKeyVariable}.") { gateway, wait, json };
+        retrain.SetAction(async (parse, ct) =>
+        {
+            var key = Environment.GetEnvironmentVariable(AdminKeyVariable);
+            if (string.IsNullOrEmpty(key))
+            {
+                await Console.Error.WriteLineAsync($"Set {AdminKeyVariable} to an admin key (Models:AdminKeys).");
+                return 2;
+            }
+
+            using var http = new HttpClient { BaseAddress = parse.GetValue(gateway) };
+            http.DefaultRequestHeaders.Add("X-Api-Key", key);
+            using var submitted = await http.PostAsync("v1/admin/retrain", null, ct);
+            var body = await submitted.Content.ReadAsStringAsync(ct);
+            if (submitted.StatusCode != System.Net.HttpStatusCode.Accepted)
+            {
+                await Console.Error.WriteLineAsync($"{(int)submitted.StatusCode} {submitted.StatusCode}: {body}");
+                return 1;
+            }
+
+            var job = JsonDocument.Parse(body).RootElement.GetProperty("job_id").GetString()!;
+            Console.WriteLine($"job {job} submitted");
+            var state = "submitted";
+            JsonElement status = default;
+            while (parse.GetValue(wait) && !ct.IsCancellationRequested)
+            {
+                await Task.Delay(1000, ct);
+                status = JsonDocument.Parse(await http.GetStringAsync($"v1/admin/jobs/{job}", ct)).RootElement.Clone();
+                state = status.GetProperty("state").GetString() ?? "unknown";
+                if (state is "Faulted" or "Canceled" || (state == "Completed" && status.GetProperty("run_status").ValueKind == JsonValueKind.String))
+                {
+                    Console.WriteLine($"job {job}: {state} {status}");
+                    break;
+                }
+            }
+
+            if (parse.GetValue(json))
+            {
+                JsonOutput.WriteLast(new { JobId = job, State = state, Status = status.ValueKind == JsonValueKind.Undefined ? null : (JsonElement?)status });
+            }
+
+            return state is "Faulted" or "Canceled" ? 1 : 0;
+        });
+
+        models.Subcommands.Add(retrain);
         models.Subcommands.Add(list);
         models.Subcommands.Add(promote);
         models.Subcommands.Add(rollback);

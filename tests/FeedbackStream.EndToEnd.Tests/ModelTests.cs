@@ -115,6 +115,32 @@ public sealed class ModelTests(EngineFixture engine)
         Assert.Equal(1UL, statuses);
     }
 
+    [Fact]
+    public async Task EnoughNewLabels_StartARetrainOnTheirOwn()
+    {
+        var settings = Settings();
+        settings["Models:NewLabelsTrigger"] = "5000";
+        settings["Models:TriggerPollInterval"] = "00:00:00.300";
+        await using var host = await E2E.StartHostAsync(engine, HostRoles.Gateway, settings);
+        using var client = host.CreateClickHouseClient();
+        var store = new ModelStore(client);
+
+        await InsertAsync(client, LoveSimulator.Generate(new LoveSimulationOptions { Responses = 4_000, Seed = 31 }, Start));
+        await Task.Delay(TimeSpan.FromSeconds(2), E2E.Ct);
+        Assert.Equal(0UL, await E2E.ScalarAsync(client, "SELECT count() FROM model_runs"));
+
+        await InsertAsync(client, LoveSimulator.Generate(new LoveSimulationOptions { Responses = 8_000, Seed = 32 }, Start));
+        var until = DateTime.UtcNow.AddMinutes(1);
+        while (await store.ChampionAsync(E2E.Ct) is null && DateTime.UtcNow < until)
+        {
+            await Task.Delay(250, E2E.Ct);
+        }
+
+        var run = Assert.Single(await store.ListAsync(E2E.Ct));
+        Assert.Equal("new_labels", run.Trigger);
+        Assert.Equal("promoted", run.Status);
+    }
+
     private static object Items() => new
     {
         items = new object[]
