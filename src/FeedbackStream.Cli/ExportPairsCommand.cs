@@ -18,7 +18,7 @@ internal static class ExportPairsCommand
 {
     public const int PageRows = 5000;
 
-    public sealed record PairRecord(string Prompt, string Chosen, string Rejected, string PairId, string AppId, string Source, double Confidence, double Margin, string ChosenResponseId, string RejectedResponseId, IReadOnlyList<string> EvidenceEventIds, DateTime MinedAt);
+    public sealed record PairRecord(string Prompt, string Chosen, string Rejected, string PairId, string AppId, string Source, double Confidence, double Margin, string ChosenResponseId, string RejectedResponseId, IReadOnlyList<string> EvidenceEventIds, DateTime MinedAt, double? EnsembleMargin = null, double? EnsembleSpread = null);
 
     public static Command Create()
     {
@@ -26,6 +26,7 @@ internal static class ExportPairsCommand
         format.AcceptOnlyFromAmong("jsonl", "parquet");
         var output = new Option<FileInfo?>("--out") { Description = "File to write (default: standard output for jsonl; required for parquet)." };
         var minConfidence = new Option<double>("--min-confidence") { Description = "Only pairs at least this confident.", DefaultValueFactory = _ => 0 };
+        var minEnsembleMargin = new Option<double?>("--min-ensemble-margin") { Description = "Only pairs the newest P[Love] run's ensemble scored with at least this mean margin (P[Love] chosen - rejected); e.g. 0 drops pairs the scorers disagree with." };
         var since = new Option<DateTime?>("--since") { Description = "Only pairs mined at or after this UTC time." };
         var source = new Option<string?>("--source") { Description = "Only pairs from this source (regeneration, same_prompt_siblings, followup_sat_vs_dsat, edit)." };
         var data = ClickHouseCommands.DataOption();
@@ -36,7 +37,7 @@ internal static class ExportPairsCommand
         var json = new Option<bool>("--json") { Description = "Print what was written as one JSON object on the last line (needs --out)." };
         var command = new Command("export-pairs", "Export preference pairs as DPO-ready records (JSONL or Parquet) with bounded memory.")
         {
-            format, output, minConfidence, since, source, top, diversity, data, connection, database, json,
+            format, output, minConfidence, minEnsembleMargin, since, source, top, diversity, data, connection, database, json,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -50,7 +51,7 @@ internal static class ExportPairsCommand
 
             using var target = ClickHouseTarget.Open(parse.GetValue(connection), parse.GetValue(data)!);
             using var client = target.CreateClient(parse.GetValue(database)!);
-            var pages = ReadAsync(client, parse.GetValue(minConfidence), parse.GetValue(since), parse.GetValue(source), PageRows, cancellationToken);
+            var pages = ReadAsync(client, parse.GetValue(minConfidence), parse.GetValue(since), parse.GetValue(source), PageRows, cancellationToken, parse.GetValue(minEnsembleMargin));
             if (parse.GetValue(top) is { } k)
             {
                 pages = SelectAsync(pages, k, parse.GetValue(diversity), cancellationToken);
@@ -83,7 +84,7 @@ internal static class ExportPairsCommand
 
     /// <summary>Pages of pairs in pair_id order; each page is one query, so nothing larger than a page is held.</summary>
     public static async IAsyncEnumerable<List<PairRecord>> ReadAsync(
-        ClickHouse.Driver.ClickHouseClient client, double minConfidence, DateTime? since, string? source, int pageRows, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+        ClickHouse.Driver.ClickHouseClient client, double minConfidence, DateTime? since, string? source, int pageRows, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken, double? minEnsembleMargin = null)
     {
         var after = "";
         while (true)
@@ -117,13 +118,43 @@ internal static class ExportPairsCommand
                 yield break;
             }
 
-            yield return page;
-            after = page[^1].PairId;
-            if (page.Count < pageRows)
+            var last = page[^1].PairId;
+            var full = page.Count == pageRows;
+            page = await WithMarginsAsync(client, page, cancellationToken);
+            if (minEnsembleMargin is { } least)
+            {
+                page = page.Where(p => p.EnsembleMargin >= least).ToList();
+            }
+
+            if (page.Count > 0)
+            {
+                yield return page;
+            }
+
+            after = last;
+            if (!full)
             {
                 yield break;
             }
         }
+    }
+
+    /// <summary>Adds the newest training run's ensemble margin (mean and spread) to each pair that has one.</summary>
+    private static async Task<List<PairRecord>> WithMarginsAsync(ClickHouse.Driver.ClickHouseClient client, List<PairRecord> page, CancellationToken cancellationToken)
+    {
+        var parameters = new ClickHouseParameterCollection();
+        parameters.AddParameter("ids", page.Select(p => p.PairId).ToArray());
+        var margins = new Dictionary<string, (double Mean, double Spread)>(StringComparer.Ordinal);
+        using (var reader = await client.ExecuteReaderAsync(
+            "SELECT pair_id, margin_mean, margin_spread FROM pair_margins FINAL WHERE pair_id IN {ids:Array(String)}", parameters, null, cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                margins[reader.GetString(0)] = (reader.GetDouble(1), reader.GetDouble(2));
+            }
+        }
+
+        return page.Select(p => margins.TryGetValue(p.PairId, out var m) ? p with { EnsembleMargin = m.Mean, EnsembleSpread = m.Spread } : p).ToList();
     }
 
     /// <summary>Reads every candidate, keeps the <paramref name="k"/> best by <see cref="PairSelector"/>, and yields them as pages.</summary>
@@ -203,6 +234,12 @@ internal static class ExportPairsCommand
 
         [JsonPropertyName("mined_at")]
         public DateTime MinedAt { get; set; }
+
+        [JsonPropertyName("ensemble_margin")]
+        public double? EnsembleMargin { get; set; }
+
+        [JsonPropertyName("ensemble_spread")]
+        public double? EnsembleSpread { get; set; }
     }
 
     /// <summary>Writes one row group per page, appending to the file, so memory stays bounded by the page.</summary>
@@ -215,7 +252,7 @@ internal static class ExportPairsCommand
             {
                 Prompt = p.Prompt, Chosen = p.Chosen, Rejected = p.Rejected, PairId = p.PairId, AppId = p.AppId, Source = p.Source,
                 Confidence = p.Confidence, Margin = p.Margin, ChosenResponseId = p.ChosenResponseId, RejectedResponseId = p.RejectedResponseId,
-                EvidenceEventIds = string.Join(',', p.EvidenceEventIds), MinedAt = p.MinedAt,
+                EvidenceEventIds = string.Join(',', p.EvidenceEventIds), MinedAt = p.MinedAt, EnsembleMargin = p.EnsembleMargin, EnsembleSpread = p.EnsembleSpread,
             }).ToList();
             await ParquetSerializer.SerializeAsync(rows, stream, new ParquetOptions { Append = count > 0 }, cancellationToken: cancellationToken);
             count += rows.Count;

@@ -257,6 +257,18 @@ public sealed class ModelStore(ClickHouseClient client, string modelName = Model
         return value is DateTime at ? Utc(at) : null;
     }
 
+    /// <summary>Writes the ensemble margins of a run's pairs (a later run replaces them).</summary>
+    public async Task WritePairMarginsAsync(string version, IReadOnlyList<Training.Evaluation.PairMargin> margins, CancellationToken cancellationToken)
+    {
+        var now = DateTime.UtcNow;
+        foreach (var chunk in margins.Chunk(50_000))
+        {
+            await client.InsertBinaryAsync(
+                "pair_margins", ["pair_id", "model_version", "margin_mean", "margin_spread", "models", "computed_at"],
+                chunk.Select(m => new object[] { m.PairId, version, m.Mean, m.Spread, (byte)m.Models, now }), null, cancellationToken);
+        }
+    }
+
     /// <summary>The HTML report of the run that produced <paramref name="version"/>, or null.</summary>
     public async Task<string?> ReportHtmlAsync(string version, CancellationToken cancellationToken)
     {

@@ -70,6 +70,7 @@ public sealed class TrainingService(ModelStore store, ModelsOptions options, Tim
             var sha = LoveModel.Hash(artifact);
             var version = string.Create(CultureInfo.InvariantCulture, $"{store.ModelName}-{started:yyyyMMdd-HHmmss}-{sha[..8]}");
             await store.SaveArtifactAsync(version, artifact, sha, cancellationToken);
+            await store.WritePairMarginsAsync(version, outcome.PairMargins, cancellationToken);
             var html = HtmlReport.Render(outcome.Report, $"{store.ModelName} run {runId}", version, gate.Reason);
             var json = JsonSerializer.Serialize(outcome.Report, ReportJson);
             if (gate.Promote)

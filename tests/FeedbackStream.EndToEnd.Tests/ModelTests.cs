@@ -70,6 +70,19 @@ public sealed class ModelTests(EngineFixture engine)
         Assert.True(run.Auc > 0.7, $"AUC {run.Auc}");
         Assert.Equal(run.Sha256, FeedbackStream.Training.Model.LoveModel.Hash((await store.LoadArtifactAsync(version, E2E.Ct))!));
 
+        // The run scored every pair it read (ensemble margin); export can keep only the pairs the scorers agree with.
+        var pairsRead = await E2E.ScalarAsync(client, "SELECT pairs FROM model_runs FINAL WHERE status = 'promoted'");
+        Assert.True(pairsRead > 100);
+        Assert.Equal(pairsRead, await E2E.ScalarAsync(client, "SELECT count() FROM pair_margins FINAL"));
+        var agreed = new List<ExportPairsCommand.PairRecord>();
+        await foreach (var page in ExportPairsCommand.ReadAsync(client, 0, null, null, 500, E2E.Ct, minEnsembleMargin: 0))
+        {
+            agreed.AddRange(page);
+        }
+
+        Assert.All(agreed, p => Assert.True(p.EnsembleMargin >= 0));
+        Assert.InRange((ulong)agreed.Count, pairsRead / 2, pairsRead - 1);
+
         // A challenger without text features is clearly worse on the same test slice: refused, and the champion keeps serving.
         var weak = new ModelsOptions { CompareLearners = false, Iterations = 60, ResponseNgrams = 0, ContextNgrams = 0 };
         var refused = await new TrainingService(store, weak, TimeProvider.System, NullLogger<TrainingService>.Instance).RunAsync("test", E2E.Ct);

@@ -26,7 +26,7 @@ public sealed record TrainingRunOptions
     public bool Compare { get; init; } = true;
 
     /// <summary>The comparison models train on an evenly spaced sample of at most this many training rows (all of them on the same rows).</summary>
-    public int CompareRows { get; init; } = 150_000;
+    public int CompareRows { get; init; } = 60_000;
 
     /// <summary>Rows the phrase tripwire reads to choose its phrases (training rows) and to measure their rates (all rows): evenly spaced samples.</summary>
     public int TripwireRows { get; init; } = 100_000;
@@ -42,8 +42,14 @@ public sealed record TrainingRunOptions
     public Action<string>? Log { get; init; }
 }
 
-/// <summary>A trained model with its report and the test slice it was measured on.</summary>
-public sealed record TrainingOutcome(LoveModel Model, TrainingReport Report, IReadOnlyList<LoveExample> Test, double[] TestScores);
+/// <summary>
+/// A pair's preference strength under the run's ensemble of scorers (Secrets of RLHF II): the mean and the spread of
+/// P[Love](chosen) - P[Love](rejected) over the models. A negative mean marks a pair the scorers disagree with.
+/// </summary>
+public sealed record PairMargin(string PairId, double Mean, double Spread, int Models);
+
+/// <summary>A trained model with its report, the test slice it was measured on, and the ensemble margins of the pairs.</summary>
+public sealed record TrainingOutcome(LoveModel Model, TrainingReport Report, IReadOnlyList<LoveExample> Test, double[] TestScores, IReadOnlyList<PairMargin> PairMargins);
 
 /// <summary>
 /// One honest training run: sort by served time, train on the oldest rows, calibrate on the next slice, measure on the
@@ -122,7 +128,8 @@ public static class TrainingRun
 
         options.Log?.Invoke($"pairwise model at {clock.Elapsed.TotalSeconds:F1} s");
         cancellationToken.ThrowIfCancellationRequested();
-        var comparisons = options.Compare ? Compare(train, calibration, test, options, cancellationToken) : [];
+        var (comparisons, ensemble) = options.Compare ? Compare(train, calibration, test, options, cancellationToken) : ([], []);
+        var margins = Margins(pairs, [model, .. ensemble]);
         ModelMetrics? championMetrics = null;
         if (champion is not null)
         {
@@ -137,7 +144,27 @@ public static class TrainingRun
             BinaryMetrics.Reliability(scores, labels, options.ReliabilityBins), Histogram(scores, labels),
             versionRows, agreement, tripwire, comparisons, pairwiseAccuracy, testPairs.Count,
             Math.Round(trainSeconds, 2), Math.Round(evaluateSeconds, 2), championMetrics, championVersion);
-        return new TrainingOutcome(model, report, test, scores);
+        return new TrainingOutcome(model, report, test, scores, margins);
+    }
+
+    /// <summary>Ensemble margins of every pair: the run's model plus the comparison models (when trained).</summary>
+    internal static List<PairMargin> Margins(IReadOnlyList<PairExample> pairs, IReadOnlyList<LoveModel> models)
+    {
+        if (pairs.Count == 0 || models.Count == 0)
+        {
+            return [];
+        }
+
+        var chosen = pairs.Select(p => p.Chosen).ToList();
+        var rejected = pairs.Select(p => p.Rejected).ToList();
+        var differences = models.Select(m => m.Score(chosen).Zip(m.Score(rejected), (c, r) => c - r).ToArray()).ToList();
+        return Enumerable.Range(0, pairs.Count).Select(i =>
+        {
+            var values = differences.Select(d => d[i]).ToList();
+            var mean = values.Average();
+            var spread = Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / values.Count);
+            return new PairMargin(pairs[i].PairId, Math.Round(mean, 6), Math.Round(spread, 6), values.Count);
+        }).ToList();
     }
 
     /// <summary>The headline metrics of <paramref name="model"/>'s <paramref name="scores"/> on <paramref name="test"/>.</summary>
@@ -166,7 +193,7 @@ public static class TrainingRun
             Round(pointwisePairs));
     }
 
-    private static List<LearnerComparison> Compare(List<LoveExample> train, List<LoveExample> calibration, List<LoveExample> test, TrainingRunOptions options, CancellationToken cancellationToken)
+    private static (List<LearnerComparison> Rows, List<LoveModel> Models) Compare(List<LoveExample> train, List<LoveExample> calibration, List<LoveExample> test, TrainingRunOptions options, CancellationToken cancellationToken)
     {
         var sample = Sample(train, options.CompareRows);
         var labels = test.Select(e => e.Love).ToList();
@@ -179,10 +206,12 @@ public static class TrainingRun
             options.Model with { Learner = LoveLearner.LightGbm, Denoising = denoising },
         };
         var rows = new List<LearnerComparison>();
+        var models = new List<LoveModel>();
         foreach (var variant in variants)
         {
             var clock = Stopwatch.StartNew();
             var model = LoveModel.Train(sample, calibration, variant, cancellationToken: cancellationToken);
+            models.Add(model);
             var scores = model.Score(test);
             rows.Add(new LearnerComparison(
                 variant.Learner.ToString(), variant.Denoising.ToString(), sample.Count,
@@ -190,7 +219,7 @@ public static class TrainingRun
                 Round(BinaryMetrics.ExpectedCalibrationError(scores, labels)), Math.Round(clock.Elapsed.TotalSeconds, 2)));
         }
 
-        return rows;
+        return (rows, models);
     }
 
     internal static List<LoveExample> Sample(List<LoveExample> rows, int maximum)
