@@ -91,12 +91,12 @@ public static class LoveSimulator
                 // Versions roll out over time: an early share of v1 that fades, v4 growing; every version always serves some traffic.
                 var progress = n / (double)options.Responses;
                 var version = Pick(random, [0.4 * (1 - progress) + 0.05, 0.3, 0.2, 0.1 + (0.4 * progress)]);
-                var latency = Math.Exp(Math.Log(2000) + (0.6 * Gaussian(random)));
+                var latency = Math.Exp(Math.Log(2000) + (0.6 * random.NextGaussian()));
                 var hour = at.AddMinutes(s).UtcDateTime.Hour;
                 var levels = new int[TraitWeights.Length];
                 for (var t = 0; t < levels.Length; t++)
                 {
-                    levels[t] = Math.Clamp((int)Math.Round(VersionQuality[version] + (1.1 * Gaussian(random))), -2, 2);
+                    levels[t] = Math.Clamp((int)Math.Round(VersionQuality[version] + (1.1 * random.NextGaussian())), -2, 2);
                 }
 
                 var (response, words) = Response(random, levels, vocabulary, topicWords[topic], builder);
@@ -212,12 +212,5 @@ public static class LoveSimulator
         }
 
         return weights.Length - 1;
-    }
-
-    private static double Gaussian(Random random)
-    {
-        var u1 = 1.0 - random.NextDouble();
-        var u2 = random.NextDouble();
-        return Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2.0 * Math.PI * u2);
     }
 }

@@ -45,7 +45,7 @@ public static class TruthSimulator
     {
         ArgumentNullException.ThrowIfNull(options);
         var random = new Random(options.Seed);
-        var tastes = Enumerable.Range(0, options.Users).Select(_ => MeanTaste.Select(m => m + (options.TasteSpread * Gaussian(random))).ToArray()).ToArray();
+        var tastes = Enumerable.Range(0, options.Users).Select(_ => MeanTaste.Select(m => m + (options.TasteSpread * random.NextGaussian())).ToArray()).ToArray();
         var events = new List<(FeedbackEvent, DateTimeOffset)>();
         var truth = new Dictionary<string, double>(StringComparer.Ordinal);
         var noise = new HashSet<string>(StringComparer.Ordinal);
@@ -68,7 +68,7 @@ public static class TruthSimulator
             var prompt = $"Prompt {p}: explain topic number {p} briefly";
             for (var r = 0; r < options.ResponsesPerPrompt; r++)
             {
-                var traits = Enumerable.Range(0, Traits).Select(_ => Gaussian(random)).ToArray();
+                var traits = Enumerable.Range(0, Traits).Select(_ => random.NextGaussian()).ToArray();
                 var user = random.Next(options.Users);
                 var userId = $"user-{user:D5}";
                 var conversation = $"conv-{p:D5}-{r:D2}";
@@ -194,11 +194,4 @@ public static class TruthSimulator
     }
 
     private static double Sigmoid(double x) => 1 / (1 + Math.Exp(-x));
-
-    private static double Gaussian(Random random)
-    {
-        var u1 = 1.0 - random.NextDouble();
-        var u2 = random.NextDouble();
-        return Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2.0 * Math.PI * u2);
-    }
 }
