@@ -50,8 +50,8 @@ public sealed class LoveFeaturizerTests
     {
         var grams = new List<string>();
         var buffer = new char[2];
-        var words = LoveFeaturizer.VisitGrams("Hello, World -- again!", g => grams.Add(g.ToString()), ref buffer);
-        Assert.Equal(3, words);
-        Assert.Equal(["hello", "world", "hello world", "again", "world again"], grams);
+        var words = LoveFeaturizer.VisitGrams("Hello, World -- again! Bye.", g => grams.Add(g.ToString()), ref buffer);
+        Assert.Equal(4, words);
+        Assert.Equal(["hello", "world", "hello world", "again", "world again", "bye"], grams);
     }
 }

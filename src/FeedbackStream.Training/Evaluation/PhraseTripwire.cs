@@ -1,8 +1,8 @@
 namespace FeedbackStream.Training.Evaluation;
 
 /// <summary>
-/// The phrase tripwire: the word 1–2-grams most associated with Love in training data (smoothed log-odds, with a
-/// minimum support), and how often each version's responses contain them. A version whose rate of these phrases jumps
+/// The phrase tripwire: the word 1–2-grams most associated with Love in training data (smoothed log-odds ranked by
+/// their z-score, with a minimum support), and how often each version's responses contain them. A version whose rate of these phrases jumps
 /// while its love rate does not is learning to say what gets loved rather than to be better.
 /// </summary>
 public static class PhraseTripwire
@@ -36,18 +36,36 @@ public static class PhraseTripwire
             return [];
         }
 
+        // Ranked by the z-score of the smoothed log-odds ratio (log-odds over its standard error), so that a phrase
+        // seen in a handful of loved responses does not outrank one seen in thousands ("Fightin' Words" style).
         return loved
             .Where(kv => kv.Value + other.GetValueOrDefault(kv.Key) >= minimumSupport)
             .Select(kv =>
             {
                 var a = kv.Value + 0.5;
-                var b = other.GetValueOrDefault(kv.Key) + 0.5;
-                var logOdds = Math.Log(a / (lovedDocs - kv.Value + 0.5)) - Math.Log(b / (otherDocs - other.GetValueOrDefault(kv.Key) + 0.5));
-                return (Phrase: kv.Key, LogOdds: logOdds);
+                var b = lovedDocs - kv.Value + 0.5;
+                var c = other.GetValueOrDefault(kv.Key) + 0.5;
+                var d = otherDocs - other.GetValueOrDefault(kv.Key) + 0.5;
+                var logOdds = Math.Log(a / b) - Math.Log(c / d);
+                var z = logOdds / Math.Sqrt((1 / a) + (1 / b) + (1 / c) + (1 / d));
+                return (Phrase: kv.Key, LogOdds: logOdds, Z: z, Counts: (kv.Value, other.GetValueOrDefault(kv.Key)));
             })
-            .OrderByDescending(x => x.LogOdds)
+            .Where(x => x.LogOdds > 0)
+            .OrderByDescending(x => x.Z)
+            .ThenByDescending(x => x.Phrase.Length)
             .ThenBy(x => x.Phrase, StringComparer.Ordinal)
-            .Take(top)
+            .Aggregate(new List<(string Phrase, double LogOdds, double Z, (int, int) Counts)>(), (kept, x) =>
+            {
+                // The pieces of one longer phrase occur in the same responses (equal counts in loved and other
+                // responses): keep one of them, so the list names different phrases.
+                if (kept.Count < top && !kept.Any(k => k.Counts == x.Counts))
+                {
+                    kept.Add(x);
+                }
+
+                return kept;
+            })
+            .Select(x => (x.Phrase, x.LogOdds))
             .ToList();
     }
 

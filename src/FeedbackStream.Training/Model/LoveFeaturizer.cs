@@ -242,7 +242,8 @@ public sealed class LoveFeaturizer
 
     /// <summary>
     /// Visits the lower-cased word unigrams and bigrams of <paramref name="text"/> (words are runs of letters or digits;
-    /// everything else separates them) without allocating per gram; returns the number of words.
+    /// everything else separates them; bigrams do not span . ! ? ; : or a line break) without allocating per gram;
+    /// returns the number of words.
     /// </summary>
     public static int VisitGrams(string text, GramVisitor visit, ref char[] buffer)
     {
@@ -254,6 +255,12 @@ public sealed class LoveFeaturizer
         {
             while (i < lower.Length && !char.IsLetterOrDigit(lower[i]))
             {
+                // A sentence ends here: no bigram spans it.
+                if (lower[i] is '.' or '!' or '?' or ';' or ':' or '\n')
+                {
+                    previousStart = -1;
+                }
+
                 i++;
             }
 
