@@ -99,7 +99,8 @@ public static class HtmlReport
     {
         var bins = report.Reliability.Where(b => b.Count > 0).ToList();
         var top = Math.Max(0.05, Math.Ceiling(bins.Select(b => Math.Max(b.MeanPredicted, b.ObservedRate)).DefaultIfEmpty(0).Max() * 10) / 10);
-        Open(html, "Reliability diagram: observed love rate against mean predicted P[Love] per bin (diagonal = perfect)");
+        const string Caption = "Reliability diagram: observed love rate against mean predicted P[Love] per bin (diagonal = perfect)";
+        Open(html, Caption);
         Axes(html, top, top, "predicted", "observed");
         html.Append(CultureInfo.InvariantCulture, $"<line x1=\"{X(0, top)}\" y1=\"{Y(0, top)}\" x2=\"{X(top, top)}\" y2=\"{Y(top, top)}\" stroke=\"#bbb\" stroke-dasharray=\"4\"/>");
         html.Append("<polyline fill=\"none\" stroke=\"#c0392b\" stroke-width=\"2\" points=\"")
@@ -109,7 +110,7 @@ public static class HtmlReport
             html.Append(CultureInfo.InvariantCulture, $"<circle cx=\"{X(b.MeanPredicted, top):F1}\" cy=\"{Y(b.ObservedRate, top):F1}\" r=\"3\" fill=\"#c0392b\"><title>{b.Count:N0} responses</title></circle>");
         }
 
-        Close(html);
+        Close(html, Caption);
     }
 
     private static void Histogram(StringBuilder html, ScoreHistogram histogram)
@@ -121,7 +122,8 @@ public static class HtmlReport
         var lovedShare = share(histogram.Loved, loved);
         var otherShare = share(histogram.NotLoved, other);
         var yTop = Math.Max(0.01, lovedShare.Concat(otherShare).Max());
-        Open(html, "Score histogram by label (share of each label's responses per bin): loved red, not loved grey");
+        const string Caption = "Score histogram by label (share of each label's responses per bin): loved red, not loved grey";
+        Open(html, Caption);
         Axes(html, top, yTop, "P[Love]", "share");
         var barWidth = (Width - (2 * Pad)) / (double)lovedShare.Count / 2;
         for (var i = 0; i < lovedShare.Count; i++)
@@ -131,13 +133,14 @@ public static class HtmlReport
             Bar(html, x + barWidth, barWidth, lovedShare[i], yTop, "#c0392b");
         }
 
-        Close(html);
+        Close(html, Caption);
     }
 
     private static void Versions(StringBuilder html, IReadOnlyList<VersionAgreement> versions)
     {
         var yTop = Math.Max(0.01, versions.Select(v => Math.Max(v.ObservedLoveRate, v.MeanScore)).DefaultIfEmpty(0).Max() * 1.1);
-        Open(html, "Love rate by model version: observed (red) and mean P[Love] (grey)");
+        const string Caption = "Love rate by model version (test slice): observed (red) and mean P[Love] (grey)";
+        Open(html, Caption);
         Axes(html, 1, yTop, "model version", "love rate");
         var slot = (Width - (2 * Pad)) / (double)Math.Max(1, versions.Count);
         for (var i = 0; i < versions.Count; i++)
@@ -148,14 +151,14 @@ public static class HtmlReport
             html.Append(CultureInfo.InvariantCulture, $"<text x=\"{x:F1}\" y=\"{Height - Pad + 14}\" font-size=\"10\">{E(versions[i].ModelVersion)}</text>");
         }
 
-        Close(html);
+        Close(html, Caption);
     }
 
     private static void Open(StringBuilder html, string caption) =>
         html.Append("<figure><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"").Append(Width).Append("\" height=\"").Append(Height + 10)
             .Append("\" role=\"img\"><title>").Append(E(caption)).Append("</title>");
 
-    private static void Close(StringBuilder html) => html.Append("</svg><figcaption>").Append("</figcaption></figure>");
+    private static void Close(StringBuilder html, string caption) => html.Append("</svg><figcaption>").Append(E(caption)).Append("</figcaption></figure>");
 
     private static void Axes(StringBuilder html, double xTop, double yTop, string xLabel, string yLabel)
     {
