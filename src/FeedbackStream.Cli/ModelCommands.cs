@@ -41,9 +41,18 @@ internal static class ModelCommands
             }
 
             var options = new ModelsOptions { Learner = parse.GetValue(learner), Denoising = parse.GetValue(denoising), CompareLearners = !parse.GetValue(noCompare) };
-            using var logging = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information));
-            var service = new TrainingService(new ModelStore(client, options.ModelName), options, TimeProvider.System, logging.CreateLogger<TrainingService>());
-            var result = await service.RunAsync(parse.GetValue(trigger)!, cancellationToken);
+            TrainingResult result;
+            // Progress goes to standard error, and the logger is flushed before the outcome is printed: with --json the
+            // last line of standard output must be the JSON object.
+            using (var logging = LoggerFactory.Create(b => b
+                .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
+                .AddSimpleConsole(o => o.SingleLine = true)
+                .SetMinimumLevel(LogLevel.Information)))
+            {
+                var service = new TrainingService(new ModelStore(client, options.ModelName), options, TimeProvider.System, logging.CreateLogger<TrainingService>());
+                result = await service.RunAsync(parse.GetValue(trigger)!, cancellationToken);
+            }
+
             if (parse.GetValue(report) is { } file && result.ReportHtml is not null)
             {
                 await File.WriteAllTextAsync(file.FullName, result.ReportHtml, cancellationToken);

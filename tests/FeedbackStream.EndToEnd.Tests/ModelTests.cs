@@ -154,6 +154,93 @@ public sealed class ModelTests(EngineFixture engine)
         Assert.Equal("promoted", run.Status);
     }
 
+    [Fact]
+    public async Task Cli_TrainTwice_ListRollbackPromote_AndScoreAFile()
+    {
+        var database = E2E.NewDatabase();
+        using (var admin = engine.Server.CreateClient())
+        {
+            await new FeedbackStream.Storage.Migrator(admin, database).MigrateAsync(E2E.Ct);
+        }
+
+        using var client = engine.Server.CreateClient(database);
+        await InsertAsync(client, LoveSimulator.Generate(new LoveSimulationOptions { Responses = 12_000, Seed = 41 }, Start));
+        string[] common = ["--data", engine.DataPath, "--database", database];
+
+        var (code, first) = await CliAsync(["train", "--no-compare", "--json", .. common]);
+        Assert.Equal(0, code);
+        Assert.Equal("promoted", first.GetProperty("status").GetString());
+        var v1 = first.GetProperty("version").GetString()!;
+        await Task.Delay(1100, E2E.Ct);
+        var (_, second) = await CliAsync(["train", "--no-compare", "--json", .. common]);
+        Assert.Equal("promoted", second.GetProperty("status").GetString());
+        var v2 = second.GetProperty("version").GetString()!;
+        Assert.NotEqual(v1, v2);
+        Assert.Equal(first.GetProperty("data_hash").GetString(), second.GetProperty("data_hash").GetString());
+
+        var (_, rolledBack) = await CliAsync(["models", "rollback", "--json", .. common]);
+        Assert.Equal(v1, rolledBack.GetProperty("champion").GetString());
+        var (_, listed) = await CliAsync(["models", "list", "--json", .. common]);
+        Assert.Equal(v1, listed.GetProperty("champion").GetString());
+        Assert.Equal(2, listed.GetProperty("versions").GetArrayLength());
+
+        var input = Path.Combine(Path.GetTempPath(), $"fs-score-{Guid.NewGuid():N}.jsonl");
+        var output = input + ".out";
+        try
+        {
+            await File.WriteAllLinesAsync(input, ["{\"context\":\"about coding: x?\",\"response\":\"happy to help. this is correct.\"}", "{\"response\":\"\"}", "{\"response\":\"no.\"}"], E2E.Ct);
+            var (scoreCode, _) = await CliAsync(["score", "--input", input, "--out", output, .. common], expectJson: false);
+            Assert.Equal(0, scoreCode);
+            var lines = (await File.ReadAllLinesAsync(output, E2E.Ct)).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+            Assert.Equal(2, lines.Count);
+            Assert.All(lines, l => Assert.Equal(v1, l.GetProperty("model_version").GetString()));
+            Assert.All(lines, l => Assert.InRange(l.GetProperty("p_love").GetDouble(), 0.0, 1.0));
+        }
+        finally
+        {
+            File.Delete(input);
+            File.Delete(output);
+        }
+
+        var (promoteCode, promoted) = await CliAsync(["models", "promote", v2, "--reason", "test", "--json", .. common]);
+        Assert.Equal(0, promoteCode);
+        Assert.Equal(v2, promoted.GetProperty("champion").GetString());
+        var (missingCode, _) = await CliAsync(["models", "promote", "no-such-version", .. common], expectJson: false);
+        Assert.Equal(2, missingCode);
+    }
+
+    /// <summary>Runs a CLI command in this process and returns its exit code and the JSON object on its last output line.</summary>
+    private static async Task<(int Code, JsonElement Json)> CliAsync(string[] args, bool expectJson = true)
+    {
+        var root = new System.CommandLine.RootCommand();
+        root.Subcommands.Add(ModelCommands.CreateTrain());
+        root.Subcommands.Add(ModelCommands.CreateModels());
+        root.Subcommands.Add(ModelCommands.CreateScore());
+        var original = Console.Out;
+        var originalAnsi = Spectre.Console.AnsiConsole.Console;
+        var captured = new StringWriter();
+        Console.SetOut(captured);
+        Spectre.Console.AnsiConsole.Console = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings { Out = new Spectre.Console.AnsiConsoleOutput(captured) });
+        int code;
+        try
+        {
+            code = await root.Parse(args).InvokeAsync(cancellationToken: E2E.Ct);
+        }
+        finally
+        {
+            Console.SetOut(original);
+            Spectre.Console.AnsiConsole.Console = originalAnsi;
+        }
+
+        if (!expectJson)
+        {
+            return (code, default);
+        }
+
+        var last = captured.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Last();
+        return (code, JsonDocument.Parse(last).RootElement.Clone());
+    }
+
     private static object Items() => new
     {
         items = new object[]
