@@ -117,6 +117,8 @@ internal sealed class FeedbackHost : IAsyncDisposable
             builder.Configuration.AddInMemoryCollection(overrides);
             builder.Logging.ClearProviders();
             builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
+            // Logs go to standard error: standard output carries what commands print (with --json, a JSON object last).
+            builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
             builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
             // A pipeline-only process serves its health endpoints on Pipeline:Urls (a free loopback port by default).
             var urls = roles.HasFlag(HostRoles.Gateway)
