@@ -73,13 +73,13 @@ public sealed class TrainingService(ModelStore store, ModelsOptions options, Tim
             await store.WritePairMarginsAsync(version, outcome.PairMargins, cancellationToken);
             var html = HtmlReport.Render(outcome.Report, $"{store.ModelName} run {runId}", version, gate.Reason);
             var json = JsonSerializer.Serialize(outcome.Report, ReportJson);
+            // The run row first, then the promotion: whoever sees the new champion also finds the run that made it.
+            var status = gate.Promote ? "promoted" : "refused";
+            await store.WriteRunAsync(Row(runId, version, trigger, status, started, time.GetUtcNow().UtcDateTime, pinned, data.SettleWatermark, outcome.Report, gate.Promote, gate.Reason, "", sha, json, html), cancellationToken);
             if (gate.Promote)
             {
                 await store.RecordEventAsync("promote", version, championVersion ?? "", gate.Reason, "gate:" + trigger, cancellationToken);
             }
-
-            var status = gate.Promote ? "promoted" : "refused";
-            await store.WriteRunAsync(Row(runId, version, trigger, status, started, time.GetUtcNow().UtcDateTime, pinned, data.SettleWatermark, outcome.Report, gate.Promote, gate.Reason, "", sha, json, html), cancellationToken);
             Log.Decided(log, runId, version, gate.Reason);
             return new TrainingResult(runId, status, version, championVersion, gate, outcome.Report, null, html, clock.Elapsed.TotalSeconds);
         }
