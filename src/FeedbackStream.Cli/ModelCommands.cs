@@ -203,7 +203,7 @@ internal static class ModelCommands
             return 0;
         });
 
-        var gateway = new Option<Uri>("--gateway") { Description = "Base address of a running gateway process.", DefaultValueFactory = _ => new Uri("http://127.0.0.1:8080/") };
+        var gateway = new Option<string>("--gateway") { Description = "Base address of a running gateway process.", DefaultValueFactory = _ => "http://127.0.0.1:8080/" };
         var wait = new Option<bool>("--wait") { Description = "Wait until the job finished and print its outcome." };
         var retrain = new Command("retrain", $"Ask a running gateway to retrain now (the retraining job, POST /v1/admin/retrain); the admin key comes from ${AdminKeyVariable}.") { gateway, wait, json };
         retrain.SetAction(async (parse, ct) =>
@@ -215,7 +215,13 @@ internal static class ModelCommands
                 return 2;
             }
 
-            using var http = new HttpClient { BaseAddress = parse.GetValue(gateway) };
+            if (!Uri.TryCreate(parse.GetValue(gateway), UriKind.Absolute, out var address) || address.Scheme is not ("http" or "https"))
+            {
+                await Console.Error.WriteLineAsync($"--gateway: '{parse.GetValue(gateway)}' is not an http(s) address.");
+                return 2;
+            }
+
+            using var http = new HttpClient { BaseAddress = address.AbsoluteUri.EndsWith('/') ? address : new Uri(address.AbsoluteUri + "/") };
             http.DefaultRequestHeaders.Add("X-Api-Key", key);
             using var submitted = await http.PostAsync("v1/admin/retrain", null, ct);
             var body = await submitted.Content.ReadAsStringAsync(ct);
