@@ -94,6 +94,7 @@ internal static class ScoreBenchmark
         key.Apps.Add("*");
         builder.Services.AddSingleton(new ApiKeyRing([key]));
         builder.Services.AddSingleton(new ModelsOptions());
+        builder.Services.AddSingleton<AdminKeys>();
         builder.Services.AddSingleton(new ModelStore(null!));
         builder.Services.AddSingleton<ModelServer>();
         builder.Services.AddSingleton<ILogger<ModelServer>>(NullLogger<ModelServer>.Instance);

@@ -134,8 +134,10 @@ public static class GatewayEndpoints
         "max_events_per_batch",
         limits.MaxEventsPerBatch.ToString(CultureInfo.InvariantCulture));
 
-    private static string? ReadApiKey(HttpRequest request)
+    /// <summary>The key a request presents: <c>Authorization: Bearer &lt;key&gt;</c> or the <c>X-Api-Key</c> header; null when none.</summary>
+    public static string? ReadApiKey(HttpRequest request)
     {
+        ArgumentNullException.ThrowIfNull(request);
         var authorization = request.Headers.Authorization.ToString();
         if (authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
         {

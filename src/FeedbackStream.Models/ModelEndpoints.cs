@@ -32,6 +32,42 @@ public sealed record ScoreResult([property: JsonPropertyName("p_love")] double P
 
 public sealed record RetrainAccepted([property: JsonPropertyName("job_id")] Guid JobId, string Status);
 
+/// <summary>The admin keys of <c>Models:AdminKeys</c>, hashed once; admin routes are closed while none is configured.</summary>
+public sealed class AdminKeys
+{
+    private readonly ApiKeyRing? _ring;
+
+    public AdminKeys(ModelsOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _ring = options.AdminKeys.Count == 0 ? null : new ApiKeyRing(options.AdminKeys.Select(key =>
+        {
+            var copy = new ApiKeyOptions { Name = key.Name, Sha256 = key.Sha256 };
+            copy.Apps.Add("*");
+            return copy;
+        }));
+    }
+
+    /// <summary>Null when the request carries an admin key (its name in <paramref name="name"/>), else the refusal to answer with.</summary>
+    public IResult? Refusal(HttpContext http, out string name)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        name = "admin";
+        if (_ring is null)
+        {
+            return Results.Problem(title: "No admin keys", detail: "Admin routes are closed until Models:AdminKeys lists at least one key (name and SHA-256).", statusCode: StatusCodes.Status403Forbidden);
+        }
+
+        if (_ring.Find(GatewayEndpoints.ReadApiKey(http.Request)) is not { } admin)
+        {
+            return Results.Problem(title: "Missing or unknown admin key", detail: "Send an admin key as 'Authorization: Bearer <key>' or 'X-Api-Key: <key>'.", statusCode: StatusCodes.Status401Unauthorized);
+        }
+
+        name = admin.Name;
+        return null;
+    }
+}
+
 /// <summary>Registration and routes of P[Love] scoring, the registry and the retraining job.</summary>
 public static class ModelEndpoints
 {
@@ -44,6 +80,7 @@ public static class ModelEndpoints
         var options = new ModelsOptions();
         configuration.GetSection(ModelsOptions.SectionName).Bind(options);
         services.AddSingleton(options);
+        services.AddSingleton<AdminKeys>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new ModelStore(clickHouse(sp), options.ModelName));
         services.AddSingleton<TrainingService>();
@@ -114,15 +151,15 @@ public static class ModelEndpoints
         admin.MapGet("/jobs", JobsAsync).WithSummary("Recent retraining jobs and their states.");
         admin.MapGet("/jobs/{id:guid}", JobAsync).WithSummary("One retraining job's state.");
         admin.MapDelete("/jobs/{id:guid}", CancelAsync).WithSummary("Cancel a retraining job.");
-        admin.MapGet("/models", async (HttpContext http, ModelsOptions options, ModelStore store, CancellationToken ct) =>
-            AdminKey(http, options) is { } refusal ? refusal : Results.Ok(await store.ListAsync(ct))).WithSummary("Registered model versions.");
+        admin.MapGet("/models", async (HttpContext http, AdminKeys admins, ModelStore store, CancellationToken ct) =>
+            admins.Refusal(http, out _) ?? Results.Ok(await store.ListAsync(ct))).WithSummary("Registered model versions.");
         return endpoints;
     }
 
     internal static IResult Score(HttpContext http, ScoreRequest? request, ModelServer server, ModelsOptions options, IServiceProvider services)
     {
         var keys = services.GetService<ApiKeyRing>();
-        var caller = keys?.Find(ReadKey(http.Request));
+        var caller = keys?.Find(GatewayEndpoints.ReadApiKey(http.Request));
         if (keys is null || caller is null)
         {
             return Problem(StatusCodes.Status401Unauthorized, "Missing or unknown API key", "Send an app API key as 'Authorization: Bearer <key>' or 'X-Api-Key: <key>'.");
@@ -171,9 +208,9 @@ public static class ModelEndpoints
         return Results.Ok(new ScoreResponse(result.Version, result.Scores.Select(s => new ScoreResult(Math.Round(s, 6))).ToList()));
     }
 
-    private static async Task<IResult> RetrainAsync(HttpContext http, ModelsOptions options, IServiceProvider services, CancellationToken ct)
+    private static async Task<IResult> RetrainAsync(HttpContext http, AdminKeys admins, IServiceProvider services, CancellationToken ct)
     {
-        if (AdminKey(http, options) is { } refusal)
+        if (admins.Refusal(http, out var admin) is { } refusal)
         {
             return refusal;
         }
@@ -183,16 +220,16 @@ public static class ModelEndpoints
             return Problem(StatusCodes.Status409Conflict, "Training is off here", "This process does not run the retraining job (Models:TrainingEnabled=false).");
         }
 
-        var id = await jobs.SubmitAsync("admin", AdminName(http, options), ct);
+        var id = await jobs.SubmitAsync("admin", admin, ct);
         return Results.Accepted($"/v1/admin/jobs/{id}", new RetrainAccepted(id, "submitted"));
     }
 
-    private static async Task<IResult> JobsAsync(HttpContext http, ModelsOptions options, IServiceProvider services, CancellationToken ct) =>
-        AdminKey(http, options) ?? (services.GetService<RetrainJobs>() is { } jobs ? Results.Ok(await jobs.RecentAsync(ct)) : Results.Ok(Array.Empty<RetrainJobStatus>()));
+    private static async Task<IResult> JobsAsync(HttpContext http, AdminKeys admins, IServiceProvider services, CancellationToken ct) =>
+        admins.Refusal(http, out _) ?? (services.GetService<RetrainJobs>() is { } jobs ? Results.Ok(await jobs.RecentAsync(ct)) : Results.Ok(Array.Empty<RetrainJobStatus>()));
 
-    private static async Task<IResult> JobAsync(Guid id, HttpContext http, ModelsOptions options, IServiceProvider services, CancellationToken ct)
+    private static async Task<IResult> JobAsync(Guid id, HttpContext http, AdminKeys admins, IServiceProvider services, CancellationToken ct)
     {
-        if (AdminKey(http, options) is { } refusal)
+        if (admins.Refusal(http, out _) is { } refusal)
         {
             return refusal;
         }
@@ -201,9 +238,9 @@ public static class ModelEndpoints
         return status is null ? Problem(StatusCodes.Status404NotFound, "Unknown job", $"No retraining job {id} was submitted to this process.") : Results.Ok(status);
     }
 
-    private static async Task<IResult> CancelAsync(Guid id, HttpContext http, ModelsOptions options, IServiceProvider services, CancellationToken ct)
+    private static async Task<IResult> CancelAsync(Guid id, HttpContext http, AdminKeys admins, IServiceProvider services, CancellationToken ct)
     {
-        if (AdminKey(http, options) is { } refusal)
+        if (admins.Refusal(http, out var admin) is { } refusal)
         {
             return refusal;
         }
@@ -213,36 +250,8 @@ public static class ModelEndpoints
             return Problem(StatusCodes.Status404NotFound, "Unknown job", $"No retraining job {id} was submitted to this process.");
         }
 
-        await jobs.CancelAsync(id, $"canceled by {AdminName(http, options)}");
+        await jobs.CancelAsync(id, $"canceled by {admin}");
         return Results.Accepted($"/v1/admin/jobs/{id}", new RetrainAccepted(id, "cancel requested"));
-    }
-
-    private static IResult? AdminKey(HttpContext http, ModelsOptions options)
-    {
-        if (options.AdminKeys.Count == 0)
-        {
-            return Problem(StatusCodes.Status403Forbidden, "No admin keys", "Admin routes are closed until Models:AdminKeys lists at least one key (name and SHA-256).");
-        }
-
-        return new ApiKeyRing(options.AdminKeys.Select(WithAllApps)).Find(ReadKey(http.Request)) is null
-            ? Problem(StatusCodes.Status401Unauthorized, "Missing or unknown admin key", "Send an admin key as 'Authorization: Bearer <key>' or 'X-Api-Key: <key>'.")
-            : null;
-    }
-
-    private static string AdminName(HttpContext http, ModelsOptions options) =>
-        new ApiKeyRing(options.AdminKeys.Select(WithAllApps)).Find(ReadKey(http.Request))?.Name ?? "admin";
-
-    private static ApiKeyOptions WithAllApps(ApiKeyOptions key)
-    {
-        var copy = new ApiKeyOptions { Name = key.Name, Sha256 = key.Sha256 };
-        copy.Apps.Add("*");
-        return copy;
-    }
-
-    private static string? ReadKey(HttpRequest request)
-    {
-        var authorization = request.Headers.Authorization.ToString();
-        return authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? authorization["Bearer ".Length..].Trim() : request.Headers[GatewayEndpoints.ApiKeyHeader].ToString();
     }
 
     private static IResult Problem(int status, string title, string detail) => Results.Problem(title: title, detail: detail, statusCode: status);

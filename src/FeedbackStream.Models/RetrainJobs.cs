@@ -57,12 +57,14 @@ public sealed class RetrainJobs(IBus bus, IServiceScopeFactory scopes, TimeProvi
 {
     private readonly ConcurrentDictionary<Guid, (RetrainModel Job, DateTime SubmittedAt)> _submitted = new();
     private readonly ConcurrentDictionary<Guid, TrainingResult> _results = new();
+    private readonly ConcurrentDictionary<Guid, byte> _unfinished = new();
 
     public async Task<Guid> SubmitAsync(string trigger, string requestedBy, CancellationToken cancellationToken)
     {
         var job = new RetrainModel(trigger, requestedBy);
         var id = NewId.NextGuid();
         _submitted[id] = (job, time.GetUtcNow().UtcDateTime);
+        _unfinished[id] = 0;
         using var scope = scopes.CreateScope();
         var client = scope.ServiceProvider.GetRequiredService<IRequestClient<SubmitJob<RetrainModel>>>();
         await client.SubmitJob(id, job);
@@ -102,10 +104,15 @@ public sealed class RetrainJobs(IBus bus, IServiceScopeFactory scopes, TimeProvi
     /// <summary>True while a job this process submitted is not finished (the triggers do not pile up jobs).</summary>
     public async Task<bool> AnyActiveAsync(CancellationToken cancellationToken)
     {
-        foreach (var id in _submitted.Keys)
+        // Only jobs not yet seen finished are asked about; a finished job leaves the set for good.
+        foreach (var id in _unfinished.Keys)
         {
             var status = await StatusAsync(id, cancellationToken);
-            if (status is not null && status.State is not ("Completed" or "Faulted" or "Canceled" or "NotFound"))
+            if (status is null || status.State is "Completed" or "Faulted" or "Canceled" or "NotFound")
+            {
+                _unfinished.TryRemove(id, out _);
+            }
+            else
             {
                 return true;
             }

@@ -117,7 +117,7 @@ public static class TrainingRun
 
         options.Log?.Invoke($"measured at {clock.Elapsed.TotalSeconds:F1} s");
         cancellationToken.ThrowIfCancellationRequested();
-        var tripwire = PhraseTripwire.Rates(PhraseTripwire.TopPhrases(Sample(train, options.TripwireRows), options.TripwirePhrases), Sample(ordered, options.TripwireRows));
+        var tripwire = PhraseTripwire.Rates(PhraseTripwire.TopPhrases(Sampling.Evenly(train, options.TripwireRows), options.TripwirePhrases), Sampling.Evenly(ordered, options.TripwireRows));
 
         options.Log?.Invoke($"tripwire at {clock.Elapsed.TotalSeconds:F1} s");
         double pairwiseAccuracy = double.NaN;
@@ -195,7 +195,7 @@ public static class TrainingRun
 
     private static (List<LearnerComparison> Rows, List<LoveModel> Models) Compare(List<LoveExample> train, List<LoveExample> calibration, List<LoveExample> test, TrainingRunOptions options, CancellationToken cancellationToken)
     {
-        var sample = Sample(train, options.CompareRows);
+        var sample = Sampling.Evenly(train, options.CompareRows);
         var labels = test.Select(e => e.Love).ToList();
         var denoising = options.Model.Denoising == TrainingDenoising.None ? TrainingDenoising.Rce : options.Model.Denoising;
         var variants = new[]
@@ -220,17 +220,6 @@ public static class TrainingRun
         }
 
         return (rows, models);
-    }
-
-    internal static List<LoveExample> Sample(List<LoveExample> rows, int maximum)
-    {
-        if (rows.Count <= maximum)
-        {
-            return rows;
-        }
-
-        var step = rows.Count / (double)maximum;
-        return Enumerable.Range(0, maximum).Select(i => rows[(int)(i * step)]).ToList();
     }
 
     private static ScoreHistogram Histogram(double[] scores, List<bool> labels)

@@ -70,12 +70,8 @@ public sealed class LoveFeaturizer
     public static LoveFeaturizer Fit(IReadOnlyList<LoveExample> rows, int responseGrams = 4000, int contextGrams = 500, int minimumDocuments = 20, int maximumCategories = 64, int maximumRows = 100_000)
     {
         ArgumentNullException.ThrowIfNull(rows);
-        if (rows.Count > maximumRows)
-        {
-            // Vocabulary from an evenly spaced sample: document frequencies of the top grams are stable long before a million rows.
-            var step = rows.Count / (double)maximumRows;
-            rows = Enumerable.Range(0, maximumRows).Select(i => rows[(int)(i * step)]).ToList();
-        }
+        // Vocabulary from an evenly spaced sample: document frequencies of the top grams are stable long before a million rows.
+        rows = Sampling.Evenly(rows, maximumRows);
 
         return new LoveFeaturizer(
             TopGrams(rows, r => r.Response, responseGrams, minimumDocuments),

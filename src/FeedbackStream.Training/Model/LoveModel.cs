@@ -91,19 +91,21 @@ public sealed class LoveModel
         {
             // The plain fit above is the warm-up model; reweight or truncate the positives by its losses and refit.
             cancellationToken.ThrowIfCancellationRequested();
-            var warm = Raw(ml, transformer, featurizer.Dimension, vectors);
+            var warm = Uncalibrated().PredictMany(rows, calibrate: false);
             weights = Denoised(rows, weights, warm, options);
             transformer = Fit(ml, featurizer.Dimension, vectors, rows, weights, options);
             log?.Invoke($"{options.Denoising} refit at {clock.Elapsed.TotalSeconds:F1} s");
         }
 
         cancellationToken.ThrowIfCancellationRequested();
-        var uncalibrated = new LoveModel(ml, transformer, featurizer, PlattCalibrator.Identity, new LoveModelManifest(options.Learner.ToString(), options.Denoising.ToString(), options.Seed, 1, 0, rows.Count));
-        var raw = uncalibrated.PredictMany(calibration, calibrate: false);
-        var calibrator = PlattCalibrator.Fit(raw, calibration.Select(e => e.Love).ToList());
+        var calibrator = PlattCalibrator.Fit(Uncalibrated().PredictMany(calibration, calibrate: false), calibration.Select(e => e.Love).ToList());
         log?.Invoke($"calibrated on {calibration.Count:N0} rows at {clock.Elapsed.TotalSeconds:F1} s");
-        var manifest = new LoveModelManifest(options.Learner.ToString(), options.Denoising.ToString(), options.Seed, calibrator.A, calibrator.B, rows.Count);
-        return new LoveModel(ml, transformer, featurizer, calibrator, manifest);
+        return With(calibrator);
+
+        LoveModel With(PlattCalibrator c) =>
+            new(ml, transformer, featurizer, c, new LoveModelManifest(options.Learner.ToString(), options.Denoising.ToString(), options.Seed, c.A, c.B, rows.Count));
+
+        LoveModel Uncalibrated() => With(PlattCalibrator.Identity);
     }
 
     /// <summary>Calibrated P[Love] of each example, in order: chunks scored in parallel through the engine pool.</summary>
@@ -397,25 +399,6 @@ public sealed class LoveModel
 
     /// <summary>The configured leaf size, lowered for small training sets (at least 50 leaves' worth of rows per tree).</summary>
     private static int LeafMinimum(LoveModelOptions options, int rows) => Math.Max(5, Math.Min(options.MinimumExamplesPerLeaf, rows / 50));
-
-    private static double[] Raw(MLContext ml, ITransformer transformer, int dimension, VBuffer<float>[] vectors)
-    {
-        var view = ml.Data.LoadFromEnumerable(vectors.Select(v => new LoveVector { Features = v }), LoveVector.Schema(dimension));
-        var scored = transformer.Transform(view);
-        var column = scored.Schema["Probability"];
-        var result = new double[vectors.Length];
-        using var cursor = scored.GetRowCursor([column]);
-        var getter = cursor.GetGetter<float>(column);
-        var i = 0;
-        float value = 0;
-        while (cursor.MoveNext())
-        {
-            getter(ref value);
-            result[i++] = value;
-        }
-
-        return result;
-    }
 
     private static T Read<T>(ZipArchive zip, string name)
     {
