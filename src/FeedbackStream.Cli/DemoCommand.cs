@@ -11,6 +11,8 @@ using System.Text;
 using System.Text.Json;
 using FeedbackStream.Client;
 using FeedbackStream.Gateway;
+using FeedbackStream.Mining;
+using FeedbackStream.Storage.Labels;
 using FeedbackStream.Simulator;
 using Microsoft.Extensions.Configuration;
 using Spectre.Console;
@@ -26,6 +28,9 @@ namespace FeedbackStream.Cli;
 internal static class DemoCommand
 {
     public const string DefaultDataPath = ".feedbackstream/demo";
+
+    /// <summary>The simulated conversations happened in the last minutes: a short settle window lets the demo show labels.</summary>
+    private static readonly TimeSpan DemoSettleWindow = TimeSpan.FromSeconds(5);
 
     public sealed record Summary(
         string DataPath,
@@ -45,6 +50,7 @@ internal static class DemoCommand
         double FreshnessP99Ms,
         ulong ResponsesLabelled,
         ulong LovedResponses,
+        ulong LabelViolations,
         IReadOnlyList<Tally> PairsBySource,
         IReadOnlyList<Tally> DecisionsByRule,
         ModelSummary? Model,
@@ -87,20 +93,40 @@ internal static class DemoCommand
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             deadline.CancelAfter(parse.GetValue(timeout));
             var options = new SimulationOptions { Events = parse.GetValue(events), Users = parse.GetValue(users), Seed = parse.GetValue(seed) };
-            var summary = await RunAsync(options, parse.GetValue(data)!, deadline.Token);
+            Summary summary;
+            try
+            {
+                summary = await RunAsync(options, parse.GetValue(data)!, deadline.Token, stageTimeout: parse.GetValue(timeout) / 3);
+            }
+            catch (DemoStageException e)
+            {
+                await Console.Error.WriteLineAsync($"demo failed: {e.Message}");
+                return 2;
+            }
+            catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                await Console.Error.WriteLineAsync($"demo failed: the whole run did not finish within --timeout {parse.GetValue(timeout)}.");
+                return 2;
+            }
+
             Print(summary);
             if (parse.GetValue(json))
             {
                 JsonOutput.WriteLast(summary);
             }
 
-            return summary.ExactlyOnce ? 0 : 1;
+            return summary.ExactlyOnce && summary.LabelViolations == 0 ? 0 : 1;
         });
         return command;
     }
 
-    public static async Task<Summary> RunAsync(SimulationOptions simulation, string dataPath, CancellationToken cancellationToken, string database = MigrateCommand.DefaultDatabase, bool wipe = true)
+    /// <summary>A stage of the demo did not finish in time; the message says which, what is missing and why.</summary>
+    public sealed class DemoStageException(string message) : Exception(message);
+
+    public static async Task<Summary> RunAsync(
+        SimulationOptions simulation, string dataPath, CancellationToken cancellationToken, string database = MigrateCommand.DefaultDatabase, bool wipe = true, TimeSpan? stageTimeout = null)
     {
+        var stageLimit = stageTimeout ?? TimeSpan.FromMinutes(3);
         var total = Stopwatch.StartNew();
         var fullPath = Path.GetFullPath(dataPath);
         if (wipe && Directory.Exists(fullPath))
@@ -117,8 +143,7 @@ internal static class DemoCommand
             ["ClickHouse:DataPath"] = fullPath,
             ["ClickHouse:Database"] = database,
             ["Kafka:TopicPartitions"] = "24",
-            // The simulated conversations happened in the last minutes: a short settle window lets the demo show labels.
-            ["Mining:SettleWindow"] = "00:00:05",
+            ["Mining:SettleWindow"] = DemoSettleWindow.ToString("c", CultureInfo.InvariantCulture),
             ["Labeling:Interval"] = "00:00:01",
             // The demo starts the first retraining itself (through the job); no schedule or label-count trigger.
             ["Models:Schedule"] = "off",
@@ -212,13 +237,23 @@ internal static class DemoCommand
 
                     // Wait until every accepted event is in ClickHouse.
                     var accepted = clients.Values.Sum(c => c.Statistics.Accepted);
-                    while (!cancellationToken.IsCancellationRequested)
+                    var storing = Stopwatch.StartNew();
+                    while (true)
                     {
                         var distinct = Convert.ToInt64(await clickHouse.ExecuteScalarAsync("SELECT uniqExact(event_id) FROM events_raw", null, null, cancellationToken), CultureInfo.InvariantCulture);
                         queryable.Value = distinct;
                         if (distinct >= accepted)
                         {
                             break;
+                        }
+
+                        if (storing.Elapsed > stageLimit)
+                        {
+                            var pipeline = host.Pipeline!;
+                            throw new DemoStageException(
+                                $"stage 'queryable in ClickHouse' stopped after {storing.Elapsed.TotalSeconds:F0} s: {distinct:N0} of {accepted:N0} accepted events are stored. " +
+                                $"Pipeline: consumed {pipeline.Consumed:N0}, written {pipeline.Written:N0}, dead letters {pipeline.Rejected:N0}, paused {pipeline.Paused}, " +
+                                $"last sink error: {pipeline.LastSinkError ?? "none"}.");
                         }
 
                         await Task.Delay(100, cancellationToken);
@@ -230,13 +265,19 @@ internal static class DemoCommand
                     var labelling = progress.AddTask("responses labelled, pairs mined", maxValue: 1);
                     var servedCount = Convert.ToInt64(await clickHouse.ExecuteScalarAsync("SELECT count() FROM events_raw FINAL WHERE type = 'response.served'", null, null, cancellationToken), CultureInfo.InvariantCulture);
                     labelling.MaxValue = Math.Max(1, servedCount);
-                    while (!cancellationToken.IsCancellationRequested)
+                    var labellingTime = Stopwatch.StartNew();
+                    while (true)
                     {
                         var labelled = Convert.ToInt64(await clickHouse.ExecuteScalarAsync("SELECT count() FROM response_labels FINAL", null, null, cancellationToken), CultureInfo.InvariantCulture);
                         labelling.Value = labelled;
                         if (labelled >= servedCount)
                         {
                             break;
+                        }
+
+                        if (labellingTime.Elapsed > stageLimit)
+                        {
+                            throw new DemoStageException(await UnlabelledReportAsync(host, clickHouse, labelled, servedCount, labellingTime.Elapsed, cancellationToken));
                         }
 
                         await Task.Delay(250, cancellationToken);
@@ -265,6 +306,8 @@ internal static class DemoCommand
         var p99 = Convert.ToDouble(reader.GetValue(1), CultureInfo.InvariantCulture);
         var labelled = await ScalarAsync(clickHouse, "SELECT count() FROM response_labels FINAL", cancellationToken);
         var loved = await ScalarAsync(clickHouse, "SELECT countIf(love) FROM response_labels FINAL", cancellationToken);
+        // The invariant at the settle horizon, with no grace: every response settled by now has its current label.
+        var check = await new LabelInvariant(clickHouse).CheckAsync(new SettlePolicy(DemoSettleWindow, TimeSpan.Zero), DateTimeOffset.UtcNow, 5, cancellationToken);
         var pairsBySource = await CountsAsync(clickHouse, "SELECT source, count() FROM preference_pairs FINAL GROUP BY source ORDER BY count() DESC", cancellationToken);
         var decisionsByRule = await CountsAsync(clickHouse, "SELECT concat(rule, ' ', action), count() FROM signal_decisions FINAL WHERE rule != 'kept' GROUP BY rule, action ORDER BY count() DESC", cancellationToken);
         var model = await TrainFirstModelAsync(host, apiKey, simulation.Apps[0], fullPath, cancellationToken);
@@ -286,10 +329,25 @@ internal static class DemoCommand
             p99,
             labelled,
             loved,
+            check.Violations,
             pairsBySource,
             decisionsByRule,
             model,
             Stats.Round(total.Elapsed.TotalSeconds));
+    }
+
+    /// <summary>Which served responses are still unlabelled when the labelling stage timed out, and what the labeller says.</summary>
+    private static async Task<string> UnlabelledReportAsync(FeedbackHost host, ClickHouse.Driver.ClickHouseClient clickHouse, long labelled, long served, TimeSpan waited, CancellationToken cancellationToken)
+    {
+        var missing = await new LabelInvariant(clickHouse).ViolationsAsync(DateTime.UtcNow - DemoSettleWindow, null, 5, cancellationToken);
+        var status = host.Labeling;
+        var examples = string.Join("; ", missing.Select(v => $"{v.Kind} {v.AppId}/{v.ConversationId}/{v.ResponseId} (partition {v.KafkaPartition}, last activity {v.LastActivity:O})"));
+        return $"stage 'responses labelled, pairs mined' stopped after {waited.TotalSeconds:F0} s: {labelled:N0} of {served:N0} served responses are labelled. " +
+               $"Settled but unlabelled, e.g.: {(examples.Length == 0 ? "none yet settled" : examples)}. " +
+               (status is null
+                   ? "No labeller runs in this process."
+                   : $"Labeller: partitions [{string.Join(",", status.Partitions)}], records consumed {status.Records:N0}, pending conversations {status.Pending:N0}, " +
+                     $"due but not yet stored by the pipeline {status.WaitingForPipeline:N0}, passes {status.Passes:N0}, last error: {status.LastError ?? "none"}.");
     }
 
     /// <summary>
@@ -439,6 +497,7 @@ internal static class DemoCommand
         table.AddRow("ingest", $"{s.IngestEventsPerSec:N0} events/s over {s.IngestSeconds} s");
         table.AddRow("freshness (received -> queryable)", $"p50 {s.FreshnessP50Ms} ms, p99 {s.FreshnessP99Ms} ms");
         table.AddRow("responses labelled (response_labels)", $"{s.ResponsesLabelled:N0} ({s.LovedResponses:N0} loved)");
+        table.AddRow("settled responses without a current label", s.LabelViolations == 0 ? "[green]0[/]" : $"[red]{s.LabelViolations:N0}[/]");
         foreach (var (source, count) in s.PairsBySource)
         {
             table.AddRow($"  [grey]pairs: {Markup.Escape(source)}[/]", $"{count:N0}");

@@ -23,7 +23,8 @@ internal enum HostRoles
 {
     Gateway = 1,
     Pipeline = 2,
-    All = Gateway | Pipeline,
+    Labeler = 4,
+    All = Gateway | Pipeline | Labeler,
 }
 
 /// <summary>
@@ -63,6 +64,8 @@ internal sealed class FeedbackHost : IAsyncDisposable
     public string ClickHouseDescription => _clickHouse.Description;
 
     public PipelineStatus? Pipeline => _app.Services.GetService<PipelineStatus>();
+
+    public FeedbackStream.Pipeline.Labeling.LabelingStatus? Labeling => _app.Services.GetService<FeedbackStream.Pipeline.Labeling.LabelingStatus>();
 
     public IServiceProvider Services => _app.Services;
 
@@ -144,6 +147,10 @@ internal sealed class FeedbackHost : IAsyncDisposable
             if (roles.HasFlag(HostRoles.Pipeline))
             {
                 builder.Services.AddFeedbackPipeline(builder.Configuration, _ => target.CreateClient(database));
+            }
+
+            if (roles.HasFlag(HostRoles.Labeler))
+            {
                 builder.Services.AddFeedbackLabeling(
                     builder.Configuration,
                     _ => target.CreateClient(database),
@@ -159,6 +166,13 @@ internal sealed class FeedbackHost : IAsyncDisposable
             else
             {
                 app.MapGet("/health/live", () => Results.Ok(new { status = "live" }));
+            }
+
+            if (roles.HasFlag(HostRoles.Labeler))
+            {
+                app.MapGet("/health/labeler", (FeedbackStream.Pipeline.Labeling.LabelingStatus status) => status.LastError is null
+                    ? Results.Ok(status)
+                    : Results.Json(status, statusCode: StatusCodes.Status503ServiceUnavailable));
             }
 
             if (roles.HasFlag(HostRoles.Pipeline))

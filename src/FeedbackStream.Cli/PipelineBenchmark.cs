@@ -93,11 +93,10 @@ internal static class PipelineBenchmark
                 ["Kafka:BootstrapServers"] = bootstrap,
                 ["ClickHouse:Database"] = gateway.Database,
                 ["Pipeline:Urls"] = "http://127.0.0.1:0",
-                ["Labeling:Enabled"] = withLabeling ? "true" : "false",
             });
             // Start-up (migrations, joining the group) is reported apart; throughput is timed from the first written batch.
             var startup = Stopwatch.StartNew();
-            await using var pipeline = await FeedbackHost.StartAsync(pipelineConfig, HostRoles.Pipeline, cancellationToken);
+            await using var pipeline = await FeedbackHost.StartAsync(pipelineConfig, withLabeling ? HostRoles.Pipeline | HostRoles.Labeler : HostRoles.Pipeline, cancellationToken);
             using var client = pipeline.CreateClickHouseClient();
             var status = pipeline.Pipeline!;
             var watch = new Stopwatch();

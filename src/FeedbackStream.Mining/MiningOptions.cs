@@ -39,6 +39,12 @@ public sealed class MiningOptions
     /// <summary>A response's label is final once nothing happened on it for this long; later events re-finalise it and are counted.</summary>
     public TimeSpan SettleWindow { get; set; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>
+    /// How long past <see cref="SettleWindow"/> a settled response may wait for its label before the invariant check
+    /// (<c>feedbackstream check labels</c>) and the reconciliation sweep count it as a violation.
+    /// </summary>
+    public TimeSpan SettleGrace { get; set; } = TimeSpan.FromMinutes(2);
+
     /// <summary>Mine pairs across apps (same prompt in two apps). Off by default: apps serve different audiences.</summary>
     public bool PairAcrossApps { get; set; }
 

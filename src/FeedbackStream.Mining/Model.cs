@@ -104,7 +104,14 @@ public sealed record LabelBatch(
     IReadOnlyList<SignalDecision> Decisions,
     IReadOnlyList<PreferencePair> Pairs,
     int PendingResponses,
-    int OrphanSignals);
+    int OrphanSignals)
+{
+    /// <summary>Served responses that have not settled yet, each with the instant it settles (<see cref="SettlePolicy.DueAt"/>).</summary>
+    public IReadOnlyList<PendingResponse> Pending { get; init; } = [];
+}
+
+/// <summary>A served response still inside its settle window.</summary>
+public sealed record PendingResponse(string AppId, string ConversationId, string ResponseId, DateTimeOffset DueAt);
 
 /// <summary>Event sources of pairs.</summary>
 public static class PairSources

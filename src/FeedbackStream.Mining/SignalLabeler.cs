@@ -28,54 +28,61 @@ public sealed class SignalLabeler(MiningOptions options, IFollowupScorer followu
 {
     private readonly DenoisingOptions _denoise = options.Denoising;
 
+    private readonly SettlePolicy _settle = SettlePolicy.From(options);
+
+    /// <summary>
+    /// Labels every settled served response among <paramref name="stored"/>. Responses and signals are joined by
+    /// (app_id, conversation_id, response_id): an event of one app never attaches to another app's response, whatever
+    /// ids it carries. A response that has not settled by <see cref="SettlePolicy"/> is reported in
+    /// <see cref="LabelBatch.Pending"/> with the instant it settles.
+    /// </summary>
     public LabelBatch Label(IEnumerable<StoredEvent> stored, IReadOnlyDictionary<string, UserProfile> profiles, PopulationRates population, DateTimeOffset now)
     {
         var decisions = new List<SignalDecision>();
-        var unique = new Dictionary<string, StoredEvent>(StringComparer.Ordinal);
+        var unique = new Dictionary<(string App, string EventId), StoredEvent>();
         foreach (var item in stored.OrderBy(s => s.IngestedAt).ThenBy(s => s.Event.EventId, StringComparer.Ordinal))
         {
-            if (!unique.TryAdd(item.Event.EventId, item))
+            if (!unique.TryAdd((item.Event.AppId, item.Event.EventId), item))
             {
                 decisions.Add(Decide(item.Event, "duplicate", DecisionAction.Dropped, 0, "a copy of this event_id was already counted"));
             }
         }
 
         var events = unique.Values.OrderBy(s => s.Event.OccurredAt).ThenBy(s => s.Event.EventId, StringComparer.Ordinal).ToList();
-        var served = new Dictionary<string, StoredEvent>(StringComparer.Ordinal);
+        var served = new Dictionary<ResponseKey, StoredEvent>();
         foreach (var s in events.Where(s => s.Event.Payload is ResponseServed))
         {
-            served.TryAdd(((ResponseServed)s.Event.Payload).ResponseId, s);
+            served.TryAdd(ResponseKey.Of(s.Event), s);
         }
 
         var signalsByResponse = events
             .Where(s => s.Event.Payload is not ResponseServed)
-            .GroupBy(s => s.Event.Payload.ResponseId(), StringComparer.Ordinal)
-            .ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
+            .GroupBy(s => ResponseKey.Of(s.Event))
+            .ToDictionary(g => g.Key, g => g.ToList());
         var orphans = signalsByResponse.Where(p => !served.ContainsKey(p.Key)).Sum(p => p.Value.Count);
 
         var labels = new List<ResponseLabel>();
-        var labelById = new Dictionary<string, ResponseLabel>(StringComparer.Ordinal);
-        var pending = 0;
-        foreach (var (responseId, servedEvent) in served.OrderBy(p => p.Key, StringComparer.Ordinal))
+        var labelByKey = new Dictionary<ResponseKey, ResponseLabel>();
+        var pending = new List<PendingResponse>();
+        foreach (var (key, servedEvent) in served.OrderBy(p => p.Key.AppId, StringComparer.Ordinal).ThenBy(p => p.Key.ResponseId, StringComparer.Ordinal))
         {
-            var signals = signalsByResponse.GetValueOrDefault(responseId) ?? [];
+            var signals = signalsByResponse.GetValueOrDefault(key) ?? [];
             var lastActivity = signals.Select(s => s.Event.OccurredAt).Append(servedEvent.Event.OccurredAt).Max();
-            var lastStored = signals.Select(s => s.IngestedAt).Append(servedEvent.IngestedAt).Max();
-            if (now - lastActivity < options.SettleWindow || now - lastStored < TimeSpan.Zero)
+            if (!_settle.IsSettled(lastActivity, now))
             {
-                pending++;
+                pending.Add(new PendingResponse(key.AppId, key.ConversationId, key.ResponseId, _settle.DueAt(lastActivity)));
                 continue;
             }
 
             var label = LabelResponse(servedEvent, signals, profiles, population, decisions);
             labels.Add(label);
-            labelById[responseId] = label;
+            labelByKey[key] = label;
         }
 
         var pairs = new List<PreferencePair>();
-        pairs.AddRange(RegenerationPairs(labelById));
-        pairs.AddRange(EditPairs(labelById, signalsByResponse, decisions));
-        return new LabelBatch(labels, decisions, pairs.Where(p => p.Confidence >= options.MinPairConfidence).ToList(), pending, orphans);
+        pairs.AddRange(RegenerationPairs(labelByKey));
+        pairs.AddRange(EditPairs(labelByKey, signalsByResponse, decisions));
+        return new LabelBatch(labels, decisions, pairs.Where(p => p.Confidence >= options.MinPairConfidence).ToList(), pending.Count, orphans) { Pending = pending };
     }
 
     private ResponseLabel LabelResponse(
@@ -326,11 +333,11 @@ public sealed class SignalLabeler(MiningOptions options, IFollowupScorer followu
     }
 
     /// <summary>Regeneration: the user asked for another answer to the same turn; prefer the candidate they were happier with.</summary>
-    private IEnumerable<PreferencePair> RegenerationPairs(Dictionary<string, ResponseLabel> labels)
+    private IEnumerable<PreferencePair> RegenerationPairs(Dictionary<ResponseKey, ResponseLabel> labels)
     {
-        foreach (var child in labels.Values.Where(l => l.RegeneratedFrom.Length > 0).OrderBy(l => l.ResponseId, StringComparer.Ordinal))
+        foreach (var child in labels.Values.Where(l => l.RegeneratedFrom.Length > 0).OrderBy(l => l.AppId, StringComparer.Ordinal).ThenBy(l => l.ResponseId, StringComparer.Ordinal))
         {
-            if (!labels.TryGetValue(child.RegeneratedFrom, out var parent) || parent.AppId != child.AppId || parent.ResponseId == child.ResponseId)
+            if (!labels.TryGetValue(new ResponseKey(child.AppId, child.ConversationId, child.RegeneratedFrom), out var parent) || parent.ResponseId == child.ResponseId)
             {
                 continue;
             }
@@ -349,12 +356,12 @@ public sealed class SignalLabeler(MiningOptions options, IFollowupScorer followu
     }
 
     /// <summary>Edit: the user's edited text is preferred over the response they edited.</summary>
-    private IEnumerable<PreferencePair> EditPairs(Dictionary<string, ResponseLabel> labels, Dictionary<string, List<StoredEvent>> signals, List<SignalDecision> decisions)
+    private IEnumerable<PreferencePair> EditPairs(Dictionary<ResponseKey, ResponseLabel> labels, Dictionary<ResponseKey, List<StoredEvent>> signals, List<SignalDecision> decisions)
     {
-        var kept = decisions.Where(d => d.Action != DecisionAction.Dropped).Select(d => d.EventId).ToHashSet(StringComparer.Ordinal);
-        foreach (var label in labels.Values.OrderBy(l => l.ResponseId, StringComparer.Ordinal))
+        var kept = decisions.Where(d => d.Action != DecisionAction.Dropped).Select(d => (d.AppId, d.EventId)).ToHashSet();
+        foreach (var (key, label) in labels.OrderBy(l => l.Key.AppId, StringComparer.Ordinal).ThenBy(l => l.Key.ResponseId, StringComparer.Ordinal))
         {
-            foreach (var signal in (signals.GetValueOrDefault(label.ResponseId) ?? []).Where(s => s.Event.Payload is ResponseAction { Action: ActionKind.Edit } && kept.Contains(s.Event.EventId)))
+            foreach (var signal in (signals.GetValueOrDefault(key) ?? []).Where(s => s.Event.Payload is ResponseAction { Action: ActionKind.Edit } && kept.Contains((s.Event.AppId, s.Event.EventId))))
             {
                 var edit = (ResponseAction)signal.Event.Payload;
                 if (string.IsNullOrWhiteSpace(edit.EditedText) || edit.EditedText == label.ResponseText)
@@ -387,6 +394,12 @@ public sealed class SignalLabeler(MiningOptions options, IFollowupScorer followu
 
     private static SignalDecision Decide(FeedbackEvent e, string rule, DecisionAction action, double weight, string reason) =>
         new(e.EventId, e.AppId, e.Payload.ResponseId(), e.UserId, rule, action, weight, reason);
+
+    /// <summary>What a response is within a tenant: signals join their response on all three parts.</summary>
+    private readonly record struct ResponseKey(string AppId, string ConversationId, string ResponseId)
+    {
+        public static ResponseKey Of(FeedbackEvent e) => new(e.AppId, e.ConversationId, e.Payload.ResponseId());
+    }
 
     private static Reaction ReactionOf(EventPayload payload) => payload switch
     {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using ClickHouse.Driver;
+using FeedbackStream.Storage.Labels;
 using ClickHouse.Driver.ADO.Parameters;
 using ClickHouse.Driver.Utility;
 using FeedbackStream.Training;
@@ -138,9 +139,9 @@ public sealed class ModelStore(ClickHouseClient client, string modelName = Model
             }
         }
 
-        var watermark = await client.ExecuteScalarAsync("SELECT max(watermark) FROM labeling_state FINAL WHERE NOT endsWith(worker, ':settled')", null, null, cancellationToken);
+        var watermark = await new LabelRepository(client).LabelledThroughAsync(cancellationToken);
         return new TrainingSet(
-            examples, pairs, pinnedAt, watermark is DateTime w ? Utc(w) : DateTime.UnixEpoch,
+            examples, pairs, pinnedAt, watermark ?? DateTime.UnixEpoch,
             new DateTimeOffset(calibrationStart), new DateTimeOffset(testStart), total, rate);
     }
 

@@ -1,4 +1,5 @@
 using ClickHouse.Driver;
+using FeedbackStream.Storage;
 
 namespace FeedbackStream.Pipeline;
 
@@ -13,7 +14,7 @@ public interface IEventSink
 /// idempotent (ReplacingMergeTree on event_id, and on Kafka coordinates), so a batch written again after a failure
 /// or a restart collapses instead of doubling.
 /// </summary>
-public sealed class ClickHouseEventSink(ClickHouseClient client) : IEventSink
+public sealed class ClickHouseEventSink(ClickHouseClient client, PipelineProgress progress) : IEventSink
 {
     private static readonly string[] EventColumns =
     [
@@ -54,5 +55,12 @@ public sealed class ClickHouseEventSink(ClickHouseClient client) : IEventSink
                 new InsertOptions { BatchSize = Math.Max(1, rejected.Count), MaxDegreeOfParallelism = 1 },
                 cancellationToken);
         }
+
+        // Last, once both inserts were accepted: labellers wait for this before they label what they consumed.
+        var through = events.Select(e => e.Position).Concat(rejected.Select(r => r.Position))
+            .GroupBy(p => (p.Topic, p.Partition))
+            .Select(g => (g.Key.Topic, g.Key.Partition, g.Max(p => p.Offset)))
+            .ToList();
+        await progress.WriteAsync(through, cancellationToken);
     }
 }

@@ -2,6 +2,8 @@ using ClickHouse.Driver;
 using Microsoft.Extensions.Configuration;
 using FeedbackStream.Mining;
 using FeedbackStream.Pipeline.Labeling;
+using FeedbackStream.Storage;
+using FeedbackStream.Storage.Labels;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -19,24 +21,29 @@ public static class PipelineServiceCollectionExtensions
     {
         services.AddOptions<PipelineOptions>().Bind(configuration.GetSection(PipelineOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<PipelineStatus>();
-        services.AddSingleton<IEventSink>(sp => new ClickHouseEventSink(clickHouse(sp)));
+        services.TryAddSingleton(sp => new PipelineProgress(clickHouse(sp)));
+        services.AddSingleton<IEventSink>(sp => new ClickHouseEventSink(clickHouse(sp), sp.GetRequiredService<PipelineProgress>()));
         services.AddSingleton<PipelineWorker>();
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<PipelineWorker>());
         return services;
     }
 
     /// <summary>
-    /// Adds the labelling worker (sections <c>Mining</c> and <c>Labeling</c>): labels settled responses, records denoising
-    /// decisions and mines preference pairs from the events in ClickHouse. <paramref name="followups"/> scores follow-ups.
+    /// Adds the labeller (sections <c>Mining</c> and <c>Labeling</c>): a Kafka consumer group of its own that labels
+    /// settled responses, records denoising decisions and mines preference pairs from the events in ClickHouse.
+    /// <paramref name="followups"/> scores follow-ups. The host registers the Kafka options once.
     /// </summary>
     public static IServiceCollection AddFeedbackLabeling(
         this IServiceCollection services, IConfiguration configuration, Func<IServiceProvider, ClickHouseClient> clickHouse, Func<IServiceProvider, IFollowupScorer> followups)
     {
         services.AddOptions<MiningOptions>().Bind(configuration.GetSection("Mining"));
-        services.AddOptions<LabelingOptions>().Bind(configuration.GetSection(LabelingOptions.SectionName));
+        services.AddOptions<LabelingOptions>().Bind(configuration.GetSection(LabelingOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton(sp => new LabelStore(clickHouse(sp)));
+        services.AddSingleton(sp => new LabelRepository(clickHouse(sp)));
+        services.AddSingleton(sp => new LabelInvariant(clickHouse(sp)));
+        services.TryAddSingleton(sp => new PipelineProgress(clickHouse(sp)));
         services.AddSingleton(followups);
+        services.AddSingleton<LabelingStatus>();
         services.AddSingleton<LabelingWorker>();
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<LabelingWorker>());
         return services;

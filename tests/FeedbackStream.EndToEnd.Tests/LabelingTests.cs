@@ -1,7 +1,9 @@
 using System.Net;
 using FeedbackStream.Contracts;
-using FeedbackStream.Pipeline.Labeling;
-using Microsoft.Extensions.DependencyInjection;
+using FeedbackStream.Cli;
+using FeedbackStream.EmbeddedKafka.Tests.Infrastructure;
+using FeedbackStream.Mining;
+using FeedbackStream.Storage.Labels;
 
 namespace FeedbackStream.EndToEnd.Tests;
 
@@ -40,10 +42,11 @@ public sealed class LabelingTests(EngineFixture engine)
     {
         ["Mining:SettleWindow"] = settle,
         ["Labeling:Interval"] = "00:00:00.200",
+        ["Labeling:SessionTimeout"] = "00:00:06",
     };
 
     [Fact]
-    public async Task EventsIn_LabelsDecisionsAndPairsOut_AndRecomputingReplacesRatherThanDuplicates()
+    public async Task EventsIn_LabelsDecisionsAndPairsOut_AndASecondLabellerGroupRecomputesByReplacingNotDuplicating()
     {
         await using var host = await E2E.StartHostAsync(engine, settings: Fast());
         using var http = new HttpClient { BaseAddress = host.GatewayAddress };
@@ -56,61 +59,135 @@ public sealed class LabelingTests(EngineFixture engine)
         using var client = host.CreateClickHouseClient();
         const ulong served = 60; // 40 first answers + 20 regenerated candidates
         await E2E.WaitForCountAsync(client, "SELECT count() FROM response_labels FINAL", served, TimeSpan.FromSeconds(60));
-
-        // These events happened ten minutes ago, so a response settles as soon as it is stored; a reaction stored in a
-        // later pipeline batch re-finalises its label. Wait for that to converge.
-        await E2E.WaitForCountAsync(client, "SELECT count() FROM response_labels FINAL WHERE love AND regenerated_from = ''", 20, TimeSpan.FromSeconds(60));
-        await E2E.WaitForCountAsync(client, "SELECT count() FROM preference_pairs FINAL WHERE source = 'regeneration'", 20, TimeSpan.FromSeconds(60));
+        await E2E.WaitForCountAsync(client, "SELECT count() FROM preference_pairs FINAL WHERE source = 'same_prompt_siblings'", 1, TimeSpan.FromSeconds(30));
         Assert.Equal(20UL, await E2E.ScalarAsync(client, "SELECT count() FROM response_labels FINAL WHERE love AND regenerated_from = ''"));
         Assert.Equal(20UL, await E2E.ScalarAsync(client, "SELECT count() FROM preference_pairs FINAL WHERE source = 'regeneration'"));
         Assert.Equal(0UL, await E2E.ScalarAsync(client, "SELECT count() FROM preference_pairs FINAL WHERE chosen_response_id = rejected_response_id"));
-        await E2E.WaitForCountAsync(client, "SELECT count() FROM preference_pairs FINAL WHERE source = 'same_prompt_siblings'", 1, TimeSpan.FromSeconds(30));
         Assert.Equal(0UL, await E2E.ScalarAsync(client,
             "SELECT count() FROM preference_pairs FINAL WHERE source = 'regeneration' AND NOT (endsWith(chosen_response_id, '-b') AND endsWith(rejected_response_id, '-a'))"));
+        var check = await new LabelInvariant(client).CheckAsync(new SettlePolicy(TimeSpan.FromSeconds(2), TimeSpan.Zero), DateTimeOffset.UtcNow, 5, Ct);
+        Assert.Equal(served, check.SettledResponses);
+        Assert.Equal(0UL, check.Violations);
 
         // The analyst views agree with the tables.
         Assert.Equal(await E2E.ScalarAsync(client, "SELECT countIf(love) FROM response_labels FINAL"), await E2E.ScalarAsync(client, "SELECT sum(loved) FROM v_love_rate_daily"));
         Assert.Equal(await E2E.ScalarAsync(client, "SELECT count() FROM preference_pairs FINAL"), await E2E.ScalarAsync(client, "SELECT sum(pairs) FROM v_pairs_daily"));
         Assert.Equal((ulong)events.Count, await E2E.ScalarAsync(client, "SELECT count() FROM v_events"));
 
-        // Recompute twice: the rows are replaced, not added.
-        var worker = host.Services.GetRequiredService<LabelingWorker>();
+        // A labeller of another group reads the topic from the start and recomputes everything: rows are replaced, not added.
         var labelIds = await IdsAsync(client, "SELECT label_id FROM response_labels FINAL ORDER BY label_id");
         var pairIds = await IdsAsync(client, "SELECT pair_id FROM preference_pairs FINAL ORDER BY pair_id");
-        await worker.RunOnceAsync(Ct);
-        await worker.RunOnceAsync(Ct);
+        var again = Fast();
+        again["Kafka:BootstrapServers"] = host.KafkaBootstrapServers;
+        again["ClickHouse:Database"] = host.Database;
+        again["Labeling:ConsumerGroup"] = "second-labeller";
+        await using (var second = await E2E.StartHostAsync(engine, HostRoles.Labeler, again))
+        {
+            await Wait.UntilAsync(() => second.Labeling!.LabelsWritten >= (long)served, TimeSpan.FromSeconds(60), "the second labeller relabelled everything", Ct);
+        }
+
         Assert.Equal(labelIds, await IdsAsync(client, "SELECT label_id FROM response_labels FINAL ORDER BY label_id"));
         Assert.Equal(pairIds, await IdsAsync(client, "SELECT pair_id FROM preference_pairs FINAL ORDER BY pair_id"));
         Assert.Equal(served, await E2E.ScalarAsync(client, "SELECT uniqExact(label_id) FROM response_labels"));
     }
 
     [Fact]
-    public async Task WorkerRestartedBeforeTheSettleWindowEnds_LosesNoLabel()
+    public async Task LabellerRestartedBeforeTheSettleWindowEnds_WithItsKafkaGone_TheSweepLabelsEveryResponse()
     {
         var database = E2E.NewDatabase();
         var events = Conversations(10);
         var settings = Fast(settle: "01:00:00");
         settings["ClickHouse:Database"] = database;
-
-        // The first process's passes are driven by the test, so none runs behind its back.
-        settings["Labeling:Enabled"] = "false";
         await using (var first = await E2E.StartHostAsync(engine, settings: settings))
         {
             using var http = new HttpClient { BaseAddress = first.GatewayAddress };
             (await E2E.PostAsync(http, events)).EnsureSuccessStatusCode();
             using var client = first.CreateClickHouseClient();
             await E2E.WaitForCountAsync(client, "SELECT count() FROM events_raw", (ulong)events.Count, TimeSpan.FromSeconds(30));
-            var pass = await first.Services.GetRequiredService<LabelingWorker>().RunOnceAsync(Ct);
-            Assert.Equal(0, pass.Labels);
-            Assert.Equal(15, pass.Pending);
+            await Wait.UntilAsync(() => first.Labeling!.Pending == 10, TimeSpan.FromSeconds(30), "the first labeller holds the 10 conversations pending", Ct);
+            Assert.Equal(0, first.Labeling!.LabelsWritten);
         }
 
-        // A new process (fresh memory) with the window now passed finds the pending responses from ClickHouse alone.
+        // A new process with fresh memory and a fresh (embedded, empty) Kafka: nothing is re-consumed, so only the
+        // reconciliation sweep, reading ClickHouse, can find the settled responses without a label.
         var again = Fast(settle: "00:00:01");
         again["ClickHouse:Database"] = database;
+        again["Labeling:SweepInterval"] = "00:00:01";
         await using var second = await E2E.StartHostAsync(engine, settings: again);
         using var after = second.CreateClickHouseClient();
         await E2E.WaitForCountAsync(after, "SELECT count() FROM response_labels FINAL", 15, TimeSpan.FromSeconds(60));
+        Assert.True(second.Labeling!.LabelsRepaired >= 15);
+        var check = await new LabelInvariant(after).CheckAsync(new SettlePolicy(TimeSpan.FromSeconds(1), TimeSpan.Zero), DateTimeOffset.UtcNow, 5, Ct);
+        Assert.Equal(0UL, check.Violations);
+    }
+
+    [Fact]
+    public async Task AnotherAppsKey_SendingEventsWithTheFirstAppsIds_NeverChangesTheFirstAppsLabel()
+    {
+        var settings = Fast();
+        settings["Gateway:ApiKeys:1:Name"] = "app2";
+        settings["Gateway:ApiKeys:1:Sha256"] = FeedbackStream.Gateway.ApiKeyRing.Hash("app2-key");
+        settings["Gateway:ApiKeys:1:Apps:0"] = "app2";
+        await using var host = await E2E.StartHostAsync(engine, settings: settings);
+        using var http = new HttpClient { BaseAddress = host.GatewayAddress };
+        using var client = host.CreateClickHouseClient();
+        var t0 = DateTimeOffset.UtcNow.AddMinutes(-10);
+        (await E2E.PostAsync(http,
+        [
+            FeedbackEvent.Create("s1", E2E.App, t0, "u1", "c1", new ResponseServed("r1", 0, "The real answer, long enough to be read.", "m1", PromptText: "why?")),
+            FeedbackEvent.Create("love1", E2E.App, t0.AddSeconds(30), "u1", "c1", new ReactionSet("r1", Reaction.Love, 30_000)),
+        ])).EnsureSuccessStatusCode();
+        await E2E.WaitForCountAsync(client, "SELECT count() FROM response_labels FINAL WHERE love", 1, TimeSpan.FromSeconds(60));
+
+        // app2, with its own valid key, replays app1's ids: a clear of the love, a dislike, and a served response reusing r1.
+        using var hostile = new HttpRequestMessage(HttpMethod.Post, "v1/events")
+        {
+            Content = new StringContent(
+                "[" + string.Join(",", new[]
+                {
+                    FeedbackEvent.Create("love1", "app2", t0.AddSeconds(40), "u1", "c1", new ReactionCleared("r1", Reaction.Love, 40_000)),
+                    FeedbackEvent.Create("x2", "app2", t0.AddSeconds(41), "u1", "c1", new ReactionSet("r1", Reaction.Dislike, 41_000)),
+                    FeedbackEvent.Create("x3", "app2", t0.AddSeconds(42), "u9", "c1", new ResponseServed("r1", 0, "An impostor's answer.", "m1", PromptText: "why?")),
+                }.Select(e => System.Text.Encoding.UTF8.GetString(FeedbackJson.Serialize(e)))) + "]",
+                System.Text.Encoding.UTF8, "application/json"),
+        };
+        hostile.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "app2-key");
+        using (var response = await http.SendAsync(hostile, Ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        await E2E.WaitForCountAsync(client, "SELECT count() FROM response_labels FINAL WHERE app_id = 'app2'", 1, TimeSpan.FromSeconds(60));
+        Assert.Equal(1UL, await E2E.ScalarAsync(client, $"SELECT count() FROM response_labels FINAL WHERE app_id = '{E2E.App}' AND love AND NOT dislike AND startsWith(response_text, 'The real answer')"));
+        Assert.Equal(1UL, await E2E.ScalarAsync(client, "SELECT count() FROM response_labels FINAL WHERE app_id = 'app2' AND dislike AND NOT love AND startsWith(response_text, 'An impostor')"));
+        Assert.Equal(1UL, await E2E.ScalarAsync(client, $"SELECT count() FROM signal_decisions FINAL WHERE app_id = '{E2E.App}' AND event_id = 'love1'"));
+        Assert.Equal(0UL, await E2E.ScalarAsync(client, $"SELECT count() FROM signal_decisions FINAL WHERE app_id = '{E2E.App}' AND event_id IN ('x2', 'x3')"));
+    }
+
+    [Fact]
+    public async Task LabellingThroughTheHttpEndpoint_TwentyThousandServedResponses_AllLabelled()
+    {
+        const int responses = 20_000;
+        await using var listener = await FeedbackStream.EmbeddedClickHouse.ClickHouseHttpListener.StartAsync(engine.Server.Core, 0, cancellationToken: Ct);
+        var settings = Fast();
+        settings["ClickHouse:ConnectionString"] = $"Host=127.0.0.1;Port={listener.Address.Port};Protocol=http";
+        await using var host = await E2E.StartHostAsync(engine, settings: settings);
+        using var http = new HttpClient { BaseAddress = host.GatewayAddress };
+        var t0 = DateTimeOffset.UtcNow.AddMinutes(-20);
+        var events = Enumerable.Range(0, responses)
+            .Select(i => FeedbackEvent.Create($"h-{i:D6}", E2E.App, t0.AddMilliseconds(i), $"u{i % 97}", $"hc-{i:D6}-{new string('k', 40)}", new ResponseServed($"hr-{i:D6}", 0, "An answer.", "m1", PromptText: $"q{i % 500}")))
+            .ToList();
+        foreach (var chunk in events.Chunk(2000))
+        {
+            Assert.Equal(HttpStatusCode.OK, await E2E.PostUntilAcceptedAsync(http, chunk, TimeSpan.FromSeconds(30)));
+        }
+
+        using var client = host.CreateClickHouseClient();
+        await E2E.WaitForCountAsync(client, "SELECT count() FROM response_labels FINAL", responses, TimeSpan.FromSeconds(150));
+        var check = await new LabelInvariant(client).CheckAsync(new SettlePolicy(TimeSpan.FromSeconds(2), TimeSpan.Zero), DateTimeOffset.UtcNow, 5, Ct);
+        Assert.Equal((ulong)responses, check.SettledResponses);
+        Assert.Equal(0UL, check.Violations);
+        Assert.Null(host.Labeling!.LastError);
     }
 
     private static async Task<List<string>> IdsAsync(ClickHouse.Driver.ClickHouseClient client, string sql)

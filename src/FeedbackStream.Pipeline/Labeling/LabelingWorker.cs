@@ -1,125 +1,484 @@
+using System.ComponentModel.DataAnnotations;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Confluent.Kafka;
+using FeedbackStream.EmbeddedKafka;
 using FeedbackStream.Mining;
+using FeedbackStream.Storage;
+using FeedbackStream.Storage.Labels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace FeedbackStream.Pipeline.Labeling;
 
-/// <summary>Labelling worker settings (configuration section <c>Labeling</c>).</summary>
+/// <summary>Labeller settings (configuration section <c>Labeling</c>).</summary>
 public sealed class LabelingOptions
 {
     public const string SectionName = "Labeling";
 
     public bool Enabled { get; set; } = true;
 
-    /// <summary>How often the worker looks for conversations with new events or newly settled responses.</summary>
-    public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(5);
+    /// <summary>Kafka consumer group of the labellers: run more labeller processes with the same group to scale out (one per partition at most).</summary>
+    [Required]
+    public string ConsumerGroup { get; set; } = "feedbackstream-labeler";
+
+    /// <summary>How often the labeller labels the conversations that became due and stores its offsets.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00")]
+    public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How often the reconciliation sweep looks for settled responses without a current label in the owned partitions.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Most responses one sweep repairs.</summary>
+    [Range(1, 1_000_000)]
+    public int SweepLimit { get; set; } = 10_000;
 
     /// <summary>History behind user profiles (bots, spam, base rates).</summary>
     public TimeSpan ProfileLookback { get; set; } = TimeSpan.FromDays(30);
 
     /// <summary>Conversations loaded per query.</summary>
+    [Range(1, 100_000)]
     public int ConversationsPerChunk { get; set; } = 2000;
 
-    /// <summary>Name of this worker's watermark row; workers labelling the same database share it.</summary>
-    public string WorkerName { get; set; } = "labeler";
+    /// <summary>Most conversations one pass labels (the rest wait for the next pass, oldest first).</summary>
+    [Range(1, 10_000_000)]
+    public int ConversationsPerPass { get; set; } = 20_000;
+
+    /// <summary>Kafka session timeout of the labeller's consumer: how soon the group notices a dead labeller.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
+    public TimeSpan SessionTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }
 
-/// <summary>What one labelling pass did.</summary>
-public sealed record LabelingPass(int Conversations, int Labels, int Decisions, int Pairs, int Pending, int Orphans, DateTime? Watermark);
+/// <summary>Counters a caller (health endpoint, demo, tests, benchmarks) can read while the labeller runs.</summary>
+public sealed class LabelingStatus
+{
+    private long _passes;
+    private long _conversations;
+    private long _labels;
+    private long _decisions;
+    private long _pairs;
+    private long _repaired;
+    private long _records;
+
+    public long Passes => Interlocked.Read(ref _passes);
+
+    /// <summary>Kafka records consumed (decodable or not).</summary>
+    public long Records => Interlocked.Read(ref _records);
+
+    /// <summary>Conversations labelled (a conversation labelled again after a new event counts again).</summary>
+    public long ConversationsLabelled => Interlocked.Read(ref _conversations);
+
+    public long LabelsWritten => Interlocked.Read(ref _labels);
+
+    public long DecisionsWritten => Interlocked.Read(ref _decisions);
+
+    public long PairsWritten => Interlocked.Read(ref _pairs);
+
+    /// <summary>Labels written by the reconciliation sweep (each one a violation it repaired).</summary>
+    public long LabelsRepaired => Interlocked.Read(ref _repaired);
+
+    /// <summary>Conversations waiting for their settle window, in owned partitions.</summary>
+    public int Pending { get; internal set; }
+
+    /// <summary>Conversations due whose newest record the pipeline has not stored yet.</summary>
+    public int WaitingForPipeline { get; internal set; }
+
+    public IReadOnlyList<int> Partitions { get; internal set; } = [];
+
+    public DateTimeOffset? LastPassAt { get; internal set; }
+
+    /// <summary>The last error of a pass or sweep, cleared by the next successful pass.</summary>
+    public string? LastError { get; internal set; }
+
+    internal void AddRecords(long n) => Interlocked.Add(ref _records, n);
+
+    internal void AddPass(int conversations, int labels, int decisions, int pairs, bool repair)
+    {
+        Interlocked.Increment(ref _passes);
+        Interlocked.Add(ref _conversations, conversations);
+        Interlocked.Add(ref _labels, labels);
+        Interlocked.Add(ref _decisions, decisions);
+        Interlocked.Add(ref _pairs, pairs);
+        if (repair)
+        {
+            Interlocked.Add(ref _repaired, labels);
+        }
+    }
+}
 
 /// <summary>
-/// Turns stored events into labels, decisions and pairs: every <see cref="LabelingOptions.Interval"/> it takes the
-/// conversations that got events since the watermark and those whose last activity crossed the settle horizon since
-/// the previous pass, reloads all their events from ClickHouse, labels them with the pure <see cref="SignalLabeler"/>, mines
-/// same-prompt pairs against the labels already stored, and writes everything with deterministic ids. No truth lives
-/// only in memory: a restart resumes from the stored watermark and recomputes, which replaces rather than duplicates.
+/// The labeller: a Kafka consumer group of its own on the events topic (key = conversation_id, so a conversation
+/// always belongs to the owner of its partition). It tracks the conversations of its partitions that have events not
+/// yet reflected in a label; once a conversation is due by <see cref="SettlePolicy"/> and the pipeline has stored its
+/// newest record, it reloads the conversation's whole history from ClickHouse (scoped by app), labels it with the pure
+/// <see cref="SignalLabeler"/>, mines pairs, writes everything with deterministic ids, and only then lets the
+/// partition's committed offset pass the conversation's first record. Nothing lives only in memory: a restart or a
+/// rebalance re-consumes from the committed offset and rebuilds the pending set. A periodic reconciliation sweep
+/// relabels any settled response of its partitions that has no current label (<see cref="LabelInvariant"/>).
+/// One thread runs consumption and passes, so a rebalance never lands in the middle of a pass.
 /// </summary>
-public sealed partial class LabelingWorker(LabelStore store, IFollowupScorer followups, IOptions<MiningOptions> mining, IOptions<LabelingOptions> options, TimeProvider time, ILogger<LabelingWorker> logger)
-    : BackgroundService
+public sealed partial class LabelingWorker : BackgroundService
 {
-    private readonly MiningOptions _mining = mining.Value;
-    private readonly LabelingOptions _options = options.Value;
+    private static readonly Meter Meter = new("FeedbackStream.Labeling");
+    private static readonly Counter<long> LabelsCounter = Meter.CreateCounter<long>("feedbackstream.labels.written", "{label}", "Labels written by labellers");
+    private static readonly Counter<long> RepairedCounter = Meter.CreateCounter<long>("feedbackstream.labels.repaired", "{label}", "Labels written by the reconciliation sweep (violations repaired)");
+    private static readonly Counter<long> PairsCounter = Meter.CreateCounter<long>("feedbackstream.pairs.written", "{pair}", "Preference pairs written by labellers");
 
-    /// <summary>Totals since start, for status and tests.</summary>
-    public long LabelsWritten { get; private set; }
+    private readonly LabelRepository _store;
+    private readonly LabelInvariant _invariant;
+    private readonly PipelineProgress _progress;
+    private readonly IFollowupScorer _followups;
+    private readonly MiningOptions _mining;
+    private readonly LabelingOptions _options;
+    private readonly KafkaOptions _kafka;
+    private readonly TimeProvider _time;
+    private readonly ILogger<LabelingWorker> _logger;
+    private readonly SettlePolicy _policy;
+    private readonly ConversationTracker _tracker;
+    private readonly RecordDecoder _decoder = new(1024);
 
-    public long PairsWritten { get; private set; }
-
-    public LabelingPass? LastPass { get; private set; }
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    public LabelingWorker(
+        LabelRepository store, LabelInvariant invariant, PipelineProgress progress, IFollowupScorer followups, IOptions<MiningOptions> mining,
+        IOptions<LabelingOptions> options, IOptions<KafkaOptions> kafka, LabelingStatus status, TimeProvider time, ILogger<LabelingWorker> logger)
     {
-        if (!_options.Enabled)
+        ArgumentNullException.ThrowIfNull(mining);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(kafka);
+        _store = store;
+        _invariant = invariant;
+        _progress = progress;
+        _followups = followups;
+        _mining = mining.Value;
+        _options = options.Value;
+        _kafka = kafka.Value;
+        _time = time;
+        _logger = logger;
+        _policy = SettlePolicy.From(_mining);
+        _tracker = new ConversationTracker(_policy);
+        Status = status;
+    }
+
+    public LabelingStatus Status { get; }
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        !_options.Enabled
+            ? Task.CompletedTask
+            : Task.Factory.StartNew(() => Run(stoppingToken), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    private void Run(CancellationToken stoppingToken)
+    {
+        var config = _kafka.CreateConsumerConfig(_options.ConsumerGroup, c =>
+        {
+            c.EnableAutoCommit = true;
+            c.EnableAutoOffsetStore = false;
+            c.AutoOffsetReset = AutoOffsetReset.Earliest;
+            c.PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky;
+            c.FetchWaitMaxMs = 50;
+            c.FetchQueueBackoffMs = 10;
+            c.SessionTimeoutMs = (int)_options.SessionTimeout.TotalMilliseconds;
+            c.AutoCommitIntervalMs = 1000;
+        });
+        using var consumer = new ConsumerBuilder<string?, byte[]>(config)
+            .SetKeyDeserializer(Deserializers.Utf8!)
+            .SetValueDeserializer(Deserializers.ByteArray)
+            .SetErrorHandler((_, error) => LogConsumerError(error.Code, error.Reason, error.IsFatal))
+            .SetLogHandler((_, _) => { })
+            .SetPartitionsAssignedHandler((_, partitions) =>
+            {
+                foreach (var p in partitions)
+                {
+                    _tracker.Assign(p.Partition.Value);
+                }
+
+                Status.Partitions = [.. _tracker.Partitions.Order()];
+                LogAssigned(string.Join(",", partitions.Select(p => p.Partition.Value)));
+            })
+            .SetPartitionsRevokedHandler((c, partitions) =>
+            {
+                // Hand over cleanly: commit how far this owner's labels reach, then forget; the next owner re-consumes
+                // from there and rebuilds the pending conversations.
+                var offsets = partitions.Select(p => (p, Offset: _tracker.CommitOffset(p.Partition.Value)))
+                    .Where(x => x.Offset is not null)
+                    .Select(x => new TopicPartitionOffset(x.p.TopicPartition, new Offset(x.Offset!.Value)))
+                    .ToList();
+                TryCommit(c, offsets);
+                foreach (var p in partitions)
+                {
+                    _tracker.Revoke(p.Partition.Value);
+                }
+
+                Status.Partitions = [.. _tracker.Partitions.Order()];
+                LogRevoked(string.Join(",", partitions.Select(p => p.Partition.Value)));
+            })
+            .SetPartitionsLostHandler((_, partitions) =>
+            {
+                foreach (var p in partitions)
+                {
+                    _tracker.Revoke(p.Partition.Value);
+                }
+
+                Status.Partitions = [.. _tracker.Partitions.Order()];
+                LogLost(string.Join(",", partitions.Select(p => p.Partition.Value)));
+            })
+            .Build();
+
+        var clock = Stopwatch.StartNew();
+        var nextPass = TimeSpan.Zero;
+        var nextSweep = _options.SweepInterval;
+        try
+        {
+            consumer.Subscribe(_kafka.Topic);
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                var wait = nextPass - clock.Elapsed;
+                var result = Consume(consumer, wait < TimeSpan.FromMilliseconds(100) ? TimeSpan.FromMilliseconds(Math.Max(0, wait.TotalMilliseconds)) : TimeSpan.FromMilliseconds(100));
+                if (result is not null)
+                {
+                    Observe(result);
+                }
+
+                if (clock.Elapsed < nextPass)
+                {
+                    continue;
+                }
+
+                nextPass = clock.Elapsed + _options.Interval;
+                RunGuarded(() => PassAsync(stoppingToken), "pass");
+                StoreOffsets(consumer);
+                if (clock.Elapsed >= nextSweep)
+                {
+                    nextSweep = clock.Elapsed + _options.SweepInterval;
+                    RunGuarded(() => SweepAsync(stoppingToken), "sweep");
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping mid-pass: what was not written is not marked done, and no offset moved past it.
+        }
+        catch (KafkaException e) when (e.Error.IsFatal)
+        {
+            LogConsumerError(e.Error.Code, e.Error.Reason, true);
+            throw;
+        }
+        finally
+        {
+            StoreOffsets(consumer);
+            TryCommit(consumer, null);
+            consumer.Close();
+        }
+    }
+
+    private ConsumeResult<string?, byte[]>? Consume(IConsumer<string?, byte[]> consumer, TimeSpan timeout)
+    {
+        try
+        {
+            var result = consumer.Consume(timeout);
+            return result is null || result.IsPartitionEOF ? null : result;
+        }
+        catch (ConsumeException e) when (!e.Error.IsFatal)
+        {
+            LogConsumerError(e.Error.Code, e.Error.Reason, false);
+            return null;
+        }
+    }
+
+    private void Observe(ConsumeResult<string?, byte[]> record)
+    {
+        Status.AddRecords(1);
+        var position = new RecordPosition(record.Topic, record.Partition.Value, record.Offset.Value);
+        if (_decoder.Decode(position, record.Message.Key, record.Message.Value, DateTime.UtcNow) is EventRow row)
+        {
+            _tracker.Observe(position.Partition, position.Offset, new ConversationKey(row.AppId, row.ConversationId), new DateTimeOffset(DateTime.SpecifyKind(row.OccurredAt, DateTimeKind.Utc)));
+        }
+        else
+        {
+            _tracker.Skip(position.Partition, position.Offset);
+        }
+    }
+
+    private void RunGuarded(Func<Task> work, string what)
+    {
+        try
+        {
+            work().GetAwaiter().GetResult();
+            Status.LastError = null;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Nothing was marked done and no offset moved past the work: the next pass tries the same conversations.
+            Status.LastError = $"{what}: {e.Message}";
+            LogPassFailed(what, e.Message);
+        }
+    }
+
+    /// <summary>Labels the conversations that are due and stored by the pipeline.</summary>
+    private async Task PassAsync(CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        var stored = await _progress.StoredThroughAsync(_kafka.Topic, cancellationToken);
+        var due = _tracker.Due(now, stored, _options.ConversationsPerPass, out var waiting);
+        Status.WaitingForPipeline = waiting;
+        foreach (var chunk in due.Chunk(_options.ConversationsPerChunk))
+        {
+            var outcome = await LabelAsync([.. chunk.Select(c => c.Key)], now, cancellationToken);
+            foreach (var conversation in chunk)
+            {
+                if (outcome.PendingDue.TryGetValue(conversation.Key, out var dueAt))
+                {
+                    _tracker.Deferred(conversation, dueAt);
+                }
+                else
+                {
+                    _tracker.Completed(conversation);
+                }
+            }
+
+            Status.AddPass(chunk.Length, outcome.Labels, outcome.Decisions, outcome.Pairs, repair: false);
+            LogLabelled(chunk.Length, outcome.Labels, outcome.Pairs, false);
+            LabelsCounter.Add(outcome.Labels);
+            PairsCounter.Add(outcome.Pairs);
+        }
+
+        await _store.WriteProgressAsync([.. _tracker.Partitions.Select(p => ($"{_kafka.Topic}/{p}", _tracker.LabelledThrough(p, now).UtcDateTime))], cancellationToken);
+        Status.Pending = _tracker.PendingCount;
+        Status.LastPassAt = now;
+    }
+
+    /// <summary>Finds settled responses of the owned partitions without a current label and labels their conversations.</summary>
+    private async Task SweepAsync(CancellationToken cancellationToken)
+    {
+        var partitions = _tracker.Partitions.ToList();
+        if (partitions.Count == 0)
         {
             return;
         }
 
-        while (!stoppingToken.IsCancellationRequested)
+        var now = _time.GetUtcNow();
+        var violations = await _invariant.ViolationsAsync(_policy.InvariantHorizon(now).UtcDateTime, partitions, _options.SweepLimit, cancellationToken);
+        var keys = violations.Select(v => new ConversationKey(v.AppId, v.ConversationId)).Distinct().ToList();
+        if (keys.Count == 0)
         {
-            try
-            {
-                LastPass = await RunOnceAsync(stoppingToken);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                // The next pass recomputes the same window: nothing is lost by waiting.
-                LogPassFailed(e.Message);
-            }
+            return;
+        }
 
-            await Task.Delay(_options.Interval, time, stoppingToken);
+        LogRepairing(violations.Count, keys.Count);
+        foreach (var chunk in keys.Chunk(_options.ConversationsPerChunk))
+        {
+            var outcome = await LabelAsync(chunk, now, cancellationToken);
+            Status.AddPass(chunk.Length, outcome.Labels, outcome.Decisions, outcome.Pairs, repair: true);
+            LogLabelled(chunk.Length, outcome.Labels, outcome.Pairs, true);
+            RepairedCounter.Add(outcome.Labels);
         }
     }
 
-    public async Task<LabelingPass> RunOnceAsync(CancellationToken cancellationToken)
+    /// <summary>Labels whole conversations, one app at a time (profiles and population rates never mix tenants).</summary>
+    private async Task<LabelOutcome> LabelAsync(IReadOnlyCollection<ConversationKey> conversations, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
-        var horizonName = _options.WorkerName + ":settled";
-
-        // Two kinds of conversations need work: those with events stored since the watermark, and those whose last
-        // activity crossed the settle horizon since the previous pass (their responses just settled). Both markers live
-        // in ClickHouse, so a restarted worker continues where the last one stopped; recomputation is idempotent.
-        var watermark = await store.ReadWatermarkAsync(_options.WorkerName, cancellationToken) ?? DateTime.UnixEpoch;
-        var previousHorizon = await store.ReadWatermarkAsync(horizonName, cancellationToken) ?? DateTime.UnixEpoch;
-        var horizon = now.UtcDateTime - _mining.SettleWindow;
-        var (touched, newest) = await store.TouchedSinceAsync(watermark, cancellationToken);
-        var settled = horizon > previousHorizon ? await store.SettledBetweenAsync(previousHorizon, horizon, cancellationToken) : [];
-        var conversations = touched.Union(settled, StringComparer.Ordinal).ToList();
-        int labels = 0, decisions = 0, pairs = 0, pending = 0, orphans = 0;
-        var labeler = new SignalLabeler(_mining, followups);
-        foreach (var chunk in conversations.Chunk(_options.ConversationsPerChunk))
+        var events = await _store.EventsAsync(conversations, cancellationToken);
+        var labeler = new SignalLabeler(_mining, _followups);
+        var outcome = new LabelOutcome();
+        foreach (var app in events.GroupBy(e => e.Event.AppId, StringComparer.Ordinal))
         {
-            var events = await store.EventsAsync(chunk, cancellationToken);
-            var users = events.Select(e => e.Event.UserId).ToHashSet(StringComparer.Ordinal);
-            var (profiles, population) = await store.ProfilesAsync(users, _options.ProfileLookback, cancellationToken);
-            var batch = labeler.Label(events, profiles, population, now);
+            var users = app.Select(e => e.Event.UserId).ToHashSet(StringComparer.Ordinal);
+            var (profiles, population) = await _store.ProfilesAsync(app.Key, users, _options.ProfileLookback, cancellationToken);
+            var batch = labeler.Label(app, profiles, population, now);
             var keys = batch.Labels.Select(l => l.PromptKey).ToHashSet(StringComparer.Ordinal);
-            var known = keys.Count == 0 ? [] : await store.LabelsForPromptsAsync(keys, cancellationToken);
+            var known = keys.Count == 0 ? [] : await _store.LabelsForPromptsAsync(_mining.PairAcrossApps ? null : app.Key, keys, cancellationToken);
             var fresh = batch.Labels.Select(l => l.LabelId).ToHashSet(StringComparer.Ordinal);
             var siblings = SiblingMiner.Mine(batch.Labels.Concat(known.Where(l => !fresh.Contains(l.LabelId))), _mining);
-            await store.WriteAsync(batch, siblings, now.UtcDateTime, cancellationToken);
-            labels += batch.Labels.Count;
-            decisions += batch.Decisions.Count;
-            pairs += batch.Pairs.Count + siblings.Count;
-            pending += batch.PendingResponses;
-            orphans += batch.OrphanSignals;
+            await _store.WriteAsync(batch, siblings, now.UtcDateTime, cancellationToken);
+            outcome.Labels += batch.Labels.Count;
+            outcome.Decisions += batch.Decisions.Count;
+            outcome.Pairs += batch.Pairs.Count + siblings.Count;
+            foreach (var pending in batch.Pending)
+            {
+                var key = new ConversationKey(pending.AppId, pending.ConversationId);
+                outcome.PendingDue[key] = outcome.PendingDue.TryGetValue(key, out var at) && at < pending.DueAt ? at : pending.DueAt;
+            }
         }
 
-        if (newest is { } advanced && advanced > watermark)
-        {
-            await store.WriteWatermarkAsync(_options.WorkerName, advanced, cancellationToken);
-        }
-
-        if (horizon > previousHorizon)
-        {
-            await store.WriteWatermarkAsync(horizonName, horizon, cancellationToken);
-        }
-
-        LabelsWritten += labels;
-        PairsWritten += pairs;
-        return new LabelingPass(conversations.Count, labels, decisions, pairs, pending, orphans, newest);
+        return outcome;
     }
 
-    [LoggerMessage(EventId = 4001, Level = LogLevel.Warning, Message = "Labelling pass failed; the next pass recomputes the same window: {Error}")]
-    private partial void LogPassFailed(string error);
+    private void StoreOffsets(IConsumer<string?, byte[]> consumer)
+    {
+        foreach (var partition in consumer.Assignment)
+        {
+            if (_tracker.CommitOffset(partition.Partition.Value) is { } offset)
+            {
+                try
+                {
+                    consumer.StoreOffset(new TopicPartitionOffset(partition, new Offset(offset)));
+                }
+                catch (KafkaException e)
+                {
+                    // The partition was just revoked; its next owner starts from the last committed offset.
+                    LogCommitFailed(e.Error.Code, e.Error.Reason);
+                }
+            }
+        }
+    }
+
+    private void TryCommit(IConsumer<string?, byte[]> consumer, IReadOnlyList<TopicPartitionOffset>? offsets)
+    {
+        try
+        {
+            if (offsets is null)
+            {
+                consumer.Commit();
+            }
+            else if (offsets.Count > 0)
+            {
+                consumer.Commit(offsets);
+            }
+        }
+        catch (KafkaException e) when (e.Error.Code == ErrorCode.Local_NoOffset)
+        {
+            // Nothing consumed yet: nothing to commit.
+        }
+        catch (KafkaException e)
+        {
+            // Nothing stored yet, or the group moved on: the next owner resumes from the last commit and relabels,
+            // which replaces rows (deterministic ids) rather than duplicating them.
+            LogCommitFailed(e.Error.Code, e.Error.Reason);
+        }
+    }
+
+    private sealed class LabelOutcome
+    {
+        public int Labels { get; set; }
+
+        public int Decisions { get; set; }
+
+        public int Pairs { get; set; }
+
+        public Dictionary<ConversationKey, DateTimeOffset> PendingDue { get; } = [];
+    }
+
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Warning, Message = "Labelling {What} failed; the next pass retries the same conversations: {Error}")]
+    private partial void LogPassFailed(string what, string error);
+
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Labeller assigned partitions {Partitions}")]
+    private partial void LogAssigned(string partitions);
+
+    [LoggerMessage(EventId = 4003, Level = LogLevel.Information, Message = "Labeller revoked partitions {Partitions} (offsets committed up to their labels)")]
+    private partial void LogRevoked(string partitions);
+
+    [LoggerMessage(EventId = 4004, Level = LogLevel.Warning, Message = "Labeller lost partitions {Partitions}")]
+    private partial void LogLost(string partitions);
+
+    [LoggerMessage(EventId = 4005, Level = LogLevel.Warning, Message = "Labeller consumer error {Code}: {Reason} (fatal: {Fatal})")]
+    private partial void LogConsumerError(ErrorCode code, string reason, bool fatal);
+
+    [LoggerMessage(EventId = 4006, Level = LogLevel.Warning, Message = "Labeller offset commit failed {Code}: {Reason}")]
+    private partial void LogCommitFailed(ErrorCode code, string reason);
+
+    [LoggerMessage(EventId = 4008, Level = LogLevel.Debug, Message = "labelled conversations={Conversations} labels={Labels} pairs={Pairs} repair={Repair}")]
+    private partial void LogLabelled(int conversations, int labels, int pairs, bool repair);
+
+    [LoggerMessage(EventId = 4007, Level = LogLevel.Warning, Message = "Reconciliation sweep: {Responses} settled responses without a current label in {Conversations} conversations; relabelling them")]
+    private partial void LogRepairing(int responses, int conversations);
 }

@@ -1,0 +1,168 @@
+namespace FeedbackStream.Mining;
+
+/// <summary>A conversation within a tenant: the unit a labeller owns (Kafka key = conversation_id).</summary>
+public readonly record struct ConversationKey(string AppId, string ConversationId);
+
+/// <summary>A conversation with events not yet reflected in a written label, in one owned partition.</summary>
+public sealed class PendingConversation(ConversationKey key, int partition, long firstOffset)
+{
+    public ConversationKey Key { get; } = key;
+
+    public int Partition { get; } = partition;
+
+    /// <summary>Offset of the oldest record of this conversation not yet reflected in a written label: the partition's
+    /// committed offset may not pass it.</summary>
+    public long FirstOffset { get; } = firstOffset;
+
+    /// <summary>Offset of the newest record seen: the conversation is labelled only once the pipeline stored it.</summary>
+    public long LastOffset { get; internal set; } = firstOffset;
+
+    /// <summary>Newest occurred_at seen (client clock, bounded by the gateway).</summary>
+    public DateTimeOffset LastActivity { get; internal set; } = DateTimeOffset.MinValue;
+
+    /// <summary>When the conversation is next worth labelling (<see cref="SettlePolicy.DueAt"/> of its newest activity,
+    /// or of its earliest still-pending response after a pass).</summary>
+    public DateTimeOffset DueAt { get; internal set; }
+
+    public int Records { get; internal set; }
+}
+
+/// <summary>
+/// Which conversations an owner of Kafka partitions still has to label, and how far each partition's offset may be
+/// committed: never past the first record of a conversation whose label is not written yet. Pure (no I/O, no clock of
+/// its own), so ownership, rebalances and restarts are unit-tested. Not thread-safe: the labeller's one loop owns it.
+/// </summary>
+public sealed class ConversationTracker(SettlePolicy policy)
+{
+    private readonly Dictionary<int, PartitionState> _partitions = [];
+
+    public IReadOnlyCollection<int> Partitions => _partitions.Keys;
+
+    public int PendingCount => _partitions.Values.Sum(p => p.Pending.Count);
+
+    /// <summary>Starts tracking a partition newly owned; its pending work is rebuilt by consuming from the committed offset.</summary>
+    public void Assign(int partition) => _partitions.TryAdd(partition, new PartitionState());
+
+    /// <summary>Forgets a partition that moved to another owner (that owner re-consumes from the committed offset).</summary>
+    public void Revoke(int partition) => _partitions.Remove(partition);
+
+    /// <summary>A decodable record of <paramref name="key"/> at <paramref name="offset"/>.</summary>
+    public void Observe(int partition, long offset, ConversationKey key, DateTimeOffset occurredAt)
+    {
+        var state = State(partition);
+        state.Advance(offset);
+        if (!state.Pending.TryGetValue(key, out var conversation))
+        {
+            state.Pending[key] = conversation = new PendingConversation(key, partition, offset);
+        }
+
+        conversation.LastOffset = Math.Max(conversation.LastOffset, offset);
+        conversation.Records++;
+        if (occurredAt > conversation.LastActivity)
+        {
+            conversation.LastActivity = occurredAt;
+        }
+
+        conversation.DueAt = policy.DueAt(conversation.LastActivity);
+    }
+
+    /// <summary>A record that needs no labelling (undecodable: the pipeline dead-letters it).</summary>
+    public void Skip(int partition, long offset) => State(partition).Advance(offset);
+
+    /// <summary>
+    /// Conversations due at <paramref name="now"/> whose newest record the pipeline has stored
+    /// (<paramref name="storedThrough"/> per partition), oldest due first, at most <paramref name="limit"/>.
+    /// <paramref name="waiting"/> counts those due but not yet stored.
+    /// </summary>
+    public List<PendingConversation> Due(DateTimeOffset now, IReadOnlyDictionary<int, long> storedThrough, int limit, out int waiting)
+    {
+        ArgumentNullException.ThrowIfNull(storedThrough);
+        waiting = 0;
+        var due = new List<PendingConversation>();
+        foreach (var (partition, state) in _partitions)
+        {
+            var stored = storedThrough.TryGetValue(partition, out var through) ? through : -1;
+            foreach (var conversation in state.Pending.Values)
+            {
+                if (conversation.DueAt > now)
+                {
+                    continue;
+                }
+
+                if (conversation.LastOffset > stored)
+                {
+                    waiting++;
+                    continue;
+                }
+
+                due.Add(conversation);
+            }
+        }
+
+        return due.OrderBy(c => c.DueAt).ThenBy(c => c.Partition).ThenBy(c => c.FirstOffset).Take(limit).ToList();
+    }
+
+    /// <summary>The conversation's labels are written: it no longer holds its partition's offset back.</summary>
+    public void Completed(PendingConversation conversation)
+    {
+        ArgumentNullException.ThrowIfNull(conversation);
+        if (_partitions.TryGetValue(conversation.Partition, out var state) && state.Pending.TryGetValue(conversation.Key, out var current) && ReferenceEquals(current, conversation))
+        {
+            state.Pending.Remove(conversation.Key);
+        }
+    }
+
+    /// <summary>Some responses of the conversation have not settled (an older record carried later activity): look again at <paramref name="dueAt"/>.</summary>
+    public void Deferred(PendingConversation conversation, DateTimeOffset dueAt)
+    {
+        ArgumentNullException.ThrowIfNull(conversation);
+        conversation.DueAt = dueAt;
+    }
+
+    /// <summary>The offset a partition may commit: its oldest unlabelled record, else the next record to consume; null when nothing was consumed.</summary>
+    public long? CommitOffset(int partition)
+    {
+        if (!_partitions.TryGetValue(partition, out var state) || state.Next is null)
+        {
+            return null;
+        }
+
+        return state.Pending.Count == 0 ? state.Next : Math.Min(state.Next.Value, state.Pending.Values.Min(c => c.FirstOffset));
+    }
+
+    /// <summary>
+    /// The instant up to which every settled response of the partition is labelled, at <paramref name="now"/>: the
+    /// settle horizon, or just before the oldest last activity still waiting.
+    /// </summary>
+    public DateTimeOffset LabelledThrough(int partition, DateTimeOffset now)
+    {
+        var horizon = now - policy.Window;
+        if (!_partitions.TryGetValue(partition, out var state) || state.Pending.Count == 0)
+        {
+            return horizon;
+        }
+
+        var oldest = state.Pending.Values.Min(c => c.LastActivity);
+        return oldest < horizon ? oldest - TimeSpan.FromMilliseconds(1) : horizon;
+    }
+
+    private PartitionState State(int partition)
+    {
+        if (!_partitions.TryGetValue(partition, out var state))
+        {
+            _partitions[partition] = state = new PartitionState();
+        }
+
+        return state;
+    }
+
+    private sealed class PartitionState
+    {
+        public Dictionary<ConversationKey, PendingConversation> Pending { get; } = [];
+
+        /// <summary>The next offset to consume (one past the newest record seen).</summary>
+        public long? Next { get; private set; }
+
+        public void Advance(long offset) => Next = Math.Max(Next ?? 0, offset + 1);
+    }
+}

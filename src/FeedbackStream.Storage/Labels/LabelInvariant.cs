@@ -1,0 +1,110 @@
+using ClickHouse.Driver;
+using FeedbackStream.Mining;
+
+namespace FeedbackStream.Storage.Labels;
+
+/// <summary>A settled served response without a current label.</summary>
+public sealed record LabelViolation(string AppId, string ConversationId, string ResponseId, int KafkaPartition, DateTime LastActivity, DateTime? LabelLastSignalAt, string Kind);
+
+/// <summary>What <see cref="LabelInvariant.CheckAsync"/> found.</summary>
+/// <param name="SettledResponses">Served responses whose last activity is at or before the horizon.</param>
+/// <param name="Missing">Of those, without any label.</param>
+/// <param name="Stale">Of those, labelled before their last activity (a later event is not reflected).</param>
+/// <param name="DuplicateLabels">Responses with more than one label id (must be 0: ids are deterministic).</param>
+/// <param name="SharedResponseIds">Response ids one app served in more than one conversation: they share one label id,
+/// so they are reported here and left out of the counts above.</param>
+public sealed record LabelCheckReport(
+    DateTime Horizon, ulong SettledResponses, ulong Missing, ulong Stale, ulong DuplicateLabels, ulong SharedResponseIds, IReadOnlyList<LabelViolation> Examples)
+{
+    public ulong Violations => Missing + Stale + DuplicateLabels;
+}
+
+/// <summary>
+/// The labelling invariant: every <c>response.served</c> whose last activity (newest occurred_at of the response and
+/// its signals, in its app and conversation) is older than the settle window plus a grace has exactly one current
+/// label (a label whose last_signal_at is that last activity). Checked by an anti-join; used by
+/// <c>feedbackstream check labels</c> and by the labellers' reconciliation sweep.
+/// </summary>
+public sealed class LabelInvariant(ClickHouseClient client)
+{
+    private const string Activity =
+        """
+        SELECT app_id, conversation_id, response_id, max(occurred_at) AS last_activity, any(kafka_partition) AS kafka_partition
+        FROM events_raw FINAL
+        WHERE response_id != ''
+        GROUP BY app_id, conversation_id, response_id
+        HAVING countIf(type = 'response.served') > 0
+           AND (app_id, response_id) NOT IN (SELECT app_id, response_id FROM events_raw FINAL WHERE type = 'response.served'
+                                            GROUP BY app_id, response_id HAVING uniqExact(conversation_id) > 1)
+        """;
+
+    private const string Violations =
+        $"""
+        SELECT a.app_id AS app_id, a.conversation_id AS conversation_id, a.response_id AS response_id, a.kafka_partition AS kafka_partition,
+               a.last_activity AS last_activity, l.last_signal_at AS label_last_signal_at, l.label_id = '' AS missing
+        FROM ({Activity}) AS a
+        LEFT JOIN (SELECT label_id, app_id, conversation_id, response_id, last_signal_at FROM response_labels FINAL) AS l
+          ON a.app_id = l.app_id AND a.conversation_id = l.conversation_id AND a.response_id = l.response_id
+        WHERE a.last_activity <= @horizon AND (l.label_id = '' OR l.last_signal_at < a.last_activity)
+        """;
+
+    /// <summary>Counts violations at <paramref name="now"/> under <paramref name="policy"/>, with up to <paramref name="examples"/> of them.</summary>
+    public async Task<LabelCheckReport> CheckAsync(SettlePolicy policy, DateTimeOffset now, int examples, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        var horizon = policy.InvariantHorizon(now).UtcDateTime;
+        var counts = (await client.RowsAsync<CountRecord>(
+            $"""
+            SELECT (SELECT count() FROM ({Activity}) WHERE last_activity <= @horizon) AS settled,
+                   (SELECT countIf(missing) FROM ({Violations})) AS missing,
+                   (SELECT countIf(NOT missing) FROM ({Violations})) AS stale,
+                   (SELECT count() FROM (SELECT app_id, response_id FROM response_labels FINAL GROUP BY app_id, response_id HAVING uniqExact(label_id) > 1)) AS duplicate_labels,
+                   (SELECT count() FROM (SELECT app_id, response_id FROM events_raw FINAL WHERE type = 'response.served'
+                                         GROUP BY app_id, response_id HAVING uniqExact(conversation_id) > 1)) AS shared_response_ids
+            """, new { horizon }, cancellationToken)).Single();
+        var found = examples <= 0 ? [] : await ViolationsAsync(horizon, null, examples, cancellationToken);
+        return new LabelCheckReport(horizon, counts.Settled, counts.Missing, counts.Stale, counts.DuplicateLabels, counts.SharedResponseIds, found);
+    }
+
+    /// <summary>Violating responses at the horizon, optionally only in the given Kafka partitions (a labeller repairs what it owns).</summary>
+    public async Task<List<LabelViolation>> ViolationsAsync(DateTime horizon, IReadOnlyCollection<int>? partitions, int limit, CancellationToken cancellationToken)
+    {
+        var filter = partitions is null ? "" : $" WHERE kafka_partition IN ({(partitions.Count == 0 ? "NULL" : string.Join(", ", partitions))})";
+        var rows = await client.RowsAsync<ViolationRecord>(
+            $"SELECT * FROM ({Violations}){filter} ORDER BY last_activity, app_id, response_id LIMIT @limit",
+            new { horizon, limit }, cancellationToken);
+        return rows.Select(r => new LabelViolation(
+            r.AppId, r.ConversationId, r.ResponseId, r.KafkaPartition, LabelRepository.Utc(r.LastActivity),
+            r.Missing ? null : LabelRepository.Utc(r.LabelLastSignalAt), r.Missing ? "missing" : "stale")).ToList();
+    }
+
+    private sealed class CountRecord
+    {
+        public ulong Settled { get; set; }
+
+        public ulong Missing { get; set; }
+
+        public ulong Stale { get; set; }
+
+        public ulong DuplicateLabels { get; set; }
+
+        public ulong SharedResponseIds { get; set; }
+    }
+
+    private sealed class ViolationRecord
+    {
+        public string AppId { get; set; } = "";
+
+        public string ConversationId { get; set; } = "";
+
+        public string ResponseId { get; set; } = "";
+
+        public int KafkaPartition { get; set; }
+
+        public DateTime LastActivity { get; set; }
+
+        public DateTime LabelLastSignalAt { get; set; }
+
+        public bool Missing { get; set; }
+    }
+}
