@@ -66,6 +66,12 @@ public sealed class ConversationTracker(SettlePolicy policy)
         conversation.DueAt = policy.DueAt(conversation.LastActivity);
     }
 
+    /// <summary>Whether any tracked conversation is due by the clock at <paramref name="now"/> (whatever the pipeline stored).</summary>
+    public bool AnyDue(DateTimeOffset now) => _partitions.Values.Any(p => p.Pending.Values.Any(c => c.DueAt <= now));
+
+    /// <summary>Whether <paramref name="key"/> has records this owner consumed and has not labelled yet.</summary>
+    public bool IsPending(ConversationKey key) => _partitions.Values.Any(p => p.Pending.ContainsKey(key));
+
     /// <summary>A record that needs no labelling (undecodable: the pipeline dead-letters it).</summary>
     public void Skip(int partition, long offset) => State(partition).Advance(offset);
 

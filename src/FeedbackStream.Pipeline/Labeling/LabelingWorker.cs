@@ -35,6 +35,10 @@ public sealed class LabelingOptions
     [Range(1, 1_000_000)]
     public int SweepLimit { get; set; } = 10_000;
 
+    /// <summary>How often the labelled-through instant of each owned partition is recorded (training runs pin their snapshot to it).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
+    public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>History behind user profiles (bots, spam, base rates).</summary>
     public TimeSpan ProfileLookback { get; set; } = TimeSpan.FromDays(30);
 
@@ -138,6 +142,7 @@ public sealed partial class LabelingWorker : BackgroundService
     private readonly SettlePolicy _policy;
     private readonly ConversationTracker _tracker;
     private readonly RecordDecoder _decoder = new(1024);
+    private DateTimeOffset _progressWrittenAt = DateTimeOffset.MinValue;
 
     public LabelingWorker(
         LabelRepository store, LabelInvariant invariant, PipelineProgress progress, IFollowupScorer followups, IOptions<MiningOptions> mining,
@@ -318,6 +323,14 @@ public sealed partial class LabelingWorker : BackgroundService
     private async Task PassAsync(CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
+        Status.Pending = _tracker.PendingCount;
+        if (!_tracker.AnyDue(now))
+        {
+            // Nothing settled since the last pass: no query at all.
+            await WriteProgressAsync(now, cancellationToken);
+            return;
+        }
+
         var stored = await _progress.StoredThroughAsync(_kafka.Topic, cancellationToken);
         var due = _tracker.Due(now, stored, _options.ConversationsPerPass, out var waiting);
         Status.WaitingForPipeline = waiting;
@@ -342,9 +355,21 @@ public sealed partial class LabelingWorker : BackgroundService
             PairsCounter.Add(outcome.Pairs);
         }
 
-        await _store.WriteProgressAsync([.. _tracker.Partitions.Select(p => ($"{_kafka.Topic}/{p}", _tracker.LabelledThrough(p, now).UtcDateTime))], cancellationToken);
         Status.Pending = _tracker.PendingCount;
         Status.LastPassAt = now;
+        await WriteProgressAsync(now, cancellationToken);
+    }
+
+    /// <summary>Records how far each owned partition is labelled, at most every <see cref="LabelingOptions.ProgressInterval"/> (few rows, not one per pass).</summary>
+    private async Task WriteProgressAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (now - _progressWrittenAt < _options.ProgressInterval)
+        {
+            return;
+        }
+
+        await _store.WriteProgressAsync([.. _tracker.Partitions.Select(p => ($"{_kafka.Topic}/{p}", _tracker.LabelledThrough(p, now).UtcDateTime))], cancellationToken);
+        _progressWrittenAt = now;
     }
 
     /// <summary>Finds settled responses of the owned partitions without a current label and labels their conversations.</summary>
@@ -358,7 +383,8 @@ public sealed partial class LabelingWorker : BackgroundService
 
         var now = _time.GetUtcNow();
         var violations = await _invariant.ViolationsAsync(_policy.InvariantHorizon(now).UtcDateTime, partitions, _options.SweepLimit, cancellationToken);
-        var keys = violations.Select(v => new ConversationKey(v.AppId, v.ConversationId)).Distinct().ToList();
+        // Conversations this owner consumed and still tracks are labelled by the normal path once the pipeline stored them.
+        var keys = violations.Select(v => new ConversationKey(v.AppId, v.ConversationId)).Distinct().Where(k => !_tracker.IsPending(k)).ToList();
         if (keys.Count == 0)
         {
             return;
