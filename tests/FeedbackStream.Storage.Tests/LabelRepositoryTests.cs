@@ -1,0 +1,135 @@
+using ClickHouse.Driver;
+using FeedbackStream.Contracts;
+using FeedbackStream.EmbeddedClickHouse;
+using FeedbackStream.Mining;
+using FeedbackStream.Storage.Labels;
+
+namespace FeedbackStream.Storage.Tests;
+
+/// <summary>The labelling repositories on the real engine, in process and over the loopback HTTP interface a server is reached by.</summary>
+public sealed class LabelRepositoryTests(ClickHouseFixture clickHouse)
+{
+    private static readonly string[] EventColumns =
+        ["event_id", "type", "schema_version", "app_id", "user_id", "conversation_id", "response_id", "occurred_at", "received_at", "payload", "kafka_topic", "kafka_partition", "kafka_offset"];
+
+    private static readonly string[] Hostile =
+    [
+        "plain", "it's", "back\\slash", "line\nbreak", "tab\tand\rreturn", "'); DROP TABLE events_raw; --", "semi;colon", "{x:String}", "nul\0byte", "\u00e9\u4e2d\ud83d\ude00",
+        "\\'", "'", "\\", "\u0007bell", "a\n\nSELECT 1",
+    ];
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public static TheoryData<bool> Transports => new() { false, true };
+
+    private async Task<(ClickHouseClient Client, IAsyncDisposable? Listener)> DatabaseAsync(bool overHttp)
+    {
+        var database = "l_" + Guid.NewGuid().ToString("N")[..12];
+        using (var admin = clickHouse.Server.CreateClient())
+        {
+            await new Migrator(admin, database).MigrateAsync(Ct);
+        }
+
+        if (!overHttp)
+        {
+            return (clickHouse.Server.CreateClient(database), null);
+        }
+
+        var listener = await ClickHouseHttpListener.StartAsync(clickHouse.Server.Core, 0, cancellationToken: Ct);
+        return (new ClickHouseClient($"Host=127.0.0.1;Port={listener.Address.Port};Protocol=http;Database={database}"), listener);
+    }
+
+    private static object[] Row(FeedbackEvent e, long offset) =>
+    [
+        e.EventId, e.Type, (ushort)1, e.AppId, e.UserId, e.ConversationId, e.Payload.ResponseId(), e.OccurredAt.UtcDateTime, e.OccurredAt.UtcDateTime,
+        System.Text.Encoding.UTF8.GetString(FeedbackJson.Serialize(e)) is var json ? System.Text.Json.JsonDocument.Parse(json).RootElement.GetProperty("payload").GetRawText() : "",
+        "t", 0, offset,
+    ];
+
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task EventsOfHostileConversationIds_ComeBackExactly_AndOnlyFromTheirOwnApp(bool overHttp)
+    {
+        var (client, listener) = await DatabaseAsync(overHttp);
+        await using var _ = listener;
+        using var __ = client;
+        var at = DateTimeOffset.UtcNow.AddMinutes(-5);
+        var events = Hostile.SelectMany((id, i) => new[]
+        {
+            FeedbackEvent.Create($"a-{i}", "app1", at, "u1", id, new ResponseServed($"r-{i}", 0, "answer", "m1", PromptText: "q")),
+            FeedbackEvent.Create($"b-{i}", "app2", at, "u1", id, new ResponseServed($"r-{i}", 0, "other tenant", "m1", PromptText: "q")),
+        }).ToList();
+        await client.InsertBinaryAsync("events_raw", EventColumns, events.Select((e, i) => Row(e, i)), null, Ct);
+
+        var read = await new LabelRepository(client).EventsAsync([.. Hostile.Select(id => new ConversationKey("app1", id))], Ct);
+
+        Assert.Equal(Hostile.Length, read.Count);
+        Assert.All(read, e => Assert.Equal("app1", e.Event.AppId));
+        Assert.Equal(Hostile.Order(StringComparer.Ordinal), read.Select(e => e.Event.ConversationId).Order(StringComparer.Ordinal));
+        Assert.Equal((ulong)events.Count, Convert.ToUInt64(await client.ExecuteScalarAsync("SELECT count() FROM events_raw", null, null, Ct), System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task TwentyThousandConversationIds_TravelInTheBody_NotTheUrl(bool overHttp)
+    {
+        var (client, listener) = await DatabaseAsync(overHttp);
+        await using var _ = listener;
+        using var __ = client;
+        var at = DateTimeOffset.UtcNow.AddMinutes(-5);
+        var ids = Enumerable.Range(0, 20_000).Select(i => $"conversation-{i:D6}-{new string('x', 30)}").ToList();
+        await client.InsertBinaryAsync("events_raw", EventColumns, ids.Select((id, i) => Row(FeedbackEvent.Create($"e-{i}", "app1", at, "u1", id, new ResponseServed($"r-{i}", 0, "answer", "m1")), i)), null, Ct);
+
+        var read = await new LabelRepository(client).EventsAsync([.. ids.Select(id => new ConversationKey("app1", id))], Ct);
+        Assert.Equal(ids.Count, read.Count);
+    }
+
+    [Fact]
+    public async Task PipelineProgress_IsTheHighestStoredOffsetPerPartition()
+    {
+        var (client, _) = await DatabaseAsync(false);
+        using var __ = client;
+        var progress = new PipelineProgress(client);
+        await progress.WriteAsync([("t", 0, 10), ("t", 1, 3), ("other", 0, 99)], Ct);
+        await progress.WriteAsync([("t", 0, 7), ("t", 1, 8)], Ct);
+        Assert.Equal(new Dictionary<int, long> { [0] = 10, [1] = 8 }, await progress.StoredThroughAsync("t", Ct));
+    }
+
+    [Fact]
+    public async Task LabelInvariant_CountsMissingAndStaleLabels_AndNoneOnceLabelled()
+    {
+        var (client, _) = await DatabaseAsync(false);
+        using var __ = client;
+        var at = DateTimeOffset.UtcNow.AddMinutes(-30);
+        var served = FeedbackEvent.Create("s1", "app1", at, "u1", "c1", new ResponseServed("r1", 0, "answer", "m1", PromptText: "q"));
+        var love = FeedbackEvent.Create("l1", "app1", at.AddSeconds(30), "u1", "c1", new ReactionSet("r1", Reaction.Love, 30_000));
+        var fresh = FeedbackEvent.Create("s2", "app1", DateTimeOffset.UtcNow, "u1", "c2", new ResponseServed("r2", 0, "answer", "m1", PromptText: "q"));
+        await client.InsertBinaryAsync("events_raw", EventColumns, new[] { served, fresh }.Select((e, i) => Row(e, i)), null, Ct);
+        var invariant = new LabelInvariant(client);
+        var policy = new SettlePolicy(TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(2));
+
+        var missing = await invariant.CheckAsync(policy, DateTimeOffset.UtcNow, 5, Ct);
+        Assert.Equal(1UL, missing.SettledResponses);
+        Assert.Equal(1UL, missing.Missing);
+        Assert.Equal("r1", Assert.Single(missing.Examples).ResponseId);
+
+        var repository = new LabelRepository(client);
+        var labeler = new SignalLabeler(new MiningOptions(), new NeutralScorer());
+        var stored = await repository.EventsAsync([new ConversationKey("app1", "c1")], Ct);
+        await repository.WriteAsync(labeler.Label(stored, new Dictionary<string, UserProfile>(), PopulationRates.Default, DateTimeOffset.UtcNow), [], DateTime.UtcNow, Ct);
+        Assert.Equal(0UL, (await invariant.CheckAsync(policy, DateTimeOffset.UtcNow, 5, Ct)).Violations);
+
+        // A later love the label does not reflect makes it stale until it is relabelled.
+        await client.InsertBinaryAsync("events_raw", EventColumns, [Row(love, 2)], null, Ct);
+        var stale = await invariant.CheckAsync(policy, DateTimeOffset.UtcNow, 5, Ct);
+        Assert.Equal(1UL, stale.Stale);
+        stored = await repository.EventsAsync([new ConversationKey("app1", "c1")], Ct);
+        await repository.WriteAsync(labeler.Label(stored, new Dictionary<string, UserProfile>(), PopulationRates.Default, DateTimeOffset.UtcNow), [], DateTime.UtcNow, Ct);
+        Assert.Equal(0UL, (await invariant.CheckAsync(policy, DateTimeOffset.UtcNow, 5, Ct)).Violations);
+    }
+
+    private sealed class NeutralScorer : IFollowupScorer
+    {
+        public FollowupScore Score(string text) => new(0.2, 0.2, "neutral", "");
+    }
+}
