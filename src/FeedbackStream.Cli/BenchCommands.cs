@@ -11,6 +11,7 @@ internal static class BenchCommands
         bench.Subcommands.Add(KafkaBenchmark.Create());
         bench.Subcommands.Add(IngestBenchmark.Create());
         bench.Subcommands.Add(PipelineBenchmark.Create());
+        bench.Subcommands.Add(LabelingBenchmark.Create());
         bench.Subcommands.Add(ScoreBenchmark.Create());
         return bench;
     }

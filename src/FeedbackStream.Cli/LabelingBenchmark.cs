@@ -1,0 +1,226 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Reflection;
+using Confluent.Kafka;
+using FeedbackStream.Contracts;
+using FeedbackStream.EmbeddedClickHouse;
+using FeedbackStream.EmbeddedKafka;
+using FeedbackStream.Storage;
+using Spectre.Console;
+
+namespace FeedbackStream.Cli;
+
+/// <summary>
+/// <c>feedbackstream bench labeling</c>: the labeller in its own process (<c>serve --role labeler</c>), as deployed,
+/// against a Kafka cluster, a pipeline and a ClickHouse HTTP endpoint served by this process.
+/// throughput: a backlog of settled conversations already stored, timed from the labeller's first label to the last;
+/// freshness: events at a fixed rate with occurred_at = send time, and the delay from a response's last event to its
+/// label (label computed_at - last_signal_at), as percentiles; it includes the settle window by design.
+/// </summary>
+internal static class LabelingBenchmark
+{
+    private const string Topic = "feedback.events.v1";
+
+    public sealed record Result(
+        long BacklogEvents,
+        long BacklogResponses,
+        double BacklogSeconds,
+        double LabelingEventsPerSec,
+        double LabelerCpuSeconds,
+        double EventsPerCpuSecond,
+        int FreshnessRatePerSec,
+        double FreshnessSeconds,
+        long FreshnessResponses,
+        double SettleWindowMs,
+        double FreshnessP50Ms,
+        double FreshnessP99Ms,
+        double FreshnessMaxMs);
+
+    public static Command Create()
+    {
+        var events = new Option<int>("--events") { Description = "Backlog events for the throughput phase (4 per response, 8 per conversation).", DefaultValueFactory = _ => 200_000 };
+        var rate = new Option<int>("--rate") { Description = "Events per second produced in the freshness phase.", DefaultValueFactory = _ => 10_000 };
+        var seconds = new Option<int>("--seconds") { Description = "Length of the freshness phase.", DefaultValueFactory = _ => 20 };
+        var settle = new Option<TimeSpan>("--settle-window") { Description = "Mining:SettleWindow of the labeller.", DefaultValueFactory = _ => TimeSpan.FromSeconds(2) };
+        var timeout = new Option<TimeSpan>("--timeout") { Description = "Give up after this long.", DefaultValueFactory = _ => TimeSpan.FromMinutes(10) };
+        var json = new Option<bool>("--json") { Description = "Print the figures as one JSON object on the last line." };
+        var command = new Command("labeling", "Labelling events/s with the labeller in its own process, and label freshness (last event -> label) at a fixed rate.")
+        {
+            events, rate, seconds, settle, timeout, json,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(parse.GetValue(timeout));
+            var result = await RunAsync(parse.GetValue(events), parse.GetValue(rate), parse.GetValue(seconds), parse.GetValue(settle), deadline.Token);
+            var table = new Table().AddColumns("figure", "value");
+            table.AddRow("labelling a stored backlog", $"{result.LabelingEventsPerSec:N0} events/s ({result.BacklogEvents:N0} events, {result.BacklogResponses:N0} responses in {result.BacklogSeconds} s)");
+            table.AddRow("labeller CPU", $"{result.LabelerCpuSeconds} s, {result.EventsPerCpuSecond:N0} events per CPU-second");
+            table.AddRow($"freshness at {result.FreshnessRatePerSec:N0} events/s", $"p50 {result.FreshnessP50Ms} ms, p99 {result.FreshnessP99Ms} ms, max {result.FreshnessMaxMs} ms ({result.FreshnessResponses:N0} responses; settle window {result.SettleWindowMs} ms)");
+            AnsiConsole.Write(table);
+            if (parse.GetValue(json))
+            {
+                JsonOutput.WriteLast(result);
+            }
+
+            return 0;
+        });
+        return command;
+    }
+
+    public static async Task<Result> RunAsync(int backlog, int rate, int seconds, TimeSpan settle, CancellationToken cancellationToken)
+    {
+        var dataPath = BenchSupport.TempDataPath("labeling");
+        using var cluster = KafkaMockCluster.Start(3);
+        cluster.SetGroupInitialRebalanceDelay(TimeSpan.Zero);
+        cluster.CreateTopic(Topic, 24);
+        using var engine = EmbeddedClickHouseServer.Start(new EmbeddedClickHouseOptions { DataPath = dataPath });
+        await using var listener = await ClickHouseHttpListener.StartAsync(engine.Core, 0, cancellationToken: cancellationToken);
+        const string database = "bench";
+        using (var admin = engine.CreateClient())
+        {
+            await new Migrator(admin, database).MigrateAsync(cancellationToken);
+        }
+
+        await using var pipeline = await FeedbackHost.StartAsync(
+            BenchSupport.Configuration(dataPath, new Dictionary<string, string?> { ["Kafka:BootstrapServers"] = cluster.BootstrapServers, ["ClickHouse:Database"] = database, ["Pipeline:Urls"] = "http://127.0.0.1:0" }),
+            HostRoles.Pipeline,
+            cancellationToken);
+        using var client = engine.CreateClient(database);
+        Process? labeler = null;
+        try
+        {
+            // Throughput: a stored backlog of conversations that settled an hour ago.
+            AnsiConsole.MarkupLine($"[grey]producing {backlog:N0} events and storing them through the pipeline[/]");
+            Produce(cluster.BootstrapServers, 0, backlog, _ => DateTimeOffset.UtcNow.AddHours(-1), null, cancellationToken);
+            await WaitForAsync(client, "SELECT count() FROM events_raw", backlog, cancellationToken);
+            var responses = backlog / 4;
+            labeler = StartLabeler(cluster.BootstrapServers, listener.Address.Port, database, settle);
+            await WaitForAsync(client, "SELECT count() FROM response_labels", 1, cancellationToken);
+            var watch = Stopwatch.StartNew();
+            await WaitForAsync(client, "SELECT count() FROM response_labels FINAL", responses, cancellationToken);
+            var backlogSeconds = watch.Elapsed.TotalSeconds;
+            labeler.Refresh();
+            var cpu = labeler.TotalProcessorTime.TotalSeconds;
+
+            // Freshness: a steady rate of new conversations; each label's delay behind its response's last event.
+            AnsiConsole.MarkupLine($"[grey]producing {rate:N0} events/s for {seconds} s[/]");
+            var freshStart = DateTime.UtcNow;
+            var total = rate * seconds;
+            Produce(cluster.BootstrapServers, backlog, total, _ => DateTimeOffset.UtcNow, TimeSpan.FromSeconds(seconds), cancellationToken);
+            await WaitForAsync(client, "SELECT count() FROM response_labels FINAL", responses + (total / 4), cancellationToken);
+            using var reader = await client.ExecuteReaderAsync(
+                $"""
+                SELECT count(), quantileExact(0.5)(d), quantileExact(0.99)(d), max(d) FROM (
+                    SELECT dateDiff('millisecond', last_signal_at, computed_at) AS d FROM response_labels FINAL
+                    WHERE served_at >= toDateTime64('{freshStart:yyyy-MM-dd HH:mm:ss.fff}', 3, 'UTC'))
+                """, null, null, cancellationToken);
+            await reader.ReadAsync(cancellationToken);
+            return new Result(
+                backlog,
+                responses,
+                Stats.Round(backlogSeconds),
+                Math.Round(backlog / backlogSeconds),
+                Stats.Round(cpu),
+                Math.Round(backlog / Math.Max(cpu, 0.001)),
+                rate,
+                seconds,
+                Convert.ToInt64(reader.GetValue(0), CultureInfo.InvariantCulture),
+                settle.TotalMilliseconds,
+                Convert.ToDouble(reader.GetValue(1), CultureInfo.InvariantCulture),
+                Convert.ToDouble(reader.GetValue(2), CultureInfo.InvariantCulture),
+                Convert.ToDouble(reader.GetValue(3), CultureInfo.InvariantCulture));
+        }
+        finally
+        {
+            if (labeler is { HasExited: false })
+            {
+                labeler.Kill(entireProcessTree: true);
+                await labeler.WaitForExitAsync(CancellationToken.None);
+            }
+
+            labeler?.Dispose();
+            await pipeline.DisposeAsync();
+            BenchSupport.DeleteQuietly(dataPath);
+        }
+    }
+
+    private static Process StartLabeler(string bootstrap, int clickHousePort, string database, TimeSpan settle)
+    {
+        var start = new ProcessStartInfo(Environment.ProcessPath ?? "dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
+        {
+            start.ArgumentList.Add(Assembly.GetEntryAssembly()!.Location);
+        }
+
+        foreach (var argument in new[]
+                 {
+                     "serve", "--role", "labeler", $"--Kafka:BootstrapServers={bootstrap}",
+                     $"--ClickHouse:ConnectionString=Host=127.0.0.1;Port={clickHousePort};Protocol=http", $"--ClickHouse:Database={database}",
+                     $"--Mining:SettleWindow={settle.ToString("c", CultureInfo.InvariantCulture)}", "--Labeling:Interval=00:00:00.200",
+                     "--Logging:LogLevel:Default=Error", "--Logging:LogLevel:FeedbackStream=Warning",
+                 })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the labeller process");
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is { Length: > 0 } line)
+            {
+                Console.Error.WriteLine("labeler: " + line);
+            }
+        };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    /// <summary>Events <paramref name="from"/> .. from + count, evenly over <paramref name="over"/> (or as fast as possible).</summary>
+    private static void Produce(string bootstrap, long from, long count, Func<long, DateTimeOffset> occurredAt, TimeSpan? over, CancellationToken cancellationToken)
+    {
+        using var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = bootstrap, EnableIdempotence = true, Acks = Acks.All, LingerMs = 5 })
+            .SetLogHandler((_, _) => { })
+            .Build();
+        var watch = Stopwatch.StartNew();
+        for (var i = 0L; i < count; i++)
+        {
+            var e = BenchSupport.Event(from + i, occurredAt(from + i), "lb");
+            var value = FeedbackJson.Serialize(e with { ReceivedAt = DateTimeOffset.UtcNow });
+            while (true)
+            {
+                try
+                {
+                    producer.Produce(Topic, new Message<string, byte[]> { Key = e.ConversationId, Value = value });
+                    break;
+                }
+                catch (ProduceException<string, byte[]> error) when (error.Error.Code == ErrorCode.Local_QueueFull)
+                {
+                    producer.Poll(TimeSpan.FromMilliseconds(50));
+                }
+            }
+
+            if (over is { } span && i % 100 == 99)
+            {
+                var ahead = TimeSpan.FromTicks(span.Ticks * (i + 1) / count) - watch.Elapsed;
+                if (ahead > TimeSpan.Zero)
+                {
+                    Thread.Sleep(ahead);
+                }
+            }
+        }
+
+        producer.Flush(cancellationToken);
+    }
+
+    private static async Task WaitForAsync(ClickHouse.Driver.ClickHouseClient client, string sql, long expected, CancellationToken cancellationToken)
+    {
+        while (Convert.ToInt64(await client.ExecuteScalarAsync(sql, null, null, cancellationToken), CultureInfo.InvariantCulture) < expected)
+        {
+            await Task.Delay(200, cancellationToken);
+        }
+    }
+}
