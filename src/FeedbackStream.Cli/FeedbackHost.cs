@@ -60,6 +60,19 @@ internal sealed class FeedbackHost : IAsyncDisposable
 
     public KafkaMockCluster? EmbeddedKafka => _cluster;
 
+    /// <summary>False on the embedded default: the mock cluster keeps accepted events in this process's memory only.</summary>
+    public bool KafkaDurable => _cluster is null;
+
+    /// <summary>What an <c>accepted</c> answer survives in this configuration, as <c>serve</c> states it at start.</summary>
+    public string Durability => DurabilityStatement(KafkaDurable);
+
+    /// <summary>The durability statement for a process on a real Kafka cluster (<paramref name="kafkaDurable"/>) or on the embedded one.</summary>
+    public static string DurabilityStatement(bool kafkaDurable) => kafkaDurable
+        ? "Kafka is an external cluster: an accepted event is as durable as that cluster's replication (acks=all); a crash re-delivers at most the unwritten tail."
+        : "NOT DURABLE: the embedded Kafka (librdkafka mock cluster) keeps events in this process's memory only. If this process stops or crashes, " +
+          "every event answered 'accepted' that the pipeline has not yet written to ClickHouse is lost, and a restart on the same data folder does not bring it back. " +
+          "For durable acceptance set Kafka:BootstrapServers to a real Kafka cluster.";
+
     public string ClickHouseDescription => _clickHouse.Description;
 
     public PipelineStatus? Pipeline => _app.Services.GetService<PipelineStatus>();

@@ -39,6 +39,8 @@ internal static class ServeCommand
                 Clickhouse = host.ClickHouseDescription,
                 ClickhouseHttp = host.ClickHouseHttpAddress?.ToString(),
                 host.Database,
+                host.KafkaDurable,
+                host.Durability,
             };
             if (parse.GetValue(json))
             {
@@ -47,6 +49,7 @@ internal static class ServeCommand
             else
             {
                 Console.WriteLine($"FeedbackStream {ready.Roles}: gateway {ready.Gateway ?? "-"}, Kafka {ready.KafkaBootstrapServers}, ClickHouse {ready.Clickhouse}, database {ready.Database}. Ctrl+C stops.");
+                Console.WriteLine(ready.Durability);
             }
 
             await ClickHouseCommands.WaitForShutdownAsync(cancellationToken);
