@@ -58,6 +58,9 @@ internal sealed class FeedbackHost : IAsyncDisposable
 
     public Uri? ClickHouseHttpAddress => _clickHouseListener?.Address;
 
+    /// <summary>User and password of the embedded ClickHouse HTTP endpoint (ClickHouse:HttpPort), when it runs.</summary>
+    public ClickHouseHttpAccess? ClickHouseHttpAccess => _clickHouseListener?.Access;
+
     public KafkaMockCluster? EmbeddedKafka => _cluster;
 
     /// <summary>False on the embedded default: the mock cluster keeps accepted events in this process's memory only.</summary>
@@ -122,7 +125,15 @@ internal sealed class FeedbackHost : IAsyncDisposable
 
             if (int.TryParse(configuration["ClickHouse:HttpPort"], out var httpPort) && clickHouse.Embedded is { } embedded)
             {
-                listener = await ClickHouseHttpListener.StartAsync(embedded.Core, httpPort, cancellationToken: cancellationToken);
+                var access = new ClickHouseHttpAccess
+                {
+                    Password = configuration["ClickHouse:HttpPassword"] is { Length: > 0 } password ? password : ClickHouseHttpAccess.GeneratePassword(),
+                    AllowExternalAccess = bool.TryParse(configuration["ClickHouse:HttpAllowExternalAccess"], out var allow) && allow,
+                    MaxBodyBytes = long.TryParse(configuration["ClickHouse:HttpMaxBodyBytes"], System.Globalization.CultureInfo.InvariantCulture, out var maxBody)
+                        ? maxBody
+                        : ClickHouseHttpAccess.DefaultMaxBodyBytes,
+                };
+                listener = await ClickHouseHttpListener.StartAsync(embedded.Core, httpPort, access, cancellationToken: cancellationToken);
             }
 
             var builder = WebApplication.CreateSlimBuilder();
