@@ -16,15 +16,25 @@ public sealed class ServeStartupTests
     private static CancellationToken Ct => E2E.Ct;
 
     [Fact]
-    public async Task ServeJson_OnTheEmbeddedKafka_SaysAcceptedEventsAreInMemoryAndNamesTheFix()
+    public async Task ServeJson_OnTheEmbeddedKafka_SaysAcceptedEventsAreInMemoryAndNamesTheFix_AndPrintsTheClickHouseCredentials()
     {
-        using var ready = JsonDocument.Parse(await FirstStdoutLineAsync(["serve", "--json"]));
+        await StdoutLinesAsync(["serve", "--json", "--ClickHouse:HttpPort=0"], 1, async lines =>
+        {
+            using var ready = JsonDocument.Parse(lines[0]);
+            Assert.False(ready.RootElement.GetProperty("kafka_durable").GetBoolean());
+            var durability = ready.RootElement.GetProperty("durability").GetString()!;
+            Assert.StartsWith("NOT DURABLE", durability, StringComparison.Ordinal);
+            Assert.Contains("memory", durability, StringComparison.Ordinal);
+            Assert.Contains("Kafka:BootstrapServers", durability, StringComparison.Ordinal);
 
-        Assert.False(ready.RootElement.GetProperty("kafka_durable").GetBoolean());
-        var durability = ready.RootElement.GetProperty("durability").GetString()!;
-        Assert.StartsWith("NOT DURABLE", durability, StringComparison.Ordinal);
-        Assert.Contains("memory", durability, StringComparison.Ordinal);
-        Assert.Contains("Kafka:BootstrapServers", durability, StringComparison.Ordinal);
+            // The embedded ClickHouse endpoint answers with the printed credentials only.
+            using var http = new HttpClient { BaseAddress = new Uri(ready.RootElement.GetProperty("clickhouse_http").GetString()!) };
+            Assert.Equal("default", ready.RootElement.GetProperty("clickhouse_http_user").GetString());
+            var password = ready.RootElement.GetProperty("clickhouse_http_password").GetString()!;
+            using var refused = await http.GetAsync("?query=SELECT%201", Ct);
+            Assert.Equal(System.Net.HttpStatusCode.Forbidden, refused.StatusCode);
+            Assert.Equal("1\n", await http.GetStringAsync($"?query=SELECT%201&user=default&password={Uri.EscapeDataString(password)}", Ct));
+        });
     }
 
     [Fact]
@@ -50,8 +60,11 @@ public sealed class ServeStartupTests
 
     private static async Task<string> FirstStdoutLineAsync(IEnumerable<string> arguments) => (await StdoutLinesAsync(arguments, 1))[0];
 
-    /// <summary>Starts the CLI on a fresh data folder and free ports, reads <paramref name="count"/> lines of standard output, then kills it.</summary>
-    private static async Task<List<string>> StdoutLinesAsync(IEnumerable<string> arguments, int count)
+    /// <summary>
+    /// Starts the CLI on a fresh data folder and free ports, reads <paramref name="count"/> lines of standard output,
+    /// runs <paramref name="whileServing"/> while it still serves, then kills it.
+    /// </summary>
+    private static async Task<List<string>> StdoutLinesAsync(IEnumerable<string> arguments, int count, Func<List<string>, Task>? whileServing = null)
     {
         var data = Path.Combine(Path.GetTempPath(), $"fs-serve-{Guid.NewGuid():N}");
         var start = new ProcessStartInfo("dotnet")
@@ -82,6 +95,11 @@ public sealed class ServeStartupTests
                 var line = await process.StandardOutput.ReadLineAsync(deadline.Token)
                     ?? throw new InvalidOperationException($"feedbackstream exited ({(process.WaitForExit(5_000) ? process.ExitCode : -1)}) after {lines.Count} lines.");
                 lines.Add(line);
+            }
+
+            if (whileServing is not null)
+            {
+                await whileServing(lines);
             }
 
             return lines;
