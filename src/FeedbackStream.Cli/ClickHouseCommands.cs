@@ -54,7 +54,16 @@ internal static class ClickHouseCommands
                 AllowExternalAccess = parse.GetValue(external),
                 MaxBodyBytes = parse.GetValue(maxBody),
             };
-            access.Validate();
+            try
+            {
+                access.Validate();
+            }
+            catch (ArgumentException e)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return 2;
+            }
+
             using var server = EmbeddedClickHouseServer.Start(new EmbeddedClickHouseOptions { DataPath = parse.GetValue(data)! });
             await using var listener = await ClickHouseHttpListener.StartAsync(server.Core, parse.GetValue(port), access, cancellationToken: cancellationToken);
             if (parse.GetValue(json))

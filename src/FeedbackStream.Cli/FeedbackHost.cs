@@ -125,14 +125,7 @@ internal sealed class FeedbackHost : IAsyncDisposable
 
             if (int.TryParse(configuration["ClickHouse:HttpPort"], out var httpPort) && clickHouse.Embedded is { } embedded)
             {
-                var access = new ClickHouseHttpAccess
-                {
-                    Password = configuration["ClickHouse:HttpPassword"] is { Length: > 0 } password ? password : ClickHouseHttpAccess.GeneratePassword(),
-                    AllowExternalAccess = bool.TryParse(configuration["ClickHouse:HttpAllowExternalAccess"], out var allow) && allow,
-                    MaxBodyBytes = long.TryParse(configuration["ClickHouse:HttpMaxBodyBytes"], System.Globalization.CultureInfo.InvariantCulture, out var maxBody)
-                        ? maxBody
-                        : ClickHouseHttpAccess.DefaultMaxBodyBytes,
-                };
+                var access = HttpAccess(configuration);
                 listener = await ClickHouseHttpListener.StartAsync(embedded.Core, httpPort, access, cancellationToken: cancellationToken);
             }
 
@@ -209,6 +202,26 @@ internal sealed class FeedbackHost : IAsyncDisposable
             cluster?.Dispose();
             throw;
         }
+    }
+
+    /// <summary>The embedded HTTP endpoint's access from ClickHouse:HttpPassword (generated when unset), HttpAllowExternalAccess and HttpMaxBodyBytes.</summary>
+    private static ClickHouseHttpAccess HttpAccess(IConfiguration configuration)
+    {
+        var allow = configuration["ClickHouse:HttpAllowExternalAccess"];
+        var maxBody = configuration["ClickHouse:HttpMaxBodyBytes"];
+        var access = new ClickHouseHttpAccess
+        {
+            Password = configuration["ClickHouse:HttpPassword"] is { Length: > 0 } password ? password : ClickHouseHttpAccess.GeneratePassword(),
+            AllowExternalAccess = string.IsNullOrEmpty(allow) ? false : bool.TryParse(allow, out var a)
+                ? a
+                : throw new InvalidOperationException($"ClickHouse:HttpAllowExternalAccess must be true or false, not '{allow}'."),
+            MaxBodyBytes = string.IsNullOrEmpty(maxBody) ? ClickHouseHttpAccess.DefaultMaxBodyBytes
+                : long.TryParse(maxBody, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var m) && m > 0
+                    ? m
+                    : throw new InvalidOperationException($"ClickHouse:HttpMaxBodyBytes must be a positive whole number of bytes, not '{maxBody}'."),
+        };
+        access.Validate();
+        return access;
     }
 
     public async ValueTask DisposeAsync()

@@ -68,7 +68,7 @@ public sealed record ClickHouseHttpAccess
 
         if (MaxBodyBytes <= 0 || MaxQueryBytes <= 0)
         {
-            throw new ArgumentException($"MaxBodyBytes ({MaxBodyBytes}) and MaxQueryBytes ({MaxQueryBytes}) must be positive.", nameof(MaxBodyBytes));
+            throw new ArgumentException($"The body cap (--max-body-bytes, ClickHouse:HttpMaxBodyBytes: {MaxBodyBytes}) and the query cap ({MaxQueryBytes}) must be positive.", nameof(MaxBodyBytes));
         }
     }
 

@@ -279,7 +279,7 @@ public sealed class ClickHouseHttpCore
 
     private static bool IsLoopbackAuthority(string authority)
     {
-        var name = Uri.TryCreate("http://" + authority, UriKind.Absolute, out var uri) ? uri.IdnHost : authority;
+        var name = Uri.TryCreate("http://" + authority, UriKind.Absolute, out var uri) ? uri.DnsSafeHost : authority;
         return name.Equals("localhost", StringComparison.OrdinalIgnoreCase) || (IPAddress.TryParse(name, out var ip) && IPAddress.IsLoopback(ip));
     }
 
