@@ -80,6 +80,16 @@ public sealed class ClickHouseHttpListener : IAsyncDisposable
         var request = context.Request;
         var query = request.Query.SelectMany(pair => pair.Value.Select(value => new KeyValuePair<string, string>(pair.Key, value ?? ""))).ToList();
         var hasBody = request.ContentLength > 0 || request.Headers.TransferEncoding.Count > 0;
+        if (request.ContentLength > access.MaxBodyBytes)
+        {
+            context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+            context.Response.Headers["X-ClickHouse-Exception-Code"] = ErrorCodes.TooManyBytes.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            await context.Response.WriteAsync(
+                $"Code: {ErrorCodes.TooManyBytes}. DB::Exception: The request body ({request.ContentLength} bytes) is larger than the limit of {access.MaxBodyBytes} bytes (MaxBodyBytes).\n",
+                context.RequestAborted);
+            return;
+        }
+
         var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var name in ForwardedHeaders)
         {

@@ -296,6 +296,17 @@ public sealed class HttpInterfaceTests(EngineFixture engine)
         Assert.Equal("1\n", (await SendAsync(http, WithBasic(Post("SELECT 1"), "default", "pw"))).Body);
     }
 
+    [Fact]
+    public async Task Listener_RawBodyLargerThanTheCap_Is413()
+    {
+        await using var listener = await ClickHouseHttpListener.StartAsync(engine.Server.Core, 0, new ClickHouseHttpAccess { Password = "pw", MaxBodyBytes = 1 << 20 }, cancellationToken: Ct);
+        using var http = new HttpClient { BaseAddress = listener.Address };
+
+        var (status, code, _) = await SendAsync(http, WithBasic(Post("SELECT 1 -- " + new string('x', 2 << 20)), "default", "pw"));
+
+        Assert.Equal((HttpStatusCode.RequestEntityTooLarge, "307"), (status, code));
+    }
+
     /// <summary><paramref name="head"/> then <paramref name="bytes"/> of "a" lines, gzip-compressed without holding the expansion in memory.</summary>
     private static byte[] GzipBomb(byte[] head, long bytes)
     {
