@@ -23,27 +23,68 @@ internal static class ClickHouseCommands
         return command;
     }
 
+    /// <summary>Environment variable holding the HTTP endpoint's password (the same key as serve's ClickHouse:HttpPassword).</summary>
+    public const string PasswordVariable = "FEEDBACKSTREAM_ClickHouse__HttpPassword";
+
     private static Command CreateServe()
     {
         var port = new Option<int>("--port") { Description = "TCP port on 127.0.0.1 (0 picks a free one).", DefaultValueFactory = _ => 8123 };
         var data = DataOption();
-        var json = new Option<bool>("--json") { Description = "Print the bound address as one JSON object on the last line." };
-        var serve = new Command("serve", "Serve the embedded engine as a ClickHouse-compatible HTTP endpoint on 127.0.0.1 until stopped.")
+        var json = new Option<bool>("--json") { Description = "Print the address and credentials as one JSON object on the last line." };
+        var external = new Option<bool>("--allow-external-access")
         {
-            port, data, json,
+            Description = "Allow SQL that reads or writes files or other services (file(), url(), remote(), s3(), INFILE, INTO OUTFILE, ...). Off by default.",
+        };
+        var maxBody = new Option<long>("--max-body-bytes")
+        {
+            Description = "Largest request body after decompression; larger requests get 413.",
+            DefaultValueFactory = _ => ClickHouseHttpAccess.DefaultMaxBodyBytes,
+        };
+        var serve = new Command(
+            "serve",
+            $"Serve the embedded engine as a ClickHouse-compatible HTTP endpoint on 127.0.0.1 until stopped. User 'default'; the password is {PasswordVariable} or generated and printed at start.")
+        {
+            port, data, json, external, maxBody,
         };
         serve.SetAction(async (parse, cancellationToken) =>
         {
+            var access = new ClickHouseHttpAccess
+            {
+                Password = Environment.GetEnvironmentVariable(PasswordVariable) is { Length: > 0 } configured ? configured : ClickHouseHttpAccess.GeneratePassword(),
+                AllowExternalAccess = parse.GetValue(external),
+                MaxBodyBytes = parse.GetValue(maxBody),
+            };
+            try
+            {
+                access.Validate();
+            }
+            catch (ArgumentException e)
+            {
+                Console.Error.WriteLine($"error: {e.Message}");
+                return 2;
+            }
+
             using var server = EmbeddedClickHouseServer.Start(new EmbeddedClickHouseOptions { DataPath = parse.GetValue(data)! });
-            await using var listener = await ClickHouseHttpListener.StartAsync(server.Core, parse.GetValue(port), cancellationToken: cancellationToken);
+            await using var listener = await ClickHouseHttpListener.StartAsync(server.Core, parse.GetValue(port), access, cancellationToken: cancellationToken);
             if (parse.GetValue(json))
             {
-                JsonOutput.WriteLast(new { Address = listener.Address.ToString(), DataPath = server.DataPath });
+                JsonOutput.WriteLast(new
+                {
+                    Address = listener.Address.ToString(),
+                    access.User,
+                    access.Password,
+                    ConnectionString = listener.ConnectionString(),
+                    DataPath = server.DataPath,
+                    access.AllowExternalAccess,
+                    access.MaxBodyBytes,
+                });
             }
             else
             {
                 Console.WriteLine($"ClickHouse HTTP interface on {listener.Address} (data in {server.DataPath}). Ctrl+C stops.");
-                Console.WriteLine($"  curl '{listener.Address}?query=SELECT%20version()'");
+                Console.WriteLine($"  user {access.User}, password {access.Password}");
+                Console.WriteLine($"  curl --user '{access.User}:{access.Password}' '{listener.Address}?query=SELECT%20version()'");
+                Console.WriteLine($"  ClickHouse.Driver: {listener.ConnectionString()}");
             }
 
             await WaitForShutdownAsync(cancellationToken);

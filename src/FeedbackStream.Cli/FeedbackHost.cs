@@ -59,7 +59,23 @@ internal sealed class FeedbackHost : IAsyncDisposable
 
     public Uri? ClickHouseHttpAddress => _clickHouseListener?.Address;
 
+    /// <summary>User and password of the embedded ClickHouse HTTP endpoint (ClickHouse:HttpPort), when it runs.</summary>
+    public ClickHouseHttpAccess? ClickHouseHttpAccess => _clickHouseListener?.Access;
+
     public KafkaMockCluster? EmbeddedKafka => _cluster;
+
+    /// <summary>False on the embedded default: the mock cluster keeps accepted events in this process's memory only.</summary>
+    public bool KafkaDurable => _cluster is null;
+
+    /// <summary>What an <c>accepted</c> answer survives in this configuration, as <c>serve</c> states it at start.</summary>
+    public string Durability => DurabilityStatement(KafkaDurable);
+
+    /// <summary>The durability statement for a process on a real Kafka cluster (<paramref name="kafkaDurable"/>) or on the embedded one.</summary>
+    public static string DurabilityStatement(bool kafkaDurable) => kafkaDurable
+        ? "Kafka is an external cluster: an accepted event is as durable as that cluster's replication (acks=all); a crash re-delivers at most the unwritten tail."
+        : "NOT DURABLE: the embedded Kafka (librdkafka mock cluster) keeps events in this process's memory only. If this process stops or crashes, " +
+          "every event answered 'accepted' that the pipeline has not yet written to ClickHouse is lost, and a restart on the same data folder does not bring it back. " +
+          "For durable acceptance set Kafka:BootstrapServers to a real Kafka cluster.";
 
     public string ClickHouseDescription => _clickHouse.Description;
 
@@ -112,7 +128,8 @@ internal sealed class FeedbackHost : IAsyncDisposable
 
             if (int.TryParse(configuration["ClickHouse:HttpPort"], out var httpPort) && clickHouse.Embedded is { } embedded)
             {
-                listener = await ClickHouseHttpListener.StartAsync(embedded.Core, httpPort, cancellationToken: cancellationToken);
+                var access = HttpAccess(configuration);
+                listener = await ClickHouseHttpListener.StartAsync(embedded.Core, httpPort, access, cancellationToken: cancellationToken);
             }
 
             var builder = WebApplication.CreateSlimBuilder();
@@ -199,6 +216,26 @@ internal sealed class FeedbackHost : IAsyncDisposable
             cluster?.Dispose();
             throw;
         }
+    }
+
+    /// <summary>The embedded HTTP endpoint's access from ClickHouse:HttpPassword (generated when unset), HttpAllowExternalAccess and HttpMaxBodyBytes.</summary>
+    private static ClickHouseHttpAccess HttpAccess(IConfiguration configuration)
+    {
+        var allow = configuration["ClickHouse:HttpAllowExternalAccess"];
+        var maxBody = configuration["ClickHouse:HttpMaxBodyBytes"];
+        var access = new ClickHouseHttpAccess
+        {
+            Password = configuration["ClickHouse:HttpPassword"] is { Length: > 0 } password ? password : ClickHouseHttpAccess.GeneratePassword(),
+            AllowExternalAccess = string.IsNullOrEmpty(allow) ? false : bool.TryParse(allow, out var a)
+                ? a
+                : throw new InvalidOperationException($"ClickHouse:HttpAllowExternalAccess must be true or false, not '{allow}'."),
+            MaxBodyBytes = string.IsNullOrEmpty(maxBody) ? ClickHouseHttpAccess.DefaultMaxBodyBytes
+                : long.TryParse(maxBody, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var m) && m > 0
+                    ? m
+                    : throw new InvalidOperationException($"ClickHouse:HttpMaxBodyBytes must be a positive whole number of bytes, not '{maxBody}'."),
+        };
+        access.Validate();
+        return access;
     }
 
     public async ValueTask DisposeAsync()

@@ -44,6 +44,8 @@ internal static class OasstCommands
         string Database,
         int Messages,
         int Trees,
+        int DuplicateMessages,
+        int ConflictingDuplicates,
         OasstMappingStats Mapping,
         double TimeCompression,
         long EventsSent,
@@ -73,6 +75,8 @@ internal static class OasstCommands
         string File,
         int Messages,
         int Trees,
+        int DuplicateMessages,
+        int ConflictingDuplicates,
         OasstMappingStats Mapping,
         int Events,
         int RankedSiblingPairs,
@@ -119,11 +123,16 @@ internal static class OasstCommands
                 return 2;
             }
 
+            if (Load(path) is not { } corpus)
+            {
+                return 2;
+            }
+
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             deadline.CancelAfter(parse.GetValue(timeout));
             var summary = remote is null
-                ? await ReplayEmbeddedAsync(path, parse.GetValue(data)!, parse.GetValue(database)!, deadline.Token)
-                : await ReplayRemoteAsync(path, remote, key!, parse.GetValue(clickHouse), parse.GetValue(database)!, deadline.Token);
+                ? await ReplayEmbeddedAsync(path, corpus, parse.GetValue(data)!, parse.GetValue(database)!, deadline.Token)
+                : await ReplayRemoteAsync(path, corpus, remote, key!, parse.GetValue(clickHouse), parse.GetValue(database)!, deadline.Token);
             PrintReplay(summary);
             if (parse.GetValue(json))
             {
@@ -153,7 +162,11 @@ internal static class OasstCommands
             }
 
             var watch = Stopwatch.StartNew();
-            var corpus = OasstCorpus.Load(path);
+            if (Load(path) is not { } corpus)
+            {
+                return 2;
+            }
+
             var scorer = new FollowupScorer(LexiconClassifier.Default);
             var product = OasstEvaluation.Run(corpus, scorer, new MiningOptions());
             var off = OasstEvaluation.Run(corpus, scorer, new MiningOptions { Denoising = new DenoisingOptions { Enabled = false } });
@@ -167,6 +180,8 @@ internal static class OasstCommands
                 Path.GetFullPath(path),
                 corpus.Messages.Count,
                 corpus.Trees,
+                corpus.DuplicateMessages,
+                corpus.ConflictingDuplicates,
                 product.Mapping,
                 product.Events,
                 baseline.Pairs,
@@ -186,6 +201,36 @@ internal static class OasstCommands
         return command;
     }
 
+    /// <summary>
+    /// Reads an OASST export, or prints why it cannot be read (the line, message and field) and returns null. Repeated
+    /// records are reported on standard error as the file is read; the summaries carry their counts.
+    /// </summary>
+    public static OasstCorpus? Load(string path)
+    {
+        OasstCorpus corpus;
+        try
+        {
+            corpus = OasstCorpus.Load(path);
+        }
+        catch (InvalidDataException e)
+        {
+            Console.Error.WriteLine($"error: {path}: {e.Message}");
+            return null;
+        }
+        catch (IOException e)
+        {
+            Console.Error.WriteLine($"error: cannot read {path}: {e.Message}");
+            return null;
+        }
+
+        if (corpus.DuplicateSummary is { } duplicates)
+        {
+            Console.Error.WriteLine($"warning: {path}: {duplicates}");
+        }
+
+        return corpus;
+    }
+
     private static bool Meets(RankAgreement a, int minDecided) => a.Decided >= minDecided && a.Agreement >= TargetAgreement;
 
     private static EvalVariant Variant(string name, OasstEvaluationResult r) =>
@@ -193,7 +238,7 @@ internal static class OasstCommands
 
     private static Argument<string> FileArgument() => new("file") { Description = "OpenAssistant export: JSONL, one message per line (flat) or one tree per line (nested)." };
 
-    private static async Task<ReplaySummary> ReplayEmbeddedAsync(string path, string dataPath, string database, CancellationToken cancellationToken)
+    private static async Task<ReplaySummary> ReplayEmbeddedAsync(string path, OasstCorpus corpus, string dataPath, string database, CancellationToken cancellationToken)
     {
         var fullPath = Path.GetFullPath(dataPath);
         if (Directory.Exists(fullPath))
@@ -218,28 +263,27 @@ internal static class OasstCommands
         AnsiConsole.MarkupLine($"[grey]starting Kafka (mock cluster, 3 brokers), ClickHouse (chDB, data in {Markup.Escape(fullPath)}), gateway and pipeline[/]");
         await using var host = await FeedbackHost.StartAsync(configuration, HostRoles.All, cancellationToken);
         using var clickHouse = host.CreateClickHouseClient();
-        return await ReplayAsync(path, host.GatewayAddress!, apiKey, clickHouse, host.Database, "embedded host", TimeSpan.FromSeconds(1), cancellationToken);
+        return await ReplayAsync(path, corpus, host.GatewayAddress!, apiKey, clickHouse, host.Database, "embedded host", TimeSpan.FromSeconds(1), cancellationToken);
     }
 
-    private static async Task<ReplaySummary> ReplayRemoteAsync(string path, Uri gateway, string apiKey, string? connection, string database, CancellationToken cancellationToken)
+    private static async Task<ReplaySummary> ReplayRemoteAsync(string path, OasstCorpus corpus, Uri gateway, string apiKey, string? connection, string database, CancellationToken cancellationToken)
     {
         connection ??= Environment.GetEnvironmentVariable(ClickHouseTarget.ConnectionVariable);
         if (string.IsNullOrWhiteSpace(connection))
         {
             AnsiConsole.MarkupLine("[yellow]no --clickhouse given: events are sent, but storage and labels cannot be checked[/]");
-            return await ReplayAsync(path, gateway, apiKey, null, database, gateway.ToString(), TimeSpan.FromSeconds(5), cancellationToken);
+            return await ReplayAsync(path, corpus, gateway, apiKey, null, database, gateway.ToString(), TimeSpan.FromSeconds(5), cancellationToken);
         }
 
         using var target = ClickHouseTarget.Open(connection, DefaultDataPath);
         using var client = target.CreateClient(database);
-        return await ReplayAsync(path, gateway, apiKey, client, database, gateway.ToString(), TimeSpan.FromSeconds(5), cancellationToken);
+        return await ReplayAsync(path, corpus, gateway, apiKey, client, database, gateway.ToString(), TimeSpan.FromSeconds(5), cancellationToken);
     }
 
     private static async Task<ReplaySummary> ReplayAsync(
-        string path, Uri gateway, string apiKey, ClickHouseClient? clickHouse, string database, string targetName, TimeSpan labelingInterval, CancellationToken cancellationToken)
+        string path, OasstCorpus corpus, Uri gateway, string apiKey, ClickHouseClient? clickHouse, string database, string targetName, TimeSpan labelingInterval, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
-        var corpus = OasstCorpus.Load(path);
         var mappingOptions = OasstEventMapper.Recent(corpus, DateTimeOffset.UtcNow, ReplayWindow, ReplayQuiet);
         var mapped = OasstEventMapper.Map(corpus, mappingOptions);
         var app = mappingOptions.AppId;
@@ -316,6 +360,8 @@ internal static class OasstCommands
             database,
             corpus.Messages.Count,
             corpus.Trees,
+            corpus.DuplicateMessages,
+            corpus.ConflictingDuplicates,
             mapped.Stats,
             Stats.Round(mappingOptions.TimeCompression),
             mapped.Events.Count,
@@ -365,6 +411,7 @@ internal static class OasstCommands
     {
         var table = new Table().Title("oasst replay").AddColumns("", "");
         table.AddRow("messages (trees)", $"{s.Messages:N0} ({s.Trees:N0})");
+        table.AddRow("repeated messages in the file (differing copies)", $"{s.DuplicateMessages:N0} ({s.ConflictingDuplicates:N0})");
         table.AddRow("  [grey]responses served / loves / dislikes / reports / follow-ups[/]",
             $"{s.Mapping.Responses:N0} / {s.Mapping.Loves:N0} / {s.Mapping.Dislikes:N0} / {s.Mapping.Reports:N0} / {s.Mapping.Followups:N0}");
         table.AddRow("  [grey]replies skipped (no prompt in the file) / emojis not mapped[/]", $"{s.Mapping.SkippedReplies:N0} / {s.Mapping.IgnoredEmojis:N0}");
@@ -395,6 +442,8 @@ internal static class OasstCommands
 
     private static void PrintEval(EvalOutput o)
     {
+        AnsiConsole.MarkupLine(Markup.Escape(
+            $"repeated messages in the file: {o.DuplicateMessages:N0} ({o.ConflictingDuplicates:N0} differing from their first copy; the first copy is used)"));
         AnsiConsole.MarkupLine(
             $"{o.Messages:N0} messages, {o.Trees:N0} trees -> {o.Events:N0} events ({o.Mapping.Responses:N0} responses, {o.Mapping.Loves:N0} love, {o.Mapping.Dislikes:N0} dislike, {o.Mapping.Reports:N0} report, {o.Mapping.Followups:N0} follow-ups); {o.RankedSiblingPairs:N0} ranked sibling pairs");
         var table = new Table().AddColumns("judge", "agree", "disagree", "ties", "decided", "agreement", "coverage");

@@ -97,7 +97,7 @@ internal static class PloveCommands
         return command;
     }
 
-    public sealed record OasstOutput(string File, int Replies, int Loved, double LengthOnlyAuc, TrainingReport Report);
+    public sealed record OasstOutput(string File, int Replies, int Loved, int DuplicateMessages, int ConflictingDuplicates, double LengthOnlyAuc, TrainingReport Report);
 
     private static int RunOasst(FileInfo file, TrainingRunOptions training, FileInfo? report, bool json)
     {
@@ -107,12 +107,29 @@ internal static class PloveCommands
             return 2;
         }
 
-        var examples = Replay.OasstLoveExamples.From(Replay.OasstCorpus.Load(file.FullName));
-        var outcome = TrainingRun.Run(examples, [], training with { Compare = true });
+        if (OasstCommands.Load(file.FullName) is not { } corpus)
+        {
+            return 2;
+        }
+
+        var examples = Replay.OasstLoveExamples.From(corpus);
+        TrainingOutcome outcome;
+        try
+        {
+            outcome = TrainingRun.Run(examples, [], training with { Compare = true });
+        }
+        catch (Exception e) when (e is InsufficientDataException or InvalidOperationException or ArgumentException)
+        {
+            Console.Error.WriteLine(
+                $"error: cannot train P[Love] on {file.FullName}: {examples.Count:N0} assistant replies, {examples.Count(x => x.Love):N0} with a +1 emoji. {e.Message}");
+            return 1;
+        }
+
         var lengthAuc = Training.Metrics.BinaryMetrics.Auc(outcome.Test.Select(e => (double)e.Response.Length).ToList(), outcome.Test.Select(e => e.Love).ToList());
         var m = outcome.Report.Metrics;
         var table = new Table().AddColumns("oasst: predicting a +1 on the later time slice", "value");
         table.AddRow("assistant replies (loved)", $"{examples.Count:N0} ({examples.Count(e => e.Love):N0})");
+        table.AddRow("repeated messages in the file (differing copies)", $"{corpus.DuplicateMessages:N0} ({corpus.ConflictingDuplicates:N0})");
         table.AddRow("rows train / calibration / test", $"{outcome.Report.Window.TrainRows:N0} / {outcome.Report.Window.CalibrationRows:N0} / {outcome.Report.Window.TestRows:N0}");
         table.AddRow("test slice from", outcome.Report.Window.TestFrom.ToString("u", CultureInfo.InvariantCulture));
         table.AddRow(Markup.Escape("AUC (P[Love] model)"), F(m.Auc));
@@ -134,7 +151,7 @@ internal static class PloveCommands
 
         if (json)
         {
-            JsonOutput.WriteLast(new OasstOutput(file.FullName, examples.Count, examples.Count(e => e.Love), Math.Round(lengthAuc, 5), outcome.Report));
+            JsonOutput.WriteLast(new OasstOutput(file.FullName, examples.Count, examples.Count(e => e.Love), corpus.DuplicateMessages, corpus.ConflictingDuplicates, Math.Round(lengthAuc, 5), outcome.Report));
         }
 
         return 0;

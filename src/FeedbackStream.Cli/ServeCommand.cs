@@ -39,7 +39,11 @@ internal static class ServeCommand
                 KafkaBootstrapServers = host.KafkaBootstrapServers,
                 Clickhouse = host.ClickHouseDescription,
                 ClickhouseHttp = host.ClickHouseHttpAddress?.ToString(),
+                ClickhouseHttpUser = host.ClickHouseHttpAccess?.User,
+                ClickhouseHttpPassword = host.ClickHouseHttpAccess?.Password,
                 host.Database,
+                host.KafkaDurable,
+                host.Durability,
             };
             if (parse.GetValue(json))
             {
@@ -48,6 +52,11 @@ internal static class ServeCommand
             else
             {
                 Console.WriteLine($"FeedbackStream {ready.Roles}: gateway {ready.Gateway ?? "-"}, Kafka {ready.KafkaBootstrapServers}, ClickHouse {ready.Clickhouse}, database {ready.Database}. Ctrl+C stops.");
+                Console.WriteLine(ready.Durability);
+                if (ready.ClickhouseHttp is not null)
+                {
+                    Console.WriteLine($"ClickHouse HTTP interface on {ready.ClickhouseHttp}: user {ready.ClickhouseHttpUser}, password {ready.ClickhouseHttpPassword}");
+                }
             }
 
             await ClickHouseCommands.WaitForShutdownAsync(cancellationToken);

@@ -46,5 +46,9 @@ public static class ErrorCodes
     public const int CannotDecompress = 271;
     public const int UnknownSetting = 115;
     public const int BadArguments = 36;
+    public const int Readonly = 164;
+    public const int TooManyBytes = 307;
+    public const int AccessDenied = 497;
+    public const int AuthenticationFailed = 516;
     public const int Unknown = 1000;
 }

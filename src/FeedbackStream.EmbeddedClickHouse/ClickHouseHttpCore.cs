@@ -12,7 +12,11 @@ public sealed record ClickHouseHttpRequest(
     string Path,
     IReadOnlyList<KeyValuePair<string, string>> Query,
     string? ContentEncoding,
-    Stream? Body);
+    Stream? Body)
+{
+    /// <summary>Request headers (names case-insensitive): credentials, Origin and Host; none for the in-process handler.</summary>
+    public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+}
 
 /// <summary>The answer to a <see cref="ClickHouseHttpRequest"/>. Dispose it (or its body) to release the engine's buffer.</summary>
 public sealed class ClickHouseHttpResponse(int statusCode, Stream body) : IDisposable
@@ -75,8 +79,20 @@ public sealed class ClickHouseHttpCore
         return Path.Combine(root, $"feedbackstream-ch-{Environment.ProcessId}");
     }
 
-    public async Task<ClickHouseHttpResponse> HandleAsync(ClickHouseHttpRequest request, CancellationToken cancellationToken)
+    /// <summary>Answers a request of the product's own in-process handler (<see cref="ClickHouseHttpAccess.Trusted"/>).</summary>
+    public Task<ClickHouseHttpResponse> HandleAsync(ClickHouseHttpRequest request, CancellationToken cancellationToken) =>
+        HandleAsync(request, ClickHouseHttpAccess.Trusted, cancellationToken);
+
+    /// <summary>Answers a request under <paramref name="access"/>: credentials, origin, GET read-only, external access and size caps.</summary>
+    public async Task<ClickHouseHttpResponse> HandleAsync(ClickHouseHttpRequest request, ClickHouseHttpAccess access, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(access);
+        if (access.RefuseCrossOrigin && CrossOriginRefusal(request) is { } refusal)
+        {
+            return Error(HttpStatusCode.Forbidden, ErrorCodes.AccessDenied, refusal);
+        }
+
         var path = request.Path.TrimEnd('/');
         if (path is "/ping" or "/replicas_status" ||
             (path.Length == 0 && request.Method == "GET" && !request.Query.Any(p => p.Key == "query")))
@@ -94,6 +110,12 @@ public sealed class ClickHouseHttpCore
             return Error(HttpStatusCode.MethodNotAllowed, ErrorCodes.BadArguments, $"Method {request.Method} is not allowed; use GET or POST.");
         }
 
+        var (user, password) = Credentials(request);
+        if (!access.Authenticates(user, password))
+        {
+            return Error(HttpStatusCode.Forbidden, ErrorCodes.AuthenticationFailed, $"{user}: Authentication failed: password is incorrect, or there is no user with such name.");
+        }
+
         if (request.Query.Any(p => p.Key == "decompress" && p.Value is "1" or "true"))
         {
             return Error(HttpStatusCode.BadRequest, ErrorCodes.NotImplemented, "ClickHouse native compression (decompress=1) is not supported by the embedded engine; use Content-Encoding.");
@@ -102,7 +124,11 @@ public sealed class ClickHouseHttpCore
         RequestText text;
         try
         {
-            text = await ReadAsync(request, cancellationToken);
+            text = await ReadAsync(request, access, cancellationToken);
+        }
+        catch (RequestTooLargeException e)
+        {
+            return Error(HttpStatusCode.RequestEntityTooLarge, ErrorCodes.TooManyBytes, e.Message);
         }
         catch (Exception e) when (e is InvalidDataException or NotSupportedException or IOException)
         {
@@ -111,6 +137,18 @@ public sealed class ClickHouseHttpCore
 
         try
         {
+            if (access.ReadOnlyGet && request.Method == "GET" && text.Analysis.ErrorMessage is null && !SqlText.IsReading(text.Sql))
+            {
+                return Error(HttpStatusCode.Forbidden, ErrorCodes.Readonly,
+                    "Cannot execute query in readonly mode. For queries over HTTP, method GET implies readonly. You should use method POST for modifying queries.");
+            }
+
+            if (!access.AllowExternalAccess && SqlText.FindExternalAccess(text.Sql) is { } external)
+            {
+                return Error(HttpStatusCode.Forbidden, ErrorCodes.AccessDenied,
+                    $"{external} reads or writes files, programs or other services; this endpoint refuses it (start it with external access allowed to use it).");
+            }
+
             return await Task.Run(() => Execute(request, text, cancellationToken), cancellationToken);
         }
         finally
@@ -129,7 +167,7 @@ public sealed class ClickHouseHttpCore
     /// Reads the query parameter and the (decoded) body. An INSERT's inline data is streamed to a spool file as soon
     /// as the statement head is known, so a large insert never sits in memory whole.
     /// </summary>
-    private async Task<RequestText> ReadAsync(ClickHouseHttpRequest request, CancellationToken cancellationToken)
+    private async Task<RequestText> ReadAsync(ClickHouseHttpRequest request, ClickHouseHttpAccess access, CancellationToken cancellationToken)
     {
         const int ChunkBytes = 1 << 16;
         const int HeadLimitBytes = 1 << 20;
@@ -140,13 +178,18 @@ public sealed class ClickHouseHttpCore
             head.Write(Encoding.UTF8.GetBytes(query));
         }
 
+        if (head.Length > access.MaxQueryBytes)
+        {
+            throw RequestTooLargeException.Query(access.MaxQueryBytes);
+        }
+
         if (request.Body is null)
         {
             var sqlOnly = head.ToArray();
             return new RequestText(sqlOnly, SqlText.Analyze(sqlOnly), null);
         }
 
-        await using var body = Decode(request.Body, request.ContentEncoding);
+        await using var body = new CappedStream(Decode(request.Body, request.ContentEncoding), access.MaxBodyBytes);
         var chunk = new byte[ChunkBytes];
         var separatorPending = head.Length > 0;
         while (true)
@@ -167,6 +210,11 @@ public sealed class ClickHouseHttpCore
             head.Write(chunk, 0, read);
             if (head.Length > HeadLimitBytes)
             {
+                if (head.Length > access.MaxQueryBytes)
+                {
+                    throw RequestTooLargeException.Query(access.MaxQueryBytes);
+                }
+
                 continue;
             }
 
@@ -174,10 +222,16 @@ public sealed class ClickHouseHttpCore
             if (analysis.Kind == StatementKind.Insert && analysis.HasInlineData && analysis.DataStart < head.Length)
             {
                 var file = NewSpoolFile();
-                await using (var spool = new FileStream(file, FileMode.CreateNew, FileAccess.Write, FileShare.None, ChunkBytes, useAsync: true))
+                try
                 {
+                    await using var spool = new FileStream(file, FileMode.CreateNew, FileAccess.Write, FileShare.None, ChunkBytes, useAsync: true);
                     await spool.WriteAsync(head.GetBuffer().AsMemory(analysis.DataStart, (int)head.Length - analysis.DataStart), cancellationToken);
                     await body.CopyToAsync(spool, ChunkBytes, cancellationToken);
+                }
+                catch
+                {
+                    TryDelete(file);
+                    throw;
                 }
 
                 return new RequestText(head.GetBuffer().AsSpan(0, analysis.DataStart).ToArray(), analysis, file);
@@ -194,6 +248,67 @@ public sealed class ClickHouseHttpCore
         }
 
         return new RequestText(sql, final, null);
+    }
+
+    /// <summary>Why a cross-origin or non-loopback-named request is refused, or <see langword="null"/> when it is not.</summary>
+    private static string? CrossOriginRefusal(ClickHouseHttpRequest request)
+    {
+        request.Headers.TryGetValue("Host", out var host);
+        if (!string.IsNullOrEmpty(host) && !IsLoopbackAuthority(host))
+        {
+            return $"Host '{host}' is not a loopback name; this endpoint answers only requests addressed to 127.0.0.1, [::1] or localhost.";
+        }
+
+        if (request.Headers.TryGetValue("Origin", out var origin) && !string.IsNullOrEmpty(origin))
+        {
+            var sameOrigin = Uri.TryCreate(origin, UriKind.Absolute, out var originUri) && !string.IsNullOrEmpty(host) &&
+                             string.Equals(originUri.Authority, host, StringComparison.OrdinalIgnoreCase) && IsLoopbackAuthority(originUri.Authority);
+            if (!sameOrigin)
+            {
+                return $"Cross-origin request from '{origin}' refused: browsers may not send queries to this endpoint from other sites.";
+            }
+        }
+
+        if (request.Headers.TryGetValue("Sec-Fetch-Site", out var site) && site is "cross-site")
+        {
+            return "Cross-site browser request refused.";
+        }
+
+        return null;
+    }
+
+    private static bool IsLoopbackAuthority(string authority)
+    {
+        var name = Uri.TryCreate("http://" + authority, UriKind.Absolute, out var uri) ? uri.DnsSafeHost : authority;
+        return name.Equals("localhost", StringComparison.OrdinalIgnoreCase) || (IPAddress.TryParse(name, out var ip) && IPAddress.IsLoopback(ip));
+    }
+
+    /// <summary>The user and password of a request, from the places a server reads them: Basic auth, X-ClickHouse-User/Key headers, user/password parameters.</summary>
+    private static (string User, string Password) Credentials(ClickHouseHttpRequest request)
+    {
+        if (request.Headers.TryGetValue("Authorization", out var authorization) &&
+            authorization.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
+        {
+            try
+            {
+                var decoded = Encoding.UTF8.GetString(Convert.FromBase64String(authorization["Basic ".Length..].Trim()));
+                var colon = decoded.IndexOf(':', StringComparison.Ordinal);
+                return colon < 0 ? (decoded, "") : (decoded[..colon], decoded[(colon + 1)..]);
+            }
+            catch (FormatException)
+            {
+                return ("", "");
+            }
+        }
+
+        if (request.Headers.TryGetValue("X-ClickHouse-User", out var headerUser) || request.Headers.ContainsKey("X-ClickHouse-Key"))
+        {
+            return (string.IsNullOrEmpty(headerUser) ? "default" : headerUser, request.Headers.GetValueOrDefault("X-ClickHouse-Key") ?? "");
+        }
+
+        var user = request.Query.LastOrDefault(p => p.Key == "user").Value;
+        var password = request.Query.LastOrDefault(p => p.Key == "password").Value;
+        return (string.IsNullOrEmpty(user) ? "default" : user, password ?? "");
     }
 
     private static Stream Decode(Stream body, string? contentEncoding)
@@ -445,5 +560,80 @@ public sealed class ClickHouseHttpCore
         {
             // The spool folder is per process and removed on a clean exit; a leftover file is harmless.
         }
+    }
+}
+
+/// <summary>A request body (decoded) or its SQL text beyond the configured cap.</summary>
+internal sealed class RequestTooLargeException(string message) : Exception(message)
+{
+    public static RequestTooLargeException Query(long limit) =>
+        new($"The query text is longer than the limit of {limit} bytes (MaxQueryBytes); send large data as an INSERT's inline data.");
+
+    public static RequestTooLargeException Body(long limit) =>
+        new($"The request body is larger than the limit of {limit} bytes after decompression (MaxBodyBytes).");
+}
+
+/// <summary>Reads through to <c>inner</c> and fails once more than <c>limit</c> bytes were read: decompression bombs stop at the cap.</summary>
+internal sealed class CappedStream(Stream inner, long limit) : Stream
+{
+    private long _read;
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position
+    {
+        get => _read;
+        set => throw new NotSupportedException();
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+        Count(await inner.ReadAsync(buffer, cancellationToken));
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    private int Count(int read)
+    {
+        _read += read;
+        if (_read > limit)
+        {
+            throw RequestTooLargeException.Body(limit);
+        }
+
+        return read;
+    }
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            inner.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await inner.DisposeAsync();
+        await base.DisposeAsync();
     }
 }

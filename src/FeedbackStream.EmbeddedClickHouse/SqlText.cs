@@ -111,6 +111,131 @@ internal static class SqlText
         }
     }
 
+    /// <summary>Statements a GET may run (a server runs GET with readonly semantics): reads only.</summary>
+    private static readonly string[] ReadingStatements = ["SELECT", "WITH", "SHOW", "DESCRIBE", "DESC", "EXISTS", "EXPLAIN", "VALUES"];
+
+    /// <summary>
+    /// Table functions, table engines and dictionary sources that read or write files, run programs or reach other
+    /// services (lower case; matched case-insensitively when a word is followed by '(').
+    /// </summary>
+    private static readonly HashSet<string> ExternalAccess = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "file", "filecluster", "url", "urlcluster", "remote", "remotesecure", "cluster", "clusterallreplicas",
+        "s3", "s3cluster", "gcs", "oss", "cosn", "hdfs", "hdfscluster", "azureblobstorage", "azureblobstoragecluster",
+        "mysql", "postgresql", "mongodb", "redis", "sqlite", "jdbc", "odbc", "executable", "executablepool",
+        "iceberg", "icebergs3", "icebergazure", "iceberghdfs", "icebergs3cluster", "deltalake", "deltalakecluster", "hudi", "hudicluster",
+        "kafka", "rabbitmq", "nats", "distributed", "http", "clickhouse", "ytsaurus", "arrowflight", "prometheusquery",
+        "disk", "s3queue", "azurequeue", "materializedpostgresql", "materializedmysql", "filelog",
+    };
+
+    /// <summary>Statements that read or write files named in them.</summary>
+    private static readonly string[] ExternalStatements = ["BACKUP", "RESTORE"];
+
+    /// <summary>True when the statement only reads (what a GET may run).</summary>
+    public static bool IsReading(ReadOnlySpan<byte> sql)
+    {
+        var lexer = new Lexer(sql);
+        while (true)
+        {
+            var token = lexer.Next(out var error);
+            if (error is not null || token.Kind is TokenKind.End or TokenKind.Semicolon)
+            {
+                return false;
+            }
+
+            if (token.Kind == TokenKind.Punctuation && sql[token.Start] == (byte)'(')
+            {
+                continue;
+            }
+
+            foreach (var keyword in ReadingStatements)
+            {
+                if (Is(sql, token, keyword))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// The first table function, engine, dictionary source or keyword in <paramref name="sql"/> that reaches files,
+    /// programs or other services, or <see langword="null"/> when there is none. Literals and comments are skipped.
+    /// </summary>
+    public static string? FindExternalAccess(ReadOnlySpan<byte> sql)
+    {
+        var lexer = new Lexer(sql);
+        Token previous = default;
+        var first = true;
+        string? pendingFile = null;
+        while (true)
+        {
+            var token = lexer.Next(out var error);
+            if (error is not null || token.Kind == TokenKind.End)
+            {
+                return null;
+            }
+
+            if (pendingFile is not null && token.Kind == TokenKind.Quoted && sql[token.Start] == (byte)'\'')
+            {
+                // FROM INFILE 'path' / INTO OUTFILE 'path' (a table named outfile is not a file).
+                return pendingFile;
+            }
+
+            pendingFile = null;
+
+            if (token.Kind == TokenKind.Punctuation && sql[token.Start] == (byte)'(' && previous.Kind is TokenKind.Word or TokenKind.Quoted)
+            {
+                var name = NameOf(sql, previous);
+                if (name is not null && ExternalAccess.Contains(name))
+                {
+                    return name + "()";
+                }
+            }
+
+            if (token.Kind == TokenKind.Word)
+            {
+                if ((Is(sql, token, "INFILE") && Is(sql, previous, "FROM")) || (Is(sql, token, "OUTFILE") && Is(sql, previous, "INTO")))
+                {
+                    pendingFile = Is(sql, token, "INFILE") ? "FROM INFILE" : "INTO OUTFILE";
+                }
+
+                if (first)
+                {
+                    foreach (var keyword in ExternalStatements)
+                    {
+                        if (Is(sql, token, keyword))
+                        {
+                            return keyword;
+                        }
+                    }
+                }
+            }
+
+            first = false;
+            previous = token;
+        }
+    }
+
+    private static string? NameOf(ReadOnlySpan<byte> sql, Token token)
+    {
+        var text = sql[token.Start..token.End];
+        if (token.Kind == TokenKind.Quoted)
+        {
+            // `file`(...) and "file"(...) name the same function; a string literal does not.
+            if (text.Length < 2 || text[0] == (byte)'\'' || text[0] == (byte)'$')
+            {
+                return null;
+            }
+
+            text = text[1..^1];
+        }
+
+        return Encoding.UTF8.GetString(text);
+    }
+
     /// <summary>ClickHouse's rule: data starts after the format name, spaces and tabs, and at most one line break.</summary>
     private static int DataStartAfter(ReadOnlySpan<byte> sql, int position)
     {

@@ -5,7 +5,8 @@ public sealed record RankedPair(string ParentId, string Better, string Worse);
 
 /// <summary>
 /// OASST messages indexed as trees: children in <c>created_date</c> order, depth from the root, and the messages
-/// whose chain of parents leaves the file (detached: their context is unknown). A message id seen twice keeps its first copy.
+/// whose chain of parents leaves the file (detached: their context is unknown). A message id seen twice keeps its first
+/// copy; the repeats are counted (<see cref="DuplicateMessages"/>, <see cref="ConflictingDuplicates"/>) for commands to report.
 /// </summary>
 public sealed class OasstCorpus
 {
@@ -13,6 +14,7 @@ public sealed class OasstCorpus
     private readonly Dictionary<string, OasstMessage> _byId = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<OasstMessage>> _children = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _depth = new(StringComparer.Ordinal);
+    private readonly List<string> _conflictingIds = [];
 
     public OasstCorpus(IEnumerable<OasstMessage> messages)
     {
@@ -27,6 +29,11 @@ public sealed class OasstCorpus
             else
             {
                 DuplicateMessages++;
+                if (!SameContent(_byId[message.MessageId], message))
+                {
+                    ConflictingDuplicates++;
+                    _conflictingIds.Add(message.MessageId);
+                }
             }
         }
 
@@ -69,7 +76,25 @@ public sealed class OasstCorpus
     /// <summary>Messages in file order, one per id.</summary>
     public IReadOnlyList<OasstMessage> Messages { get; }
 
+    /// <summary>Messages whose id was already seen in the file (a repeated line or tree); the first copy is kept.</summary>
     public int DuplicateMessages { get; }
+
+    /// <summary>Of <see cref="DuplicateMessages"/>, the copies whose content differs from the first (the later one is ignored).</summary>
+    public int ConflictingDuplicates { get; }
+
+    /// <summary>Up to ten ids of conflicting duplicates, for the report.</summary>
+    public IReadOnlyList<string> ConflictingIds => _conflictingIds.Take(10).ToList();
+
+    /// <summary>One line for command output: how many records were repeated, or null when none were.</summary>
+    public string? DuplicateSummary => DuplicateMessages == 0
+        ? null
+        : $"{DuplicateMessages:N0} messages appear more than once in the file (repeated lines or trees); the first copy of each was kept" +
+          (ConflictingDuplicates == 0 ? "." : $", and {ConflictingDuplicates:N0} later copies differ from it (e.g. {string.Join(", ", ConflictingIds)}).");
+
+    private static bool SameContent(OasstMessage a, OasstMessage b) =>
+        a with { Emojis = b.Emojis } == b &&
+        a.Emojis.Count == b.Emojis.Count &&
+        a.Emojis.All(e => b.Emojis.TryGetValue(e.Key, out var count) && count == e.Value);
 
     public int Trees => Messages.Select(m => m.MessageTreeId).Distinct(StringComparer.Ordinal).Count();
 

@@ -11,7 +11,9 @@ namespace FeedbackStream.Replay;
 /// tree object (<c>message_tree_id</c>, <c>prompt</c>) whose <c>prompt</c> is that root message. A child's missing
 /// <c>parent_id</c> or <c>message_tree_id</c> is taken from the nesting.</item>
 /// </list>
-/// Blank lines are skipped; a line that is not a message or tree fails with its line number.
+/// Blank lines are skipped; a line that is not a message or tree, or a field of the wrong shape, fails with the line
+/// number, the message id and the field. <c>emojis</c> may be <c>{"name": [...], "count": [...]}</c> or a plain object
+/// of counts. Records repeated in the file are kept here; <see cref="OasstCorpus"/> counts and reports them.
 /// </summary>
 public static class OasstReader
 {
@@ -45,7 +47,7 @@ public static class OasstReader
 
                 if (root.TryGetProperty("prompt", out var prompt) && prompt.ValueKind == JsonValueKind.Object)
                 {
-                    AddTree(prompt, parentId: null, treeId: String(root, "message_tree_id"), messages);
+                    AddTree(prompt, parentId: null, treeId: OptionalString(root, "message_tree_id", null), messages);
                 }
                 else
                 {
@@ -65,10 +67,20 @@ public static class OasstReader
     {
         var message = Parse(element, parentId, treeId);
         messages.Add(message);
-        if (element.TryGetProperty("replies", out var replies) && replies.ValueKind == JsonValueKind.Array)
+        if (element.TryGetProperty("replies", out var replies) && replies.ValueKind != JsonValueKind.Null)
         {
+            if (replies.ValueKind != JsonValueKind.Array)
+            {
+                throw new InvalidDataException($"message {message.MessageId}: replies: expected an array of messages, got {replies.ValueKind.ToString().ToLowerInvariant()}");
+            }
+
             foreach (var reply in replies.EnumerateArray())
             {
+                if (reply.ValueKind != JsonValueKind.Object)
+                {
+                    throw new InvalidDataException($"message {message.MessageId}: replies: expected message objects, got {reply.ValueKind.ToString().ToLowerInvariant()}");
+                }
+
                 AddTree(reply, message.MessageId, message.MessageTreeId, messages);
             }
         }
@@ -76,48 +88,126 @@ public static class OasstReader
 
     private static OasstMessage Parse(JsonElement e, string? parentId, string? treeId)
     {
-        var id = String(e, "message_id") ?? throw new InvalidDataException("message_id is missing");
-        var role = String(e, "role") switch
+        var id = OptionalString(e, "message_id", null) ?? throw new InvalidDataException("message_id is missing");
+        var role = OptionalString(e, "role", id) switch
         {
             "prompter" => OasstRole.Prompter,
             "assistant" => OasstRole.Assistant,
-            var other => throw new InvalidDataException($"message {id}: unknown role '{other}'"),
+            var other => throw new InvalidDataException($"message {id}: role: unknown role '{other}' (prompter or assistant)"),
         };
-        var created = String(e, "created_date") ?? throw new InvalidDataException($"message {id}: created_date is missing");
-        var emojis = new Dictionary<string, int>(StringComparer.Ordinal);
-        if (e.TryGetProperty("emojis", out var emojiElement) && emojiElement.ValueKind == JsonValueKind.Object
-            && emojiElement.TryGetProperty("name", out var names) && names.ValueKind == JsonValueKind.Array
-            && emojiElement.TryGetProperty("count", out var counts) && counts.ValueKind == JsonValueKind.Array)
+        var created = OptionalString(e, "created_date", id) ?? throw new InvalidDataException($"message {id}: created_date is missing");
+        if (!DateTimeOffset.TryParse(created, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var createdDate))
         {
-            var countList = counts.EnumerateArray().Select(c => c.GetInt32()).ToList();
-            var index = 0;
-            foreach (var name in names.EnumerateArray())
-            {
-                if (index < countList.Count && name.GetString() is { } emoji)
-                {
-                    emojis[emoji] = emojis.GetValueOrDefault(emoji) + Math.Max(0, countList[index]);
-                }
-
-                index++;
-            }
+            throw new InvalidDataException($"message {id}: created_date: '{created}' is not a date and time");
         }
 
-        int? rank = e.TryGetProperty("rank", out var rankElement) && rankElement.ValueKind == JsonValueKind.Number ? rankElement.GetInt32() : null;
+        int? rank = null;
+        if (e.TryGetProperty("rank", out var rankElement) && rankElement.ValueKind != JsonValueKind.Null)
+        {
+            rank = rankElement.ValueKind == JsonValueKind.Number && rankElement.TryGetInt32(out var r) && r >= 0
+                ? r
+                : throw new InvalidDataException($"message {id}: rank: expected a non-negative integer or null, got {rankElement.GetRawText()}");
+        }
+
+        var deleted = false;
+        if (e.TryGetProperty("deleted", out var deletedElement))
+        {
+            deleted = deletedElement.ValueKind switch
+            {
+                JsonValueKind.True => true,
+                JsonValueKind.False or JsonValueKind.Null => false,
+                _ => throw new InvalidDataException($"message {id}: deleted: expected true, false or null, got {deletedElement.GetRawText()}"),
+            };
+        }
+
         return new OasstMessage(
             id,
-            String(e, "parent_id") ?? parentId,
-            String(e, "user_id") ?? throw new InvalidDataException($"message {id}: user_id is missing"),
-            DateTimeOffset.Parse(created, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal),
-            String(e, "text") ?? "",
+            OptionalString(e, "parent_id", id) ?? parentId,
+            OptionalString(e, "user_id", id) ?? throw new InvalidDataException($"message {id}: user_id is missing"),
+            createdDate,
+            OptionalString(e, "text", id) ?? "",
             role,
             rank,
-            emojis,
-            String(e, "message_tree_id") ?? treeId ?? id,
-            String(e, "lang"),
-            String(e, "model_name"),
-            e.TryGetProperty("deleted", out var deleted) && deleted.ValueKind == JsonValueKind.True);
+            Emojis(e, id),
+            OptionalString(e, "message_tree_id", id) ?? treeId ?? id,
+            OptionalString(e, "lang", id),
+            OptionalString(e, "model_name", id),
+            deleted);
     }
 
-    private static string? String(JsonElement e, string name) =>
-        e.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+    /// <summary>
+    /// <c>emojis</c> in each shape OASST exports use: <c>{"name": [...], "count": [...]}</c> (oasst1) or a plain object of
+    /// counts (<c>{"+1": 4}</c>); absent or null is none. Any other shape fails, naming the field.
+    /// </summary>
+    private static Dictionary<string, int> Emojis(JsonElement e, string id)
+    {
+        var emojis = new Dictionary<string, int>(StringComparer.Ordinal);
+        if (!e.TryGetProperty("emojis", out var element) || element.ValueKind == JsonValueKind.Null)
+        {
+            return emojis;
+        }
+
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            throw new InvalidDataException($"message {id}: emojis: expected an object ({{\"name\": [...], \"count\": [...]}} or {{\"+1\": 4}}), got {element.ValueKind.ToString().ToLowerInvariant()}");
+        }
+
+        var hasNames = element.TryGetProperty("name", out var names);
+        var hasCounts = element.TryGetProperty("count", out var counts);
+        if (hasNames || hasCounts)
+        {
+            if (names.ValueKind != JsonValueKind.Array || counts.ValueKind != JsonValueKind.Array)
+            {
+                throw new InvalidDataException($"message {id}: emojis: \"name\" and \"count\" must both be arrays");
+            }
+
+            if (names.GetArrayLength() != counts.GetArrayLength())
+            {
+                throw new InvalidDataException($"message {id}: emojis: {names.GetArrayLength()} names but {counts.GetArrayLength()} counts");
+            }
+
+            var index = 0;
+            foreach (var (name, count) in names.EnumerateArray().Zip(counts.EnumerateArray()))
+            {
+                var emoji = name.ValueKind == JsonValueKind.String && name.GetString() is { Length: > 0 } n
+                    ? n
+                    : throw new InvalidDataException($"message {id}: emojis.name[{index}]: expected a non-empty string, got {name.GetRawText()}");
+                emojis[emoji] = emojis.GetValueOrDefault(emoji) + Count(count, $"emojis.count[{index}]", id);
+                index++;
+            }
+
+            return emojis;
+        }
+
+        foreach (var property in element.EnumerateObject())
+        {
+            if (property.Name.Length == 0)
+            {
+                throw new InvalidDataException($"message {id}: emojis: an emoji name is empty");
+            }
+
+            emojis[property.Name] = emojis.GetValueOrDefault(property.Name) + Count(property.Value, $"emojis[\"{property.Name}\"]", id);
+        }
+
+        return emojis;
+    }
+
+    private static int Count(JsonElement count, string field, string id) =>
+        count.ValueKind == JsonValueKind.Number && count.TryGetInt32(out var value) && value >= 0
+            ? value
+            : throw new InvalidDataException($"message {id}: {field}: expected a non-negative integer, got {count.GetRawText()}");
+
+    /// <summary>A string field: absent or null gives null; any other kind fails, naming the field.</summary>
+    private static string? OptionalString(JsonElement e, string name, string? id)
+    {
+        if (!e.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        return value.ValueKind == JsonValueKind.String
+            ? value.GetString()
+            : throw new InvalidDataException($"{(id is null ? "" : $"message {id}: ")}{name}: expected a string, got {value.GetRawText()}");
+    }
+
 }

@@ -74,4 +74,39 @@ public sealed class SqlTextTests
     [InlineData("/* c */ use db", "Use")]
     [InlineData("WITH 1 AS x SELECT x", "Other")]
     public void FirstKeyword_SkipsCommentsAndIgnoresCase(string sql, string kind) => Assert.Equal(Enum.Parse<StatementKind>(kind), Analyze(sql).Kind);
+    [Theory]
+    [InlineData("SELECT 1", true)]
+    [InlineData("  (SELECT 1) UNION ALL (SELECT 2)", true)]
+    [InlineData("with x AS (SELECT 1) SELECT * FROM x", true)]
+    [InlineData("SHOW TABLES", true)]
+    [InlineData("DESCRIBE TABLE t", true)]
+    [InlineData("EXISTS TABLE t", true)]
+    [InlineData("/* c */ EXPLAIN SELECT 1", true)]
+    [InlineData("CREATE TABLE t (x UInt8) ENGINE = Memory", false)]
+    [InlineData("DROP TABLE t", false)]
+    [InlineData("INSERT INTO t VALUES (1)", false)]
+    [InlineData("ALTER TABLE t DELETE WHERE 1", false)]
+    [InlineData("TRUNCATE TABLE t", false)]
+    [InlineData("SYSTEM DROP DNS CACHE", false)]
+    [InlineData("", false)]
+    public void IsReading_OnlyForStatementsThatRead(string sql, bool reading) =>
+        Assert.Equal(reading, SqlText.IsReading(Encoding.UTF8.GetBytes(sql)));
+
+    [Theory]
+    [InlineData("SELECT * FROM numbers(3)", null)]
+    [InlineData("SELECT 'file(x)', `url` FROM t", null)]
+    [InlineData("SELECT file FROM t WHERE url = 'remote(x)'", null)]
+    [InlineData("INSERT INTO outfile VALUES (1)", null)]
+    [InlineData("SELECT infile FROM t -- FROM INFILE 'x'", null)]
+    [InlineData("SELECT * FROM merge(currentDatabase(), '^t')", null)]
+    [InlineData("SELECT * FROM FiLe('/etc/passwd')", "FiLe()")]
+    [InlineData("SELECT * FROM \"url\"('http://x')", "url()")]
+    [InlineData("SELECT * FROM remoteSecure('h', db.t)", "remoteSecure()")]
+    [InlineData("CREATE DICTIONARY d (k UInt64) PRIMARY KEY k SOURCE(HTTP(url 'http://x' format 'TSV')) LAYOUT(FLAT()) LIFETIME(0)", "HTTP()")]
+    [InlineData("CREATE TABLE e (x String) ENGINE = Executable('x.sh', 'TSV')", "Executable()")]
+    [InlineData("SELECT 1 INTO OUTFILE 'x.tsv'", "INTO OUTFILE")]
+    [InlineData("INSERT INTO t FROM INFILE 'x.tsv' FORMAT TSV", "FROM INFILE")]
+    [InlineData("RESTORE TABLE t FROM Disk('d', 'b')", "RESTORE")]
+    public void FindExternalAccess_NamesTheFunctionEngineOrClause(string sql, string? expected) =>
+        Assert.Equal(expected, SqlText.FindExternalAccess(Encoding.UTF8.GetBytes(sql)));
 }

@@ -36,7 +36,7 @@ public sealed class PipelineCrashTests(EngineFixture engine)
         [
             "serve", "--role", "pipeline",
             $"--Kafka:BootstrapServers={cluster.BootstrapServers}",
-            $"--ClickHouse:ConnectionString=Host=127.0.0.1;Port={listener.Address.Port};Protocol=http",
+            $"--ClickHouse:ConnectionString={listener.ConnectionString()}",
             $"--ClickHouse:Database={database}",
             "--Pipeline:BatchMaxRecords=250",
             "--Pipeline:BatchMaxAge=00:00:00.050",

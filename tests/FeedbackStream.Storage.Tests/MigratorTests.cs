@@ -108,4 +108,87 @@ public sealed class MigratorTests(ClickHouseFixture clickHouse)
 
         Assert.Equal(1UL, await db.ExecuteScalarAsync("SELECT count() FROM events_raw", null, null, Ct));
     }
+
+    private static readonly string[] EventColumns = ["event_id", "type", "schema_version", "app_id", "user_id", "conversation_id", "response_id", "occurred_at", "received_at", "payload", "kafka_topic", "kafka_partition", "kafka_offset"];
+
+    private static object[] EventRow(string app, string eventId, DateTime occurred, string user, long offset) =>
+        [eventId, "reaction.set", (ushort)1, app, user, "c", "r", occurred, occurred.AddSeconds(1), "{}", "t", 0, offset];
+
+    [Fact]
+    public async Task EventsRaw_TwoAppsSendingTheSameEventId_KeepBothRowsUnderFinalAndAfterMerge()
+    {
+        using var client = clickHouse.Server.CreateClient();
+        var database = NewDatabase();
+        await new Migrator(client, database).MigrateAsync(Ct);
+        using var db = clickHouse.Server.CreateClient(database);
+        var occurred = new DateTime(2026, 11, 26, 12, 0, 0, DateTimeKind.Utc);
+
+        await db.InsertBinaryAsync("events_raw", EventColumns, [EventRow("app1", "shared-id", occurred, "u-app1", 1)], null, Ct);
+        await db.InsertBinaryAsync("events_raw", EventColumns, [EventRow("app2", "shared-id", occurred, "u-app2", 2)], null, Ct);
+
+        Assert.Equal(2UL, await db.ExecuteScalarAsync("SELECT count() FROM events_raw FINAL", null, null, Ct));
+        Assert.Equal(2UL, await db.ExecuteScalarAsync("SELECT count() FROM v_events", null, null, Ct));
+        await db.ExecuteNonQueryAsync("OPTIMIZE TABLE events_raw FINAL", null, null, Ct);
+        Assert.Equal("u-app1", await db.ExecuteScalarAsync("SELECT user_id FROM events_raw WHERE app_id = 'app1'", null, null, Ct));
+        Assert.Equal("u-app2", await db.ExecuteScalarAsync("SELECT user_id FROM events_raw WHERE app_id = 'app2'", null, null, Ct));
+    }
+
+    [Fact]
+    public async Task EventsRaw_SameEventSentTwiceWithOccurredAtInDifferentMonths_IsOneRowAfterOptimizeFinal()
+    {
+        using var client = clickHouse.Server.CreateClient();
+        var database = NewDatabase();
+        await new Migrator(client, database).MigrateAsync(Ct);
+        using var db = clickHouse.Server.CreateClient(database);
+
+        await db.InsertBinaryAsync("events_raw", EventColumns, [EventRow("app", "e-1", new DateTime(2026, 10, 31, 23, 59, 59, DateTimeKind.Utc), "u", 1)], null, Ct);
+        await db.InsertBinaryAsync("events_raw", EventColumns, [EventRow("app", "e-1", new DateTime(2026, 11, 1, 0, 0, 1, DateTimeKind.Utc), "u", 2)], null, Ct);
+        await db.ExecuteNonQueryAsync("OPTIMIZE TABLE events_raw FINAL", null, null, Ct);
+
+        Assert.Equal(1UL, await db.ExecuteScalarAsync("SELECT count() FROM events_raw", null, null, Ct));
+        Assert.Equal(1UL, await db.ExecuteScalarAsync("SELECT count() FROM v_events", null, null, Ct));
+    }
+
+    [Fact]
+    public async Task Migration0008_RekeysPreExistingRows_KeepsEveryAppsEvent_AndCanRunAgain()
+    {
+        using var client = clickHouse.Server.CreateClient();
+        var database = NewDatabase();
+        var all = Migrator.Embedded();
+        await new Migrator(client, database).MigrateAsync(all.Where(m => m.Version < 8).ToList(), Ct);
+        using var db = clickHouse.Server.CreateClient(database);
+        var november = new DateTime(2026, 11, 26, 12, 0, 0, DateTimeKind.Utc);
+        var october = new DateTime(2026, 10, 31, 23, 59, 59, DateTimeKind.Utc);
+
+        // Written under the old key, not yet merged: two apps share an id; one event was retried across a month boundary.
+        await db.InsertBinaryAsync("events_raw", EventColumns, [EventRow("app1", "shared-id", november, "u-app1", 1)], null, Ct);
+        await db.InsertBinaryAsync("events_raw", EventColumns, [EventRow("app2", "shared-id", november, "u-app2", 2)], null, Ct);
+        await db.InsertBinaryAsync("events_raw", EventColumns, [EventRow("app1", "retried", october, "u", 3)], null, Ct);
+        await db.InsertBinaryAsync("events_raw", EventColumns, [EventRow("app1", "retried", november, "u", 4)], null, Ct);
+        await db.InsertBinaryAsync("events_raw", EventColumns, [EventRow("app1", "single", november, "u", 5)], null, Ct);
+
+        var report = await new Migrator(client, database).MigrateAsync(all, Ct);
+        Assert.Contains(8, report.Applied);
+
+        // Running the file's statements again (a failure after the swap, before it was recorded) changes nothing.
+        foreach (var statement in all.Single(m => m.Version == 8).Statements())
+        {
+            await db.ExecuteNonQueryAsync(statement, null, null, Ct);
+        }
+
+        await db.ExecuteNonQueryAsync("OPTIMIZE TABLE events_raw FINAL", null, null, Ct);
+        Assert.Equal(
+            "app1/retried,app1/shared-id,app1/single,app2/shared-id",
+            await db.ExecuteScalarAsync("SELECT arrayStringConcat(groupArray(k), ',') FROM (SELECT app_id || '/' || event_id AS k FROM events_raw ORDER BY k)", null, null, Ct));
+        Assert.Equal(4UL, await db.ExecuteScalarAsync("SELECT count() FROM v_events", null, null, Ct));
+        Assert.Equal("app_id, event_id", await db.ExecuteScalarAsync($"SELECT sorting_key FROM system.tables WHERE database = '{database}' AND name = 'events_raw'", null, null, Ct));
+        Assert.Equal("tuple()", await db.ExecuteScalarAsync($"SELECT partition_key FROM system.tables WHERE database = '{database}' AND name = 'events_raw'", null, null, Ct));
+        Assert.Equal(0UL, await db.ExecuteScalarAsync($"SELECT count() FROM system.tables WHERE database = '{database}' AND name = 'events_raw_0008'", null, null, Ct));
+
+        // Defaults and comments came across: a new row still gets ingested_at from the server.
+        await db.InsertBinaryAsync("events_raw", EventColumns, [EventRow("app3", "after", november, "u", 6)], null, Ct);
+        Assert.Equal(1UL, await db.ExecuteScalarAsync("SELECT count() FROM events_raw WHERE app_id = 'app3' AND ingested_at > '2020-01-01'", null, null, Ct));
+        Assert.Equal("client clock", await db.ExecuteScalarAsync($"SELECT comment FROM system.columns WHERE database = '{database}' AND table = 'events_raw' AND name = 'occurred_at'", null, null, Ct));
+        Assert.Empty((await new Migrator(client, database).MigrateAsync(all, Ct)).Applied);
+    }
 }

@@ -86,7 +86,7 @@ public sealed class EurtadCorpus
                 {
                     records.Add(ParseRecord(file, line));
                 }
-                catch (JsonException e)
+                catch (Exception e) when (e is JsonException or FormatException)
                 {
                     throw new FormatException($"{file} line {lineNumber}: {e.Message}", e);
                 }
@@ -96,19 +96,39 @@ public sealed class EurtadCorpus
         return new EurtadCorpus(directory, records);
     }
 
+    /// <summary>Parses one line; a field of the wrong kind, or a reaction that would be dropped unseen, fails naming the field.</summary>
+    /// <exception cref="FormatException">The line is not a record of the documented shape.</exception>
     internal static EurtadRecord ParseRecord(string file, string line)
     {
         using var document = JsonDocument.Parse(line);
         var root = document.RootElement;
-        return new EurtadRecord(
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            throw new FormatException($"expected a JSON object, got {root.ValueKind.ToString().ToLowerInvariant()}");
+        }
+
+        var record = new EurtadRecord(
             file,
             Text(root, "source_file"),
-            Text(root, "id_original"),
+            Text(root, "id_original", numberAllowed: true),
             Text(root, "context"),
             Text(root, "target"),
             Text(root, "user_reaction").Trim(),
             Text(root, "user_reaction_type").Trim(),
             Text(root, "error_type").Trim());
+        if (record.UserReactionType.Length > 0 && !ReactionKinds.ContainsKey(record.UserReactionType))
+        {
+            throw new FormatException($"user_reaction_type: unknown type '{record.UserReactionType}' (one of: {string.Join(", ", ReactionKinds.Keys)})");
+        }
+
+        if ((record.UserReaction.Length > 0) != (record.UserReactionType.Length > 0))
+        {
+            throw new FormatException(record.UserReaction.Length > 0
+                ? "user_reaction_type: empty, but user_reaction is not (a reaction needs its type)"
+                : "user_reaction: empty, but user_reaction_type is not (a reaction type needs its utterance)");
+        }
+
+        return record;
     }
 
     /// <summary>Records with a reaction of a known type: the labelled DSAT follow-ups.</summary>
@@ -171,13 +191,14 @@ public sealed class EurtadCorpus
     /// <summary>Key used to deduplicate and split utterances: the shared normalization with whitespace collapsed.</summary>
     internal static string Key(string text) => FollowupText.Normalize(text);
 
-    private static string Text(JsonElement root, string name) =>
+    private static string Text(JsonElement root, string name, bool numberAllowed = false) =>
         root.TryGetProperty(name, out var value)
             ? value.ValueKind switch
             {
                 JsonValueKind.String => value.GetString() ?? string.Empty,
                 JsonValueKind.Null or JsonValueKind.Undefined => string.Empty,
-                _ => value.GetRawText(),
+                JsonValueKind.Number when numberAllowed => value.GetRawText(),
+                _ => throw new FormatException($"{name}: expected a string{(numberAllowed ? " or a number" : "")}, got {value.GetRawText()}"),
             }
             : string.Empty;
 }
