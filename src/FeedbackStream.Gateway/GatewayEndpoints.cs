@@ -38,6 +38,16 @@ public static class GatewayEndpoints
         return services;
     }
 
+    /// <summary>
+    /// The gateway's middleware, before its routes are mapped: empty error answers (404, 405, 415 ...) get a
+    /// problem-details body.
+    /// </summary>
+    public static IApplicationBuilder UseFeedbackGateway(this IApplicationBuilder app)
+    {
+        app.UseStatusCodePages();
+        return app;
+    }
+
     /// <summary>Maps <c>POST /v1/events</c>, health endpoints and the OpenAPI document.</summary>
     public static IEndpointRouteBuilder MapFeedbackGateway(this IEndpointRouteBuilder endpoints)
     {

@@ -173,8 +173,24 @@ public sealed class IngestService
 
     private static string Rebase(string path, string root) => path.StartsWith('$') ? root + path[1..] : $"{root}.{path}";
 
-    private static string? ReadString(JsonElement element, string name) =>
-        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+    /// <summary>A string field of a possibly invalid event; null when absent, not a string, or not valid Unicode.</summary>
+    private static string? ReadString(JsonElement element, string name)
+    {
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        try
+        {
+            return element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+        }
+        catch (InvalidOperationException)
+        {
+            // Invalid UTF-8 or an unpaired surrogate escape, in this value or in a property name compared on the way.
+            return null;
+        }
+    }
 }
 
 /// <summary>One event as it came off the wire: its JSON, or why it could not be parsed (NDJSON lines are parsed one by one).</summary>
