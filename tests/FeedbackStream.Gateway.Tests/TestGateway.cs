@@ -25,7 +25,7 @@ internal sealed class TestGateway : IAsyncDisposable
 
     public RecordingPublisher Publisher { get; }
 
-    public static async Task<TestGateway> StartAsync(Dictionary<string, string?>? settings = null, bool kestrel = false, ILoggerProvider? logs = null, CancellationToken cancellationToken = default)
+    public static async Task<TestGateway> StartAsync(Dictionary<string, string?>? settings = null, bool kestrel = false, ILoggerProvider? logs = null, Action<Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions>? kestrelOptions = null, CancellationToken cancellationToken = default)
     {
         var config = new Dictionary<string, string?>
         {
@@ -41,7 +41,11 @@ internal sealed class TestGateway : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         if (kestrel)
         {
-            builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Loopback, 0));
+            builder.WebHost.ConfigureKestrel(k =>
+            {
+                k.Listen(System.Net.IPAddress.Loopback, 0);
+                kestrelOptions?.Invoke(k);
+            });
         }
         else
         {
@@ -67,7 +71,8 @@ internal sealed class TestGateway : IAsyncDisposable
 
     public HttpClient Client() => App.GetTestClient();
 
-    public Uri Address => new(App.Urls.First());
+    public Uri Address => new(App.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+        .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses.First());
 
     public ValueTask DisposeAsync() => App.DisposeAsync();
 
