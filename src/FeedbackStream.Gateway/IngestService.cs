@@ -82,6 +82,13 @@ public sealed class IngestService
                 continue;
             }
 
+            var identifierError = CheckIdentifiers(value, root);
+            if (identifierError is not null)
+            {
+                results[i] = Reject(i, value.EventId, identifierError);
+                continue;
+            }
+
             var limitError = CheckTime(value.OccurredAt, now, root);
             if (limitError is not null)
             {
@@ -153,6 +160,28 @@ public sealed class IngestService
         }
 
         return null;
+    }
+
+    /// <summary>Identifiers are stored as sent, so one that is a card or phone number is refused rather than redacted.</summary>
+    private static IngestError? CheckIdentifiers(FeedbackEvent value, string root)
+    {
+        var responseId = value.Payload switch
+        {
+            ResponseServed served => served.ResponseId,
+            ReactionSet set => set.ResponseId,
+            ReactionCleared cleared => cleared.ResponseId,
+            FollowupSent followup => followup.ResponseId,
+            ResponseAction action => action.ResponseId,
+            _ => null,
+        };
+        if (PiiRedactor.PersonalDataInIdentifier(value.UserId) is { } userReason)
+        {
+            return new IngestError($"{root}.user_id", userReason);
+        }
+
+        return responseId is not null && PiiRedactor.PersonalDataInIdentifier(responseId) is { } responseReason
+            ? new IngestError($"{root}.payload.response_id", responseReason)
+            : null;
     }
 
     /// <summary>Redacts every free-text field of the payload; identifiers and enums are not free text.</summary>

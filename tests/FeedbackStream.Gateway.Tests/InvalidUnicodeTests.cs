@@ -92,3 +92,30 @@ public sealed class InvalidUnicodeTests
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
     }
 }
+
+/// <summary>Identifiers are stored as sent: a card or phone number there is refused with the field's path, the rest of the batch accepted.</summary>
+public sealed class PersonalDataInIdentifierTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Theory]
+    [InlineData("user_id", "4111111111111111", "payment card")]
+    [InlineData("user_id", "415-555-0100", "phone")]
+    [InlineData("response_id", "4111-1111-1111-1111", "payment card")]
+    [InlineData("response_id", "555.0100", "phone")]
+    public async Task CardOrPhoneAsIdentifier_IsRejectedWithPathAndReason(string field, string value, string reason)
+    {
+        await using var gateway = await TestGateway.StartAsync(cancellationToken: Ct);
+        var hostile = field == "user_id"
+            ? TestGateway.Event("bad").Replace("\"user_id\":\"u1\"", $"\"user_id\":\"{value}\"", StringComparison.Ordinal)
+            : TestGateway.Event("bad", payload: $$"""{"response_id":"{{value}}","reaction":"love"}""");
+        using var response = await gateway.Client().SendAsync(TestGateway.Post($"[{TestGateway.Event("good")},{hostile}]"), Ct);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var json = await TestGateway.JsonAsync(response, Ct);
+        Assert.Equal(1, json.GetProperty("accepted").GetInt32());
+        var error = json.GetProperty("results")[1].GetProperty("errors")[0];
+        Assert.Equal(field == "user_id" ? "$[1].user_id" : "$[1].payload.response_id", error.GetProperty("path").GetString());
+        Assert.Contains(reason, error.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Single(gateway.Publisher.Published);
+    }
+}
