@@ -52,5 +52,11 @@ public sealed class GatewayOptions
     [Range(1, 10_000_000)]
     public int RateLimitBurstRequests { get; set; } = 1000;
 
+    /// <summary>
+    /// After a burst, how long the process must allocate (almost) nothing before one compacting collection gives the
+    /// burst's memory back (pooled buffers, a grown heap). Zero turns it off.
+    /// </summary>
+    public TimeSpan IdleMemoryTrimAfter { get; set; } = TimeSpan.FromSeconds(60);
+
     public RedactionOptions Redaction { get; } = new();
 }

@@ -15,7 +15,7 @@ public sealed record RequestRefusal(int StatusCode, string Title, string Detail,
 /// received_at, publish to Kafka and answer only after every acknowledgement. Bad events are rejected one by one;
 /// they never hold back the good events beside them.
 /// </summary>
-public sealed class IngestService
+public sealed class IngestService : IDisposable
 {
     private static readonly Meter Meter = new("FeedbackStream.Gateway");
     private static readonly Counter<long> Events = Meter.CreateCounter<long>("feedbackstream.gateway.events", description: "Events by outcome.");
@@ -26,6 +26,7 @@ public sealed class IngestService
     private readonly RecentEventIds _recent;
     private readonly IEventPublisher _publisher;
     private readonly TimeProvider _time;
+    private readonly ITimer _expireRecent;
 
     public IngestService(IOptions<GatewayOptions> options, IEventPublisher publisher, TimeProvider time)
     {
@@ -36,7 +37,13 @@ public sealed class IngestService
         _recent = new RecentEventIds(_options.RecentEventIdCapacity, _options.RecentEventIdWindow, time);
         _publisher = publisher;
         _time = time;
+
+        // Expired ids are dropped on a timer too, so an idle gateway gives back the memory of a burst.
+        var period = TimeSpan.FromTicks(Math.Clamp(_options.RecentEventIdWindow.Ticks / 4, TimeSpan.TicksPerSecond, TimeSpan.TicksPerMinute));
+        _expireRecent = time.CreateTimer(_ => _recent.RemoveExpired(), null, period, period);
     }
+
+    public void Dispose() => _expireRecent.Dispose();
 
     /// <summary>
     /// Processes a batch. Returns a refusal for the whole request (403) or the per-event results; throws

@@ -61,7 +61,7 @@ public sealed class RedactionFailedException : Exception
 /// <remarks>
 /// What counts as a card: 13 to 19 digits, optionally grouped by spaces, dashes, dots or slashes, that pass the Luhn
 /// check. A phone: 8 to 15 digits (an optional + or 00 first) grouped by spaces, dots, dashes, slashes or parentheses,
-/// or 7 digits written 3-4 (<c>555-0100</c>); dates, ISBNs, version numbers and numbers grouped in thousands are not
+/// or 7 digits written 3-4 with a dash or space (<c>555-0100</c>); dates, ISBNs, version numbers and numbers grouped in thousands are not
 /// phones. Bare runs of 8 to 15 digits count as phones (fail closed: an order number may be redacted).
 /// <c>feedbackstream eval redaction</c> measures recall and false positives on a corpus (<see cref="RedactionCorpus"/>).
 /// </remarks>
@@ -287,8 +287,8 @@ public sealed partial class PiiRedactor
         var groups = Groups(candidate);
         if (digits.Length == 7)
         {
-            // Local numbers: 555-0100, 555 0100, 555.0100.
-            return !international && groups.Count == 2 && groups[0].Length == 3 && groups[1].Length == 4;
+            // Local numbers: 555-0100, 555 0100 (not 555.0100: a decimal such as 126.7846 is far more common).
+            return !international && groups.Count == 2 && groups[0].Length == 3 && groups[1].Length == 4 && !candidate.Contains('.');
         }
 
         if (digits.Length is < 8 or > 15)

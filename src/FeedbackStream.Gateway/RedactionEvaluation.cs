@@ -3,7 +3,10 @@ using System.Text.RegularExpressions;
 namespace FeedbackStream.Gateway;
 
 /// <summary>Recall of one kind of personal data: the share of its samples whose value was fully replaced, prefix and suffix kept.</summary>
-public sealed record RedactionKindScore(string Kind, int Samples, int Redacted, double Recall, int RightPlaceholder, IReadOnlyDictionary<string, double> RecallByVariant);
+public sealed record RedactionKindScore(string Kind, int Samples, int Redacted, double Recall, int RightPlaceholder, IReadOnlyList<RedactionVariantScore> Variants);
+
+/// <summary>Recall of one way of writing a kind of personal data.</summary>
+public sealed record RedactionVariantScore(string Variant, int Samples, double Recall);
 
 /// <summary>A sample the redactor got wrong, with what it produced.</summary>
 public sealed record RedactionMiss(string? Kind, string Variant, string Text, string Output);
@@ -57,7 +60,7 @@ public static partial class RedactionEvaluation
             var total = group.Count();
             kinds.Add(new RedactionKindScore(
                 group.Key, total, redacted, Math.Round((double)redacted / total, 4), right,
-                byVariant.OrderBy(v => v.Key, StringComparer.Ordinal).ToDictionary(v => v.Key, v => Math.Round((double)v.Value.Redacted / v.Value.Samples, 4))));
+                [.. byVariant.OrderBy(v => v.Key, StringComparer.Ordinal).Select(v => new RedactionVariantScore(v.Key, v.Value.Samples, Math.Round((double)v.Value.Redacted / v.Value.Samples, 4)))]));
         }
 
         var lookAlikes = samples.Where(s => s.Kind is null).ToList();

@@ -102,7 +102,7 @@ public sealed class PersonalDataInIdentifierTests
     [InlineData("user_id", "4111111111111111", "payment card")]
     [InlineData("user_id", "415-555-0100", "phone")]
     [InlineData("response_id", "4111-1111-1111-1111", "payment card")]
-    [InlineData("response_id", "555.0100", "phone")]
+    [InlineData("response_id", "555-0100", "phone")]
     public async Task CardOrPhoneAsIdentifier_IsRejectedWithPathAndReason(string field, string value, string reason)
     {
         await using var gateway = await TestGateway.StartAsync(cancellationToken: Ct);
