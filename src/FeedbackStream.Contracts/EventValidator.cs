@@ -587,7 +587,7 @@ public sealed class EventValidator
                 var index = fields.IndexOf(property);
                 if (index == InvalidName)
                 {
-                    AddAt(Child(Parent, SafeName(property)), ValidationErrorKind.Pattern, "property name " + InvalidUnicodeReason);
+                    AddAt(Child(Parent, SafeName(property)), ValidationErrorKind.UnknownField, "unknown field; its name is not valid Unicode text (invalid UTF-8 or an unpaired surrogate escape)");
                 }
                 else if (index < 0)
                 {
