@@ -14,6 +14,7 @@ internal static class EvalCommands
         eval.Subcommands.Add(FollowupCommands.CreateEval());
         eval.Subcommands.Add(OasstCommands.CreateEval());
         eval.Subcommands.Add(PloveCommands.CreateEval());
+        eval.Subcommands.Add(EvalRedactionCommand.Create());
         return eval;
     }
 }

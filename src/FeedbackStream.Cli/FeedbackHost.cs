@@ -17,6 +17,9 @@ using Microsoft.Extensions.Logging;
 
 namespace FeedbackStream.Cli;
 
+/// <summary>A setting the host cannot start with; its message names the setting and is printed as is (no stack trace).</summary>
+internal sealed class HostConfigurationException(string message) : Exception(message);
+
 /// <summary>Which parts a process runs.</summary>
 [Flags]
 internal enum HostRoles
@@ -100,6 +103,13 @@ internal sealed class FeedbackHost : IAsyncDisposable
 
     public static async Task<FeedbackHost> StartAsync(IConfiguration configuration, HostRoles roles, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(configuration);
+        if (configuration["ClickHouse:Database"] is { } name && !MigrateCommand.IsValidDatabaseName(name))
+        {
+            // Checked before any engine starts: a bad name is a one-line error, not a stack trace.
+            throw new HostConfigurationException($"ClickHouse:Database '{name}' is not a valid ClickHouse database name: use letters, digits and '_', not starting with a digit.");
+        }
+
         var overrides = new Dictionary<string, string?>();
         KafkaMockCluster? cluster = null;
         ClickHouseTarget? clickHouse = null;
@@ -177,6 +187,7 @@ internal sealed class FeedbackHost : IAsyncDisposable
             var app = builder.Build();
             if (roles.HasFlag(HostRoles.Gateway))
             {
+                app.UseFeedbackGateway();
                 app.MapFeedbackGateway();
                 app.MapFeedbackModels();
             }

@@ -8,11 +8,30 @@ internal static class MigrateCommand
 {
     public const string DefaultDatabase = "feedbackstream";
 
-    public static Option<string> DatabaseOption() => new("--database")
+    public static Option<string> DatabaseOption() => Checked(new("--database")
     {
         Description = "ClickHouse database holding FeedbackStream's tables.",
         DefaultValueFactory = _ => DefaultDatabase,
-    };
+    });
+
+    /// <summary>Whether <paramref name="name"/> is a database name the migrator accepts (letters, digits, '_'; not starting with a digit).</summary>
+    public static bool IsValidDatabaseName(string? name) =>
+        !string.IsNullOrEmpty(name) && (char.IsAsciiLetter(name[0]) || name[0] == '_') && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
+
+    /// <summary>Adds the database-name check to a <c>--database</c> option: a bad value is a one-line usage error, not a stack trace.</summary>
+    public static Option<string> Checked(Option<string> option)
+    {
+        ArgumentNullException.ThrowIfNull(option);
+        option.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<string>();
+            if (!IsValidDatabaseName(value))
+            {
+                result.AddError($"--database '{value}' is not a valid ClickHouse database name: use letters, digits and '_', not starting with a digit.");
+            }
+        });
+        return option;
+    }
 
     public static Command Create()
     {

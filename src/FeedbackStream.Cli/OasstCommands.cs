@@ -92,7 +92,7 @@ internal static class OasstCommands
         var gateway = new Option<string?>("--gateway") { Description = "Send to this gateway (with --api-key) instead of starting the embedded host." };
         var apiKey = new Option<string?>("--api-key") { Description = "API key for --gateway allowed app 'oasst'; default: $FEEDBACKSTREAM_API_KEY." };
         var clickHouse = ClickHouseTarget.ConnectionOption();
-        var database = new Option<string>("--database") { Description = "ClickHouse database.", DefaultValueFactory = _ => MigrateCommand.DefaultDatabase };
+        var database = MigrateCommand.Checked(new Option<string>("--database") { Description = "ClickHouse database.", DefaultValueFactory = _ => MigrateCommand.DefaultDatabase });
         var data = new Option<string>("--data") { Description = "Folder for the embedded host's data (recreated at every run).", DefaultValueFactory = _ => DefaultDataPath };
         var timeout = new Option<TimeSpan>("--timeout") { Description = "Give up after this long.", DefaultValueFactory = _ => TimeSpan.FromMinutes(10) };
         var json = new Option<bool>("--json") { Description = "Print the summary as one JSON object on the last line." };

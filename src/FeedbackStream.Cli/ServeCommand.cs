@@ -23,7 +23,6 @@ internal static class ServeCommand
         serve.TreatUnmatchedTokensAsErrors = false;
         serve.SetAction(async (parse, cancellationToken) =>
         {
-            var configuration = BuildConfiguration(parse.GetValue(config), parse.UnmatchedTokens);
             var roles = parse.GetValue(role) switch
             {
                 "gateway" => HostRoles.Gateway,
@@ -31,7 +30,20 @@ internal static class ServeCommand
                 "labeler" => HostRoles.Labeler,
                 _ => HostRoles.All,
             };
-            await using var host = await FeedbackHost.StartAsync(configuration, roles, cancellationToken);
+            FeedbackHost host;
+            try
+            {
+                var configuration = BuildConfiguration(parse.GetValue(config), parse.UnmatchedTokens);
+                host = await FeedbackHost.StartAsync(configuration, roles, cancellationToken);
+            }
+            catch (Exception e) when (e is HostConfigurationException or FileNotFoundException or InvalidDataException or Microsoft.Extensions.Options.OptionsValidationException or FormatException or ArgumentException)
+            {
+                // A bad setting: say which and why on one line, exit non-zero.
+                Console.Error.WriteLine($"feedbackstream serve: {e.Message}");
+                return 2;
+            }
+
+            await using var hostScope = host;
             var ready = new
             {
                 Roles = roles.ToString().ToLowerInvariant(),

@@ -187,6 +187,42 @@ public sealed class EventValidator
         return true;
     }
 
+    private const int InvalidName = -2;
+
+    private const string InvalidUnicodeReason = "must be valid Unicode text (invalid UTF-8 or an unpaired surrogate escape)";
+
+    /// <summary>
+    /// Whether a JSON string (raw bytes, escapes not decoded) is valid Unicode: well-formed UTF-8 and, when it holds
+    /// escapes, decodable (no unpaired surrogate escape). Only called off the hot path, for values already found wrong.
+    /// </summary>
+    private static bool IsValidUnicode<T>(ReadOnlySpan<byte> raw, T owner)
+    {
+        if (!System.Text.Unicode.Utf8.IsValid(raw))
+        {
+            return false;
+        }
+
+        if (raw.IndexOf((byte)'\\') < 0)
+        {
+            return true;
+        }
+
+        try
+        {
+            _ = owner switch
+            {
+                JsonProperty property => property.Name,
+                JsonElement element => element.GetString(),
+                _ => null,
+            };
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Property names of one object, matched on the raw UTF-8 without allocating.</summary>
     private sealed class FieldTable(params string[] names)
     {
@@ -194,17 +230,26 @@ public sealed class EventValidator
 
         public string this[int index] => names[index];
 
+        /// <summary>The field's index; -1 for an unknown name; <see cref="InvalidName"/> when the name is not valid Unicode.</summary>
         public int IndexOf(JsonProperty property)
         {
-            for (var i = 0; i < _utf8.Length; i++)
+            try
             {
-                if (property.NameEquals(_utf8[i]))
+                for (var i = 0; i < _utf8.Length; i++)
                 {
-                    return i;
+                    if (property.NameEquals(_utf8[i]))
+                    {
+                        return i;
+                    }
                 }
             }
+            catch (InvalidOperationException)
+            {
+                // An escaped name that does not decode (a \uD800-style escape without its pair).
+                return InvalidName;
+            }
 
-            return -1;
+            return IsValidUnicode(JsonMarshal.GetRawUtf8PropertyName(property), property) ? -1 : InvalidName;
         }
     }
 
@@ -540,7 +585,11 @@ public sealed class EventValidator
             foreach (var property in element.EnumerateObject())
             {
                 var index = fields.IndexOf(property);
-                if (index < 0)
+                if (index == InvalidName)
+                {
+                    AddAt(Child(Parent, SafeName(property)), ValidationErrorKind.UnknownField, "unknown field; its name is not valid Unicode text (invalid UTF-8 or an unpaired surrogate escape)");
+                }
+                else if (index < 0)
                 {
                     AddAt(Child(Parent, SafeName(property)), ValidationErrorKind.UnknownField, "unknown field");
                 }
@@ -591,7 +640,7 @@ public sealed class EventValidator
             catch (InvalidOperationException)
             {
                 // Invalid UTF-8 bytes, or a \uD800-style escape without its pair.
-                Add(field, ValidationErrorKind.Pattern, "must be valid Unicode text (invalid UTF-8 or an unpaired surrogate escape)");
+                Add(field, ValidationErrorKind.Pattern, InvalidUnicodeReason);
                 return false;
             }
         }
@@ -709,16 +758,32 @@ public sealed class EventValidator
         {
             if (element.ValueKind == JsonValueKind.String)
             {
-                for (index = 0; index < allowed.Length; index++)
+                try
                 {
-                    if (element.ValueEquals(allowed[index]))
+                    for (index = 0; index < allowed.Length; index++)
                     {
-                        return true;
+                        if (element.ValueEquals(allowed[index]))
+                        {
+                            return true;
+                        }
                     }
+                }
+                catch (InvalidOperationException)
+                {
+                    // An escape that does not decode: not one of the allowed values, and said so plainly.
+                    index = -1;
+                    Add(field, ValidationErrorKind.Pattern, InvalidUnicodeReason);
+                    return false;
                 }
             }
 
             index = -1;
+            if (element.ValueKind == JsonValueKind.String && !IsValidUnicode(JsonMarshal.GetRawUtf8Value(element), element))
+            {
+                Add(field, ValidationErrorKind.Pattern, InvalidUnicodeReason);
+                return false;
+            }
+
             Add(field, ValidationErrorKind.NotAllowed, "must be one of " + list);
             return false;
         }

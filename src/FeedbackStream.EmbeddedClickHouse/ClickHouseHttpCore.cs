@@ -70,6 +70,22 @@ public sealed class ClickHouseHttpCore
 
     public ChDbEngine Engine => _engine;
 
+    /// <summary>Where INSERT bodies are spooled (created at construction).</summary>
+    internal string SpoolDirectory => _spoolDirectory;
+
+    /// <summary>Removes the spool directory and anything left in it; the owner calls it once no request runs any more.</summary>
+    internal void DeleteSpoolDirectory()
+    {
+        try
+        {
+            Directory.Delete(_spoolDirectory, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Already gone, or not ours to remove: nothing to clean.
+        }
+    }
+
     /// <summary>Server version as the engine reports it.</summary>
     public string ServerVersion { get; private set; } = "";
 

@@ -67,6 +67,7 @@ public sealed class EmbeddedClickHouseServer : IDisposable
         {
             _httpClient.Dispose();
             _engine.Dispose();
+            Core.DeleteSpoolDirectory();
         }
     }
 }

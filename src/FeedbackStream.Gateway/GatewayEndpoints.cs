@@ -1,21 +1,30 @@
 using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
+using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace FeedbackStream.Gateway;
 
 /// <summary>Registration and routes of the ingest gateway.</summary>
-public static class GatewayEndpoints
+public static partial class GatewayEndpoints
 {
     public const string ApiKeyHeader = "X-Api-Key";
+
+    /// <summary>The rate-limiting policy of the keyed routes (<c>/v1/events</c>, <c>/v1/score</c>): one token bucket per API key.</summary>
+    public const string PerKeyRateLimit = "per-api-key";
+
+    /// <summary>Partition of requests whose key is missing or unknown: not limited here, they are refused 401 without reading the body.</summary>
+    private static readonly ApiKeyPrincipal Anonymous = new("(none)", new HashSet<string>());
 
     /// <summary>
     /// Adds the gateway's services, bound from the <c>Gateway</c> section. The host registers
@@ -28,7 +37,32 @@ public static class GatewayEndpoints
         services.AddSingleton(sp => new ApiKeyRing(sp.GetRequiredService<IOptions<GatewayOptions>>().Value.ApiKeys));
         services.AddSingleton<IEventPublisher, KafkaEventPublisher>();
         services.AddSingleton<IngestService>();
+        services.AddHostedService<MemoryTrimmer>();
         services.AddProblemDetails();
+        services.AddRateLimiter(limiter =>
+        {
+            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            limiter.OnRejected = OnRateLimitedAsync;
+            limiter.AddPolicy(PerKeyRateLimit, context =>
+            {
+                var limits = context.RequestServices.GetRequiredService<IOptions<GatewayOptions>>().Value;
+                var caller = context.RequestServices.GetRequiredService<ApiKeyRing>().Find(ReadApiKey(context.Request));
+                if (caller is null || limits.RateLimitRequestsPerSecond == 0)
+                {
+                    return RateLimitPartition.GetNoLimiter(Anonymous);
+                }
+
+                // One bucket per configured key (the principal is one instance per key).
+                return RateLimitPartition.GetTokenBucketLimiter(caller, _ => new TokenBucketRateLimiterOptions
+                {
+                    TokenLimit = limits.RateLimitBurstRequests,
+                    TokensPerPeriod = limits.RateLimitRequestsPerSecond,
+                    ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                    QueueLimit = 0,
+                    AutoReplenishment = true,
+                });
+            });
+        });
         services.ConfigureHttpJsonOptions(json =>
         {
             json.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.SnakeCaseLower;
@@ -36,6 +70,54 @@ public static class GatewayEndpoints
         });
         services.AddOpenApi();
         return services;
+    }
+
+    /// <summary>
+    /// The gateway's middleware, before its routes are mapped: empty error answers (404, 405, 415 ...) get a
+    /// problem-details body.
+    /// </summary>
+    public static IApplicationBuilder UseFeedbackGateway(this IApplicationBuilder app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.UseStatusCodePages();
+        app.Use(RefuseAmbiguousFraming);
+        app.UseRateLimiter();
+        return app;
+    }
+
+    /// <summary>429 as problem details, with Retry-After (whole seconds, at least 1) from the key's bucket.</summary>
+    private static async ValueTask OnRateLimitedAsync(OnRejectedContext rejected, CancellationToken cancellationToken)
+    {
+        var limits = rejected.HttpContext.RequestServices.GetRequiredService<IOptions<GatewayOptions>>().Value;
+        var retryAfter = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
+        var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
+        rejected.HttpContext.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        await Problem(new RequestRefusal(
+            StatusCodes.Status429TooManyRequests,
+            "Too many requests for this API key",
+            $"This key may make {limits.RateLimitRequestsPerSecond} requests per second (bursts up to {limits.RateLimitBurstRequests}); retry after {seconds} s.",
+            "rate_limit_requests_per_second",
+            limits.RateLimitRequestsPerSecond.ToString(CultureInfo.InvariantCulture))).ExecuteAsync(rejected.HttpContext);
+    }
+
+    /// <summary>
+    /// A request that carries both <c>Transfer-Encoding</c> and <c>Content-Length</c> is ambiguous (the shape of
+    /// request smuggling, RFC 9112 section 6.3): refused with 400 instead of trusting either header. Kestrel decodes
+    /// such a request as chunked and moves the Content-Length value to <c>X-Content-Length</c>, so both names count.
+    /// </summary>
+    private static Task RefuseAmbiguousFraming(HttpContext context, RequestDelegate next)
+    {
+        var headers = context.Request.Headers;
+        if (headers.TransferEncoding.Count == 0 || (headers.ContentLength is null && !headers.ContainsKey("X-Content-Length")))
+        {
+            return next(context);
+        }
+
+        context.Response.Headers.Connection = "close";
+        return Problem(new RequestRefusal(
+            StatusCodes.Status400BadRequest,
+            "Ambiguous request framing",
+            "The request has both Transfer-Encoding and Content-Length; send exactly one of them.")).ExecuteAsync(context);
     }
 
     /// <summary>Maps <c>POST /v1/events</c>, health endpoints and the OpenAPI document.</summary>
@@ -53,7 +135,9 @@ public static class GatewayEndpoints
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .RequireRateLimiting(PerKeyRateLimit);
         endpoints.MapGet("/health/live", () => TypedResults.Ok(new { status = "live" })).WithTags("health");
         endpoints.MapGet("/health/ready", Results<Ok<HealthStatus>, JsonHttpResult<HealthStatus>> (IEventPublisher publisher) =>
             publisher.IsReachable(TimeSpan.FromSeconds(2))
@@ -64,7 +148,7 @@ public static class GatewayEndpoints
 
     public sealed record HealthStatus(string Status, string Detail);
 
-    internal static async Task<IResult> PostEventsAsync(HttpContext context, ApiKeyRing keys, IngestService ingest, IOptions<GatewayOptions> options, CancellationToken cancellationToken)
+    internal static async Task<IResult> PostEventsAsync(HttpContext context, ApiKeyRing keys, IngestService ingest, IOptions<GatewayOptions> options, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var limits = options.Value;
         var caller = keys.Find(ReadApiKey(context.Request));
@@ -81,7 +165,18 @@ public static class GatewayEndpoints
             return Problem(BodyTooLarge(limits));
         }
 
-        var body = await ReadBodyAsync(context.Request, limits.MaxBodyBytes, cancellationToken);
+        IMemoryOwner<byte>? body;
+        try
+        {
+            body = await ReadBodyAsync(context.Request, limits.MaxBodyBytes, cancellationToken);
+        }
+        catch (Exception e) when (UnreadableBody(e, context) is { } refusal)
+        {
+            // The client's fault (too slow, malformed chunking): one line, no stack trace; the client gets the status.
+            LogBodyNotRead(loggers.CreateLogger(typeof(GatewayEndpoints).FullName!), refusal.StatusCode, e.Message);
+            return Problem(refusal);
+        }
+
         if (body is null)
         {
             return Problem(BodyTooLarge(limits));
@@ -119,6 +214,26 @@ public static class GatewayEndpoints
             }
         }
     }
+
+    /// <summary>
+    /// Why a body could not be read when that is the client's doing: Kestrel's own verdict (slow body 408, bad framing
+    /// 400), or an I/O error from the body decoder (such as a chunk size that overflows). Null for anything else.
+    /// </summary>
+    public static RequestRefusal? UnreadableBody(Exception exception, HttpContext context) => (exception ?? throw new ArgumentNullException(nameof(exception))) switch
+    {
+        BadHttpRequestException bad => new RequestRefusal(
+            bad.StatusCode,
+            bad.StatusCode == StatusCodes.Status408RequestTimeout ? "Request body too slow" : "Request body could not be read",
+            bad.Message),
+        IOException io when !(context ?? throw new ArgumentNullException(nameof(context))).RequestAborted.IsCancellationRequested => new RequestRefusal(
+            StatusCodes.Status400BadRequest,
+            "Request body could not be read",
+            $"The body's framing is malformed: {io.Message}"),
+        _ => null,
+    };
+
+    [LoggerMessage(EventId = 2010, Level = LogLevel.Debug, Message = "Request body not read, answered {Status}: {Reason}")]
+    private static partial void LogBodyNotRead(ILogger logger, int status, string reason);
 
     private static RequestRefusal BodyTooLarge(GatewayOptions limits) => new(
         StatusCodes.Status413PayloadTooLarge,
@@ -278,10 +393,17 @@ public static class GatewayEndpoints
         return TypedResults.Problem(refusal.Detail, statusCode: refusal.StatusCode, title: refusal.Title, extensions: extensions);
     }
 
-    /// <summary>A growable buffer from the shared pool.</summary>
+    /// <summary>
+    /// Request bodies' buffers: a pool of its own, bounded (arrays up to 1 MiB, 16 per size), instead of the shared pool,
+    /// whose per-thread caches keep the largest bodies of a burst for as long as the process lives. Larger bodies get
+    /// plain arrays that the collector takes back.
+    /// </summary>
+    private static readonly ArrayPool<byte> BodyPool = ArrayPool<byte>.Create(1024 * 1024, 16);
+
+    /// <summary>A growable buffer from <see cref="BodyPool"/>.</summary>
     private sealed class PooledBuffer(int initialCapacity) : IMemoryOwner<byte>
     {
-        private byte[] _array = ArrayPool<byte>.Shared.Rent(initialCapacity);
+        private byte[] _array = BodyPool.Rent(initialCapacity);
 
         public int Length { get; private set; }
 
@@ -291,9 +413,9 @@ public static class GatewayEndpoints
         {
             if (Length == _array.Length)
             {
-                var bigger = ArrayPool<byte>.Shared.Rent(_array.Length * 2);
+                var bigger = BodyPool.Rent(_array.Length * 2);
                 _array.AsSpan(0, Length).CopyTo(bigger);
-                ArrayPool<byte>.Shared.Return(_array);
+                BodyPool.Return(_array);
                 _array = bigger;
             }
 
@@ -307,7 +429,7 @@ public static class GatewayEndpoints
             var array = Interlocked.Exchange(ref _array, []);
             if (array.Length > 0)
             {
-                ArrayPool<byte>.Shared.Return(array);
+                BodyPool.Return(array);
             }
         }
     }

@@ -41,5 +41,22 @@ public sealed class GatewayOptions
     /// <summary>How long an accepted event id is remembered.</summary>
     public TimeSpan RecentEventIdWindow { get; set; } = TimeSpan.FromMinutes(30);
 
+    /// <summary>
+    /// Steady requests per second one API key may make to <c>/v1/events</c> and <c>/v1/score</c> (a token bucket per key);
+    /// past it the gateway answers 429 with Retry-After. 0 turns the limit off.
+    /// </summary>
+    [Range(0, 1_000_000)]
+    public int RateLimitRequestsPerSecond { get; set; } = 500;
+
+    /// <summary>Requests one key may send at once above the steady rate (the bucket's size).</summary>
+    [Range(1, 10_000_000)]
+    public int RateLimitBurstRequests { get; set; } = 1000;
+
+    /// <summary>
+    /// After a burst, how long the process must allocate (almost) nothing before one compacting collection gives the
+    /// burst's memory back (pooled buffers, a grown heap). Zero turns it off.
+    /// </summary>
+    public TimeSpan IdleMemoryTrimAfter { get; set; } = TimeSpan.FromSeconds(60);
+
     public RedactionOptions Redaction { get; } = new();
 }

@@ -15,7 +15,7 @@ public sealed record RequestRefusal(int StatusCode, string Title, string Detail,
 /// received_at, publish to Kafka and answer only after every acknowledgement. Bad events are rejected one by one;
 /// they never hold back the good events beside them.
 /// </summary>
-public sealed class IngestService
+public sealed class IngestService : IDisposable
 {
     private static readonly Meter Meter = new("FeedbackStream.Gateway");
     private static readonly Counter<long> Events = Meter.CreateCounter<long>("feedbackstream.gateway.events", description: "Events by outcome.");
@@ -26,6 +26,7 @@ public sealed class IngestService
     private readonly RecentEventIds _recent;
     private readonly IEventPublisher _publisher;
     private readonly TimeProvider _time;
+    private readonly ITimer _expireRecent;
 
     public IngestService(IOptions<GatewayOptions> options, IEventPublisher publisher, TimeProvider time)
     {
@@ -36,7 +37,13 @@ public sealed class IngestService
         _recent = new RecentEventIds(_options.RecentEventIdCapacity, _options.RecentEventIdWindow, time);
         _publisher = publisher;
         _time = time;
+
+        // Expired ids are dropped on a timer too, so an idle gateway gives back the memory of a burst.
+        var period = TimeSpan.FromTicks(Math.Clamp(_options.RecentEventIdWindow.Ticks / 4, TimeSpan.TicksPerSecond, TimeSpan.TicksPerMinute));
+        _expireRecent = time.CreateTimer(_ => _recent.RemoveExpired(), null, period, period);
     }
+
+    public void Dispose() => _expireRecent.Dispose();
 
     /// <summary>
     /// Processes a batch. Returns a refusal for the whole request (403) or the per-event results; throws
@@ -79,6 +86,13 @@ public sealed class IngestService
             if (!caller.MaySendFor(value.AppId))
             {
                 forbiddenApps.Add(value.AppId);
+                continue;
+            }
+
+            var identifierError = CheckIdentifiers(value, root);
+            if (identifierError is not null)
+            {
+                results[i] = Reject(i, value.EventId, identifierError);
                 continue;
             }
 
@@ -155,6 +169,28 @@ public sealed class IngestService
         return null;
     }
 
+    /// <summary>Identifiers are stored as sent, so one that is a card or phone number is refused rather than redacted.</summary>
+    private static IngestError? CheckIdentifiers(FeedbackEvent value, string root)
+    {
+        var responseId = value.Payload switch
+        {
+            ResponseServed served => served.ResponseId,
+            ReactionSet set => set.ResponseId,
+            ReactionCleared cleared => cleared.ResponseId,
+            FollowupSent followup => followup.ResponseId,
+            ResponseAction action => action.ResponseId,
+            _ => null,
+        };
+        if (PiiRedactor.PersonalDataInIdentifier(value.UserId) is { } userReason)
+        {
+            return new IngestError($"{root}.user_id", userReason);
+        }
+
+        return responseId is not null && PiiRedactor.PersonalDataInIdentifier(responseId) is { } responseReason
+            ? new IngestError($"{root}.payload.response_id", responseReason)
+            : null;
+    }
+
     /// <summary>Redacts every free-text field of the payload; identifiers and enums are not free text.</summary>
     private FeedbackEvent Redact(FeedbackEvent value)
     {
@@ -173,8 +209,24 @@ public sealed class IngestService
 
     private static string Rebase(string path, string root) => path.StartsWith('$') ? root + path[1..] : $"{root}.{path}";
 
-    private static string? ReadString(JsonElement element, string name) =>
-        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+    /// <summary>A string field of a possibly invalid event; null when absent, not a string, or not valid Unicode.</summary>
+    private static string? ReadString(JsonElement element, string name)
+    {
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        try
+        {
+            return element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+        }
+        catch (InvalidOperationException)
+        {
+            // Invalid UTF-8 or an unpaired surrogate escape, in this value or in a property name compared on the way.
+            return null;
+        }
+    }
 }
 
 /// <summary>One event as it came off the wire: its JSON, or why it could not be parsed (NDJSON lines are parsed one by one).</summary>

@@ -95,6 +95,8 @@ public static class ModelEndpoints
             services.AddSingleton<RetrainJobs>();
             services.AddMassTransit(x =>
             {
+                // MassTransit reports usage to an outside host by default; the product never calls out of the machine.
+                x.ConfigureUsageTelemetryOptions(o => o.Enabled = false);
                 x.AddConsumer<RetrainJobConsumer>(c => c.Options<JobOptions<RetrainModel>>(o => o
                     .SetConcurrentJobLimit(1)
                     .SetJobTimeout(TimeSpan.FromHours(2))
@@ -144,8 +146,13 @@ public static class ModelEndpoints
             .WithSummary("P[Love] of each (context, response) with the serving model's version.")
             .Produces<ScoreResponse>()
             .ProducesProblem(StatusCodes.Status400BadRequest)
+            .Accepts<ScoreRequest>("application/json")
             .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .RequireRateLimiting(GatewayEndpoints.PerKeyRateLimit);
         var admin = endpoints.MapGroup("/v1/admin").WithTags("admin");
         admin.MapPost("/retrain", RetrainAsync).WithSummary("Submit a retraining job.");
         admin.MapGet("/jobs", JobsAsync).WithSummary("Recent retraining jobs and their states.");
@@ -156,13 +163,52 @@ public static class ModelEndpoints
         return endpoints;
     }
 
-    internal static IResult Score(HttpContext http, ScoreRequest? request, ModelServer server, ModelsOptions options, IServiceProvider services)
+    /// <summary>Largest <c>POST /v1/score</c> body when the gateway's <c>Gateway:MaxBodyBytes</c> is not registered.</summary>
+    public const long DefaultMaxScoreBodyBytes = 4 * 1024 * 1024;
+
+    /// <summary>
+    /// Scores a batch. The key is checked before a byte of the body is read, and the body is read only up to
+    /// <c>Gateway:MaxBodyBytes</c>: an unauthenticated or oversized request costs no parsing.
+    /// </summary>
+    internal static async Task<IResult> Score(HttpContext http, ModelServer server, ModelsOptions options, IServiceProvider services, CancellationToken cancellationToken)
     {
         var keys = services.GetService<ApiKeyRing>();
         var caller = keys?.Find(GatewayEndpoints.ReadApiKey(http.Request));
         if (keys is null || caller is null)
         {
             return Problem(StatusCodes.Status401Unauthorized, "Missing or unknown API key", "Send an app API key as 'Authorization: Bearer <key>' or 'X-Api-Key: <key>'.");
+        }
+
+        var maxBytes = services.GetService<IOptions<GatewayOptions>>()?.Value.MaxBodyBytes ?? DefaultMaxScoreBodyBytes;
+        if (http.Request.ContentLength > maxBytes)
+        {
+            return TooLarge(maxBytes);
+        }
+
+        if (!http.Request.HasJsonContentType())
+        {
+            return Problem(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type", "Send the items as JSON with Content-Type: application/json.");
+        }
+
+        ScoreRequest? request;
+        try
+        {
+            var body = await ReadCappedAsync(http.Request.Body, maxBytes, cancellationToken);
+            if (body is null)
+            {
+                return TooLarge(maxBytes);
+            }
+
+            var json = services.GetService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>()?.Value.SerializerOptions ?? System.Text.Json.JsonSerializerOptions.Web;
+            request = System.Text.Json.JsonSerializer.Deserialize<ScoreRequest>(body.AsSpan(), json);
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            return Problem(StatusCodes.Status400BadRequest, "Body is not a score request", $"Send {{\"items\": [{{\"context\": ..., \"response\": ...}}, ...]}}. {e.Message}");
+        }
+        catch (Exception e) when (GatewayEndpoints.UnreadableBody(e, http) is { } refusal)
+        {
+            return Problem(refusal.StatusCode, refusal.Title, refusal.Detail);
         }
 
         if (request?.Items is not { Count: > 0 } items)
@@ -255,4 +301,29 @@ public static class ModelEndpoints
     }
 
     private static IResult Problem(int status, string title, string detail) => Results.Problem(title: title, detail: detail, statusCode: status);
+
+    private static IResult TooLarge(long maxBytes) => Results.Problem(
+        title: "Request body too large",
+        detail: $"The body exceeds max_body_bytes = {maxBytes}; split the batch.",
+        statusCode: StatusCodes.Status413PayloadTooLarge,
+        extensions: new Dictionary<string, object?> { ["limit"] = "max_body_bytes", ["limit_value"] = maxBytes.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+
+    /// <summary>The whole body, or null as soon as it grows past <paramref name="maxBytes"/>.</summary>
+    private static async Task<byte[]?> ReadCappedAsync(Stream body, long maxBytes, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > maxBytes)
+            {
+                return null;
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
+    }
 }

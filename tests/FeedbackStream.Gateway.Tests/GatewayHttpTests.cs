@@ -71,6 +71,7 @@ public sealed class GatewayHttpTests : IAsyncDisposable
         builder.Services.AddFeedbackGateway(builder.Configuration);
         builder.Services.AddSingleton<IEventPublisher>(_publisher);
         _app = builder.Build();
+        _app.UseFeedbackGateway();
         _app.MapFeedbackGateway();
         await _app.StartAsync(Ct);
         return _app.GetTestClient();

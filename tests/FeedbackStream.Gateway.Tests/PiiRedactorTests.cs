@@ -74,3 +74,80 @@ public sealed class PiiRedactorTests
         Assert.Throws<RedactionFailedException>(() => redactor.Redact(new string('a', 5000) + "!"));
     }
 }
+
+/// <summary>The spellings that got past the redactor before it matched on normalized text.</summary>
+public sealed class EvasiveSpellingTests
+{
+    private static readonly PiiRedactor Redactor = new(new RedactionOptions());
+
+    [Theory]
+    [InlineData("mail john.doe @ example.com now", "mail [email] now")]
+    [InlineData("mail john . doe @ example . com now", "mail [email] now")]
+    [InlineData("mail john.doe(at)example(dot)com now", "mail [email] now")]
+    [InlineData("mail john.doe [at] example [dot] com now", "mail [email] now")]
+    [InlineData("mail john.doe＠example.com now", "mail [email] now")]
+    [InlineData("mail john.doe﹫example.com now", "mail [email] now")]
+    [InlineData("mail john\u200B.doe@exa\u200Bmple.com now", "mail [email] now")]
+    [InlineData("mail jöhn@exämple.de now", "mail [email] now")]
+    [InlineData("mail \"john doe\"@example.com now", "mail [email] now")]
+    [InlineData("mail 𝐣𝐨𝐡𝐧@example.com now", "mail [email] now")]
+    [InlineData("mail john dot doe at example dot com now", "mail [email] now")]
+    public void Emails(string text, string expected) => Assert.Equal(expected, Redactor.Redact(text).Text);
+
+    [Theory]
+    [InlineData("card 4111/1111/1111/1111 ok", "card [card] ok")]
+    [InlineData("card ٤١١١ ١١١١ ١١١١ ١١١١ ok", "card [card] ok")]
+    [InlineData("card ४१११-११११-११११-११११ ok", "card [card] ok")]
+    [InlineData("card ４１１１ １１１１ １１１１ １１１１ ok", "card [card] ok")]
+    [InlineData("card 4111\u200B1111 1111 1111 ok", "card [card] ok")]
+    public void Cards(string text, string expected) => Assert.Equal(expected, Redactor.Redact(text).Text);
+
+    [Theory]
+    [InlineData("call 555-0100 now", "call [phone] now")]
+    [InlineData("call ٥٥٥-٠١٠٠ now", "call [phone] now")]
+    [InlineData("call +٤٤ ٢٠ ٧٩٤٦ ٠٩٥٨ now", "call [phone] now")]
+    [InlineData("call ९८७६५ ४३२१० now", "call [phone] now")]
+    [InlineData("call ＋１ ４１５ ５５５ ０１００ now", "call [phone] now")]
+    [InlineData("reach me (555 0100) later", "reach me ([phone]) later")]
+    public void Phones(string text, string expected) => Assert.Equal(expected, Redactor.Redact(text).Text);
+
+    [Theory]
+    [InlineData("released 2024-05-01 at 12:30")]
+    [InlineData("born 01/05/1990")]
+    [InlineData("ISBN 978-3-16-148410-0")]
+    [InlineData("build 10.0.19041.1")]
+    [InlineData("12 000 000 habitants")]
+    [InlineData("price 12.000.000 EUR")]
+    [InlineData("total 1,234,567 users")]
+    public void LookAlikes_AreLeftAlone(string text) => Assert.Equal(text, Redactor.Redact(text).Text);
+
+    [Fact]
+    public void TheRestOfTheText_IsKeptExactly()
+    {
+        const string text = "Ｈｅｌｌｏ — write to jöhn＠example.com, ok?";
+        Assert.Equal("Ｈｅｌｌｏ — write to [email], ok?", Redactor.Redact(text).Text);
+    }
+
+    [Theory]
+    [InlineData("4111111111111111", "card")]
+    [InlineData("4111-1111-1111-1111", "card")]
+    [InlineData("415-555-0100", "phone")]
+    [InlineData("555-0100", "phone")]
+    [InlineData("126.7846", null)]
+    [InlineData("user-42", null)]
+    [InlineData("12345678", null)]
+    [InlineData("2024-05-01", null)]
+    [InlineData("0f8fad5b-d9cb-469f-a165-70867728950e", null)]
+    public void Identifiers_ThatAreCardsOrPhones_AreFlagged(string identifier, string? kind)
+    {
+        var reason = PiiRedactor.PersonalDataInIdentifier(identifier);
+        if (kind is null)
+        {
+            Assert.Null(reason);
+        }
+        else
+        {
+            Assert.Contains(kind, reason, StringComparison.Ordinal);
+        }
+    }
+}
