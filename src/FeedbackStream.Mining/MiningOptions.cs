@@ -75,6 +75,13 @@ public sealed class MiningOptions
     /// <summary>Minimum net score gap (chosen minus rejected) for a same-prompt sibling pair.</summary>
     public double MinSiblingMargin { get; set; } = 0.5;
 
+    /// <summary>
+    /// Same-prompt siblings whose scores do not disagree in sign (both liked, say 5 loves against 2 loves and 3
+    /// dislikes) are still paired when <see cref="PreferenceJudge"/> puts the probability that one's approval is higher
+    /// at least this high (null: only sign-disagreeing siblings, as before).
+    /// </summary>
+    public double? MinJudgeProbability { get; set; } = 0.9;
+
     /// <summary>Follow-ups below this classifier confidence count as neutral.</summary>
     public double MinFollowupConfidence { get; set; } = 0.6;
 
