@@ -116,7 +116,7 @@ internal static class FollowupCommands
         console.WriteLine();
         console.MarkupLine($"[bold]{Markup.Escape(figures.Name)}[/]: {Markup.Escape(figures.ComputedOn)} ({Markup.Escape(string.Join(", ", figures.ItemsByGroup.Select(p => $"{p.Key} {p.Value}")))})");
 
-        var polarity = new Table().Title("polarity level").AddColumns("classifier", "class", "precision", "recall", "F1", "support", "predicted", "accuracy, calibration (ECE), share decided by the model");
+        var polarity = new Table().Title("polarity level").AddColumns("classifier", "class", "precision", "recall", "F1", "support", "predicted", "accuracy, calibration (ECE), AUC of P(DSAT), share decided by the model");
         foreach (var classifier in figures.Classifiers)
         {
             foreach (var c in classifier.Polarity.PerClass)
@@ -125,6 +125,7 @@ internal static class FollowupCommands
             }
 
             var extra = classifier.PolarityCalibrationError is { } ece ? $", ECE {F(ece)}" : string.Empty;
+            extra += classifier.DsatAuc is { } auc ? $", AUC of P(DSAT) {F(auc)}" : string.Empty;
             extra += classifier.ModelShare is { } share ? $", model {share.ToString("P0", System.Globalization.CultureInfo.InvariantCulture)}" : string.Empty;
             polarity.AddRow(
                 $"[bold]{Markup.Escape(classifier.Classifier)}[/]",

@@ -96,7 +96,7 @@ internal static class LabelingBenchmark
             Produce(cluster.BootstrapServers, 0, backlog, _ => DateTimeOffset.UtcNow.AddHours(-1), null, cancellationToken);
             await WaitForAsync(client, "SELECT count() FROM events_raw", backlog, cancellationToken);
             var responses = backlog / 4;
-            labeler = StartLabeler(cluster.BootstrapServers, listener.Address.Port, database, settle);
+            labeler = StartLabeler(cluster.BootstrapServers, listener.ConnectionString(), database, settle);
             await WaitForAsync(client, "SELECT count() FROM response_labels", 1, cancellationToken);
             var watch = Stopwatch.StartNew();
             await WaitForAsync(client, "SELECT count() FROM response_labels FINAL", responses, cancellationToken);
@@ -146,7 +146,7 @@ internal static class LabelingBenchmark
         }
     }
 
-    private static Process StartLabeler(string bootstrap, int clickHousePort, string database, TimeSpan settle)
+    private static Process StartLabeler(string bootstrap, string clickHouse, string database, TimeSpan settle)
     {
         var start = new ProcessStartInfo(Environment.ProcessPath ?? "dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
@@ -157,7 +157,7 @@ internal static class LabelingBenchmark
         foreach (var argument in new[]
                  {
                      "serve", "--role", "labeler", $"--Kafka:BootstrapServers={bootstrap}",
-                     $"--ClickHouse:ConnectionString=Host=127.0.0.1;Port={clickHousePort};Protocol=http", $"--ClickHouse:Database={database}",
+                     $"--ClickHouse:ConnectionString={clickHouse}", $"--ClickHouse:Database={database}",
                      $"--Mining:SettleWindow={settle.ToString("c", CultureInfo.InvariantCulture)}", "--Labeling:Interval=00:00:00.200",
                      "--Logging:LogLevel:Default=Error", "--Logging:LogLevel:FeedbackStream=Warning",
                  })

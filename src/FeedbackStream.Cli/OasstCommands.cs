@@ -68,8 +68,11 @@ internal static class OasstCommands
         IReadOnlyList<Tally> FollowupPolarity,
         IReadOnlyList<Tally> PairsBySource,
         IReadOnlyList<Tally> DroppedByRule,
+        IReadOnlyList<Tally> ReweightedByRule,
         RankAgreement MinedPairs,
-        RankAgreement LabelScores);
+        RankAgreement LabelScores,
+        RankAgreement Judge,
+        CurveComparison Curves);
 
     public sealed record EvalOutput(
         string File,
@@ -84,7 +87,17 @@ internal static class OasstCommands
         EvalVariant Product,
         EvalVariant DenoisingOff,
         Target Target,
+        CurveTarget CurveTarget,
         double Seconds);
+
+    /// <summary>
+    /// The product's judge against net votes on the same pairs: at or above it at every coverage, and an area (between
+    /// the first and the last coverage) at least <see cref="MinAreaGain"/> larger.
+    /// </summary>
+    public sealed record CurveTarget(double MinAreaGain, bool AtOrAboveEverywhere, double AreaGain, bool Met);
+
+    /// <summary>What the product's agreement-coverage curve must gain over net votes in area.</summary>
+    public const double MinAreaGain = 0.02;
 
     public static Command CreateReplay()
     {
@@ -148,9 +161,11 @@ internal static class OasstCommands
     {
         var file = FileArgument();
         var json = new Option<bool>("--json") { Description = "Print the results as one JSON object on the last line." };
-        var command = new Command("oasst", "Agreement of the product's mined preferences with the human ranks of OpenAssistant sibling replies, beside the net-vote baseline.")
+        var resamples = new Option<int>("--resamples") { Description = "Bootstrap resamples (over conversation trees) for the 95 % intervals, 0..20000.", DefaultValueFactory = _ => 1000 };
+        var seed = new Option<int>("--seed") { Description = "Bootstrap seed.", DefaultValueFactory = _ => 20_231_029 };
+        var command = new Command("oasst", "Agreement of the product's judgments with the human ranks of OpenAssistant sibling replies, beside the net-vote baseline on the same pairs.")
         {
-            file, json,
+            file, json, resamples, seed,
         };
         command.SetAction(parse =>
         {
@@ -161,6 +176,13 @@ internal static class OasstCommands
                 return 2;
             }
 
+            var coverage = new CoverageOptions { Resamples = parse.GetValue(resamples), Seed = parse.GetValue(seed) };
+            if (coverage.Validate() is { } problem)
+            {
+                Console.Error.WriteLine($"--resamples: {problem}");
+                return 2;
+            }
+
             var watch = Stopwatch.StartNew();
             if (Load(path) is not { } corpus)
             {
@@ -168,8 +190,8 @@ internal static class OasstCommands
             }
 
             var scorer = new FollowupScorer(LexiconClassifier.Default);
-            var product = OasstEvaluation.Run(corpus, scorer, new MiningOptions());
-            var off = OasstEvaluation.Run(corpus, scorer, new MiningOptions { Denoising = new DenoisingOptions { Enabled = false } });
+            var product = OasstEvaluation.Run(corpus, scorer, new MiningOptions(), coverage: coverage);
+            var off = OasstEvaluation.Run(corpus, scorer, new MiningOptions { Denoising = new DenoisingOptions { Enabled = false } }, coverage: coverage);
             var baseline = product.Baseline;
             var target = new Target(
                 TargetAgreement,
@@ -189,6 +211,7 @@ internal static class OasstCommands
                 Variant("product defaults", product),
                 Variant("denoising off", off),
                 target,
+                CurveTargetOf(product.Curves),
                 Stats.Round(watch.Elapsed.TotalSeconds));
             PrintEval(output);
             if (parse.GetValue(json))
@@ -234,7 +257,13 @@ internal static class OasstCommands
     private static bool Meets(RankAgreement a, int minDecided) => a.Decided >= minDecided && a.Agreement >= TargetAgreement;
 
     private static EvalVariant Variant(string name, OasstEvaluationResult r) =>
-        new(name, r.Labels, r.LabelsWithSignal, r.FollowupPolarity, r.PairsBySource, r.DroppedByRule, r.MinedPairs, r.LabelScores);
+        new(name, r.Labels, r.LabelsWithSignal, r.FollowupPolarity, r.PairsBySource, r.DroppedByRule, r.ReweightedByRule, r.MinedPairs, r.LabelScores, r.Judge, r.Curves);
+
+    private static CurveTarget CurveTargetOf(CurveComparison c)
+    {
+        var gain = c.AreaDifference.Value;
+        return new CurveTarget(MinAreaGain, c.FirstAtOrAboveEverywhere, Stats.Round(gain), c.FirstAtOrAboveEverywhere && gain >= MinAreaGain);
+    }
 
     private static Argument<string> FileArgument() => new("file") { Description = "OpenAssistant export: JSONL, one message per line (flat) or one tree per line (nested)." };
 
@@ -455,19 +484,44 @@ internal static class OasstCommands
         {
             Row($"{v.Name}: {v.MinedPairs.Judge}", v.MinedPairs);
             Row($"{v.Name}: {v.LabelScores.Judge}", v.LabelScores);
+            Row($"{v.Name}: {v.Judge.Judge}", v.Judge);
         }
 
         AnsiConsole.Write(table);
         foreach (var v in new[] { o.Product, o.DenoisingOff })
         {
             AnsiConsole.MarkupLine(Markup.Escape(
-                $"{v.Name}: {v.Labels:N0} labels ({v.LabelsWithSignal:N0} with a counted signal); follow-ups {Join(v.FollowupPolarity)}; pairs {Join(v.PairsBySource)}; dropped {Join(v.DroppedByRule)}"));
+                $"{v.Name}: {v.Labels:N0} labels ({v.LabelsWithSignal:N0} with a counted signal); follow-ups {Join(v.FollowupPolarity)}; pairs {Join(v.PairsBySource)}; dropped {Join(v.DroppedByRule)}; reweighted {Join(v.ReweightedByRule)}"));
         }
+
+        foreach (var v in new[] { o.Product, o.DenoisingOff })
+        {
+            PrintCurves(v.Name, v.Curves);
+        }
+
+        var ct = o.CurveTarget;
+        AnsiConsole.MarkupLine(Markup.Escape(
+            $"curve target (product defaults): at or above net votes at every coverage {(ct.AtOrAboveEverywhere ? "yes" : "no")}, area gain {ct.AreaGain:F4} (>= {ct.MinAreaGain:F2}): {(ct.Met ? "met" : "not met")}"));
 
         var t = o.Target;
         AnsiConsole.MarkupLine(Markup.Escape(
             $"target: agreement >= {t.Agreement:P0} on >= {t.MinDecided:N0} decided pairs: mined pairs {(t.MetByMinedPairs ? "met" : "not met")}, label scores {(t.MetByLabelScores ? "met" : "not met")}"));
         AnsiConsole.MarkupLine("[grey]agreement = agree / decided; coverage = decided / ranked sibling pairs. Ranks are the yardstick only: never an input.[/]");
+    }
+
+    private static void PrintCurves(string name, CurveComparison c)
+    {
+        static string F(Estimate e) => Markup.Escape(string.Create(CultureInfo.InvariantCulture, $"{e.Value:F3} [{e.Low:F3}, {e.High:F3}]"));
+        var table = new Table().Title(Markup.Escape($"{name}: agreement by coverage, same {c.Pairs:N0} pairs, 95 % intervals over {c.Groups:N0} trees ({c.Resamples:N0} resamples, seed {c.Seed})"))
+            .AddColumns("coverage", Markup.Escape(c.First.Judge), Markup.Escape(c.Second.Judge), "difference");
+        for (var i = 0; i < c.First.Coverages.Count; i++)
+        {
+            table.AddRow(c.First.Coverages[i].ToString("P0", CultureInfo.InvariantCulture), F(c.First.Agreement[i]), F(c.Second.Agreement[i]), F(c.AgreementDifference[i]));
+        }
+
+        var span = string.Create(CultureInfo.InvariantCulture, $"area {c.First.Coverages[0]:P0}-{c.First.Coverages[^1]:P0}");
+        table.AddRow(Markup.Escape(span), F(c.First.Area), F(c.Second.Area), F(c.AreaDifference));
+        AnsiConsole.Write(table);
     }
 
     private static string Join(IReadOnlyList<Tally> tallies) => tallies.Count == 0 ? "none" : string.Join(", ", tallies.Select(t => $"{t.Name} {t.Count:N0}"));

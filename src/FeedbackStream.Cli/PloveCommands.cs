@@ -97,7 +97,12 @@ internal static class PloveCommands
         return command;
     }
 
-    public sealed record OasstOutput(string File, int Replies, int Loved, int DuplicateMessages, int ConflictingDuplicates, double LengthOnlyAuc, TrainingReport Report);
+    public sealed record OasstOutput(string File, int Replies, int Loved, int DuplicateMessages, int ConflictingDuplicates, double LengthOnlyAuc, TrainingReport Report, RollingOriginResult RollingOrigin, RollingTarget RollingTarget);
+
+    /// <summary>The learner must beat response length alone by this much AUC, averaged over the cut points.</summary>
+    public const double MinGainOverLength = 0.03;
+
+    public sealed record RollingTarget(double MinGainOverLength, double Gain, bool Met);
 
     private static int RunOasst(FileInfo file, TrainingRunOptions training, FileInfo? report, bool json)
     {
@@ -114,9 +119,11 @@ internal static class PloveCommands
 
         var examples = Replay.OasstLoveExamples.From(corpus);
         TrainingOutcome outcome;
+        RollingOriginResult rolling;
         try
         {
             outcome = TrainingRun.Run(examples, [], training with { Compare = true });
+            rolling = RollingOrigin.Run(examples, new RollingOriginOptions { Model = training.Model }, training.Log);
         }
         catch (Exception e) when (e is InsufficientDataException or InvalidOperationException or ArgumentException)
         {
@@ -144,6 +151,10 @@ internal static class PloveCommands
         }
 
         AnsiConsole.Write(comparison);
+        PrintRolling(rolling);
+        var target = new RollingTarget(MinGainOverLength, rolling.LearnerGainOverLength.Auc, rolling.LearnerGainOverLength.Auc >= MinGainOverLength);
+        AnsiConsole.MarkupLine(Markup.Escape(
+            $"target: {training.Model.Learner} beats response length alone by >= {MinGainOverLength:F2} AUC averaged over the cut points: gain {F(target.Gain)} [{F(rolling.LearnerGainOverLength.Low)}, {F(rolling.LearnerGainOverLength.High)}]: {(target.Met ? "met" : "not met")}"));
         if (report is not null)
         {
             File.WriteAllText(report.FullName, Training.Report.HtmlReport.Render(outcome.Report, "oasst " + file.Name));
@@ -151,10 +162,27 @@ internal static class PloveCommands
 
         if (json)
         {
-            JsonOutput.WriteLast(new OasstOutput(file.FullName, examples.Count, examples.Count(e => e.Love), corpus.DuplicateMessages, corpus.ConflictingDuplicates, Math.Round(lengthAuc, 5), outcome.Report));
+            JsonOutput.WriteLast(new OasstOutput(file.FullName, examples.Count, examples.Count(e => e.Love), corpus.DuplicateMessages, corpus.ConflictingDuplicates, Math.Round(lengthAuc, 5), outcome.Report, rolling, target));
         }
 
         return 0;
+    }
+
+    private static void PrintRolling(RollingOriginResult r)
+    {
+        static string E(AucEstimate e) => Markup.Escape(string.Create(CultureInfo.InvariantCulture, $"{e.Auc:F3} [{e.Low:F3}, {e.High:F3}]"));
+        var table = new Table().Title(Markup.Escape($"rolling origin: AUC on the block after each cut, 95 % intervals ({r.Resamples} bootstrap resamples, seed {r.Seed})"))
+            .AddColumns("cut", "test from", "train / calibration / test (loved)", RollingOrigin.Learner, RollingOrigin.LengthOnly, RollingOrigin.NgramsOnly);
+        foreach (var f in r.Folds)
+        {
+            table.AddRow(
+                f.Cut.ToString("P0", CultureInfo.InvariantCulture), f.TestFrom.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                $"{f.TrainRows} / {f.CalibrationRows} / {f.TestRows} ({f.TestLoved})",
+                E(f.Auc[RollingOrigin.Learner]), E(f.Auc[RollingOrigin.LengthOnly]), E(f.Auc[RollingOrigin.NgramsOnly]));
+        }
+
+        table.AddRow("mean", string.Empty, string.Empty, E(r.MeanAuc[RollingOrigin.Learner]), E(r.MeanAuc[RollingOrigin.LengthOnly]), E(r.MeanAuc[RollingOrigin.NgramsOnly]));
+        AnsiConsole.Write(table);
     }
 
     private static string F(double value) => value.ToString("F4", CultureInfo.InvariantCulture);

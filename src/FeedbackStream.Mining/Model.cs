@@ -43,6 +43,10 @@ public interface IFollowupScorer
 /// <summary>
 /// One served response after its settle window: the signals that survived denoising and what they add up to
 /// (a row of <c>response_labels</c>; <see cref="LabelId"/> is deterministic, so recomputing replaces it).
+/// <see cref="PositiveEvidence"/> and <see cref="NegativeEvidence"/> are the weighted sums of the signals for and against
+/// the response over every distinct user who gave one (after denoising, with the weights of <see cref="Score"/>), the
+/// counts <see cref="PreferenceJudge"/> compares; both 0 on rows written before they existed (the judge then reads
+/// <see cref="Score"/>).
 /// </summary>
 public sealed record ResponseLabel(
     string LabelId,
@@ -77,7 +81,9 @@ public sealed record ResponseLabel(
     IReadOnlyList<string> Rules,
     IReadOnlyList<string> EvidenceEventIds,
     string Surface = "",
-    double LatencyMs = 0);
+    double LatencyMs = 0,
+    double PositiveEvidence = 0,
+    double NegativeEvidence = 0);
 
 /// <summary>
 /// A preference pair (a row of <c>preference_pairs</c>): for one prompt, the chosen and the rejected response, where

@@ -3,7 +3,10 @@ namespace FeedbackStream.Mining;
 /// <summary>
 /// Pairs across responses to the same prompt (same prompt key: the client's hash, or the normalised text), usually
 /// from different users: a response whose signals add up positive against one whose signals add up negative.
-/// Pure and deterministic. A pair decided by follow-ups alone is tagged <see cref="PairSources.Followup"/>.
+/// Pure and deterministic. A pair decided by follow-ups alone is tagged <see cref="PairSources.Followup"/>. With
+/// <see cref="MiningOptions.MinJudgeProbability"/> set, siblings whose scores lean the same way are also paired when
+/// <see cref="PreferenceJudge"/> (rates over every user's signals, prior from all the labels given) is that sure; such
+/// a pair's confidence is the judge's probability and its margin the difference of the approval means.
 /// </summary>
 public static class SiblingMiner
 {
@@ -13,8 +16,10 @@ public static class SiblingMiner
     public static IReadOnlyList<PreferencePair> Mine(IEnumerable<ResponseLabel> labels, MiningOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        var all = labels as IReadOnlyCollection<ResponseLabel> ?? labels.ToList();
+        var prior = ApprovalPrior.From(all);
         var pairs = new List<PreferencePair>();
-        foreach (var group in labels.Where(l => l.PromptKey.Length > 0).GroupBy(l => l.PromptKey, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
+        foreach (var group in all.Where(l => l.PromptKey.Length > 0).GroupBy(l => l.PromptKey, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
             var ranked = group
                 .GroupBy(l => l.ResponseId, StringComparer.Ordinal).Select(g => g.First())
@@ -52,6 +57,42 @@ public static class SiblingMiner
                     }
 
                     pairs.Add(SignalLabeler.Pair(chosen, rejected, followupOnly ? PairSources.Followup : PairSources.Siblings, confidence, margin));
+                    emitted++;
+                }
+            }
+
+            if (options.MinJudgeProbability is not { } minimum)
+            {
+                continue;
+            }
+
+            // Siblings on the same side of zero: paired only when the rates say clearly which one is better.
+            var paired = pairs.Where(p => p.PromptKey == group.Key).Select(p => (p.ChosenResponseId, p.RejectedResponseId)).ToHashSet();
+            for (var i = 0; i < ranked.Count && emitted < MaxPairsPerPrompt; i++)
+            {
+                for (var j = i + 1; j < ranked.Count && emitted < MaxPairsPerPrompt; j++)
+                {
+                    var (a, b) = (ranked[i], ranked[j]);
+                    if ((!options.PairAcrossApps && a.AppId != b.AppId) || a.ResponseText == b.ResponseText || (a.Score > 0 && b.Score < 0) || (a.Score < 0 && b.Score > 0))
+                    {
+                        continue;
+                    }
+
+                    var judgment = PreferenceJudge.Compare(a, b, prior);
+                    var probability = Math.Max(judgment.Probability, 1 - judgment.Probability);
+                    if (judgment.Preference == 0 || probability < minimum)
+                    {
+                        continue;
+                    }
+
+                    var (chosen, rejected) = judgment.Preference > 0 ? (a, b) : (b, a);
+                    if (paired.Contains((chosen.ResponseId, rejected.ResponseId)))
+                    {
+                        continue;
+                    }
+
+                    var margin = PreferenceJudge.Approval(chosen, prior).Mean - PreferenceJudge.Approval(rejected, prior).Mean;
+                    pairs.Add(SignalLabeler.Pair(chosen, rejected, PairSources.Siblings, probability, margin));
                     emitted++;
                 }
             }

@@ -19,9 +19,13 @@ namespace FeedbackStream.Mining;
 /// <item><c>too_fast</c>: a reaction sooner after the response was shown than a plausible reading time for its length is dropped.</item>
 /// <item><c>toggle</c>: set-then-cleared reactions resolve to the final state per user, response and reaction.</item>
 /// <item><c>base_rate</c>: a Love (or dislike) from a user who gives it to most responses weighs less:
-/// weight = clamp((1 − p_user) / (1 − p_population), MinWeight, 1), with p_user smoothed toward the population rate.</item>
+/// weight = clamp((1 − p_user) / (1 − p_population), MinWeight, 1), with p_user (reactions per response served to the
+/// user) smoothed toward the population rate; only users with enough history are judged (BaseRateMinReactions
+/// reactions over BaseRateMinServed served responses), and the reason quotes the counts and rates.</item>
 /// </list>
-/// Score of a response (documented weights): love +1·w, like +0.5, laugh/wow +0.3, sad/angry −0.5, dislike −1·w,
+/// Score of a response (documented weights; love and dislike count once per response, at the highest weight, while
+/// <see cref="ResponseLabel.PositiveEvidence"/> and <see cref="ResponseLabel.NegativeEvidence"/> add up every distinct
+/// user's signals for <see cref="PreferenceJudge"/>): love +1·w, like +0.5, laugh/wow +0.3, sad/angry −0.5, dislike −1·w,
 /// follow-up +1·P(SAT) − 1·P(DSAT), copy +0.3, share +0.5, regenerate −0.7, edit −0.3, stop −0.5, report −1.
 /// </remarks>
 public sealed class SignalLabeler(MiningOptions options, IFollowupScorer followups)
@@ -96,14 +100,15 @@ public sealed class SignalLabeler(MiningOptions options, IFollowupScorer followu
 
         // Brigade: many distinct users reacting within the window; the response's own user keeps their reactions.
         var brigaded = false;
+        var burstUsers = 0;
         if (_denoise.Enabled)
         {
             var reacting = signals.Where(s => s.Event.Payload is ReactionSet).OrderBy(s => s.Event.OccurredAt).ToList();
             for (var i = 0; i < reacting.Count && !brigaded; i++)
             {
                 var windowEnd = reacting[i].Event.OccurredAt + _denoise.BrigadeWindow;
-                var users = reacting.Skip(i).TakeWhile(s => s.Event.OccurredAt <= windowEnd).Select(s => s.Event.UserId).Distinct(StringComparer.Ordinal).Count();
-                brigaded = users >= _denoise.BrigadeMinUsers;
+                burstUsers = reacting.Skip(i).TakeWhile(s => s.Event.OccurredAt <= windowEnd).Select(s => s.Event.UserId).Distinct(StringComparer.Ordinal).Count();
+                brigaded = burstUsers >= _denoise.BrigadeMinUsers;
             }
         }
 
@@ -122,7 +127,7 @@ public sealed class SignalLabeler(MiningOptions options, IFollowupScorer followu
             if (brigaded && se.Payload is ReactionSet or ReactionCleared && se.UserId != e.UserId)
             {
                 decisions.Add(Decide(se, "brigade", DecisionAction.Dropped, 0,
-                    $"at least {_denoise.BrigadeMinUsers} users reacted within {_denoise.BrigadeWindow}; only the conversation's user counts"));
+                    $"{burstUsers} distinct users reacted within {_denoise.BrigadeWindow} (brigade from {_denoise.BrigadeMinUsers}); only the conversation's user counts"));
                 rules.Add("brigade");
                 dropped++;
                 continue;
@@ -174,35 +179,41 @@ public sealed class SignalLabeler(MiningOptions options, IFollowupScorer followu
             }
         }
 
-        var owner = profiles.GetValueOrDefault(e.UserId);
-        double loveWeight = 0, dislikeWeight = 0, score = 0;
+        double loveWeight = 0, dislikeWeight = 0, score = 0, positive = 0, negative = 0;
         var others = new SortedSet<string>(StringComparer.Ordinal);
         var evidence = new List<string> { e.EventId };
         foreach (var (signal, reaction) in reactionsKept)
         {
             evidence.Add(signal.Event.EventId);
-            var profile = profiles.GetValueOrDefault(signal.Event.UserId) ?? owner;
+
+            // Only the reacting user's own history can discount their reaction (never the conversation owner's).
+            var profile = profiles.GetValueOrDefault(signal.Event.UserId);
             switch (reaction)
             {
                 case Reaction.Love:
-                    var w = Weight(profile, p => p.Loves, population.LoveRate);
-                    loveWeight = Math.Max(loveWeight, w);
-                    RecordWeight(signal.Event, w, "love", decisions, rules);
+                    var love = Weight(profile, p => p.Loves, population.LoveRate, "love");
+                    loveWeight = Math.Max(loveWeight, love.Weight);
+                    positive += love.Weight;
+                    RecordWeight(signal.Event, love, decisions, rules);
                     break;
                 case Reaction.Dislike:
-                    var d = Weight(profile, p => p.Dislikes, population.DislikeRate);
-                    dislikeWeight = Math.Max(dislikeWeight, d);
-                    RecordWeight(signal.Event, d, "dislike", decisions, rules);
+                    var dislike = Weight(profile, p => p.Dislikes, population.DislikeRate, "dislike");
+                    dislikeWeight = Math.Max(dislikeWeight, dislike.Weight);
+                    negative += dislike.Weight;
+                    RecordWeight(signal.Event, dislike, decisions, rules);
                     break;
                 default:
                     others.Add(reaction.ToWireName());
                     decisions.Add(Decide(signal.Event, "kept", DecisionAction.Kept, 1, "counted"));
-                    score += reaction switch
+                    var value = reaction switch
                     {
                         Reaction.Like => 0.5,
                         Reaction.Laugh or Reaction.Wow => 0.3,
                         _ => -0.5,
                     };
+                    score += value;
+                    positive += Math.Max(0, value);
+                    negative += Math.Max(0, -value);
                     break;
             }
         }
@@ -226,6 +237,8 @@ public sealed class SignalLabeler(MiningOptions options, IFollowupScorer followu
         if (confidentFollowup is { } cf)
         {
             score += cf.PSat - cf.PDsat;
+            positive += cf.PSat;
+            negative += cf.PDsat;
         }
 
         var actions = new SortedSet<string>(StringComparer.Ordinal);
@@ -236,7 +249,7 @@ public sealed class SignalLabeler(MiningOptions options, IFollowupScorer followu
             decisions.Add(Decide(signal.Event, "kept", DecisionAction.Kept, 1, "counted"));
             if (actions.Add(action.Action.ToWireName()))
             {
-                score += action.Action switch
+                var value = action.Action switch
                 {
                     ActionKind.Copy => 0.3,
                     ActionKind.Share => 0.5,
@@ -245,6 +258,9 @@ public sealed class SignalLabeler(MiningOptions options, IFollowupScorer followu
                     ActionKind.Stop => -0.5,
                     _ => -1.0,
                 };
+                score += value;
+                positive += Math.Max(0, value);
+                negative += Math.Max(0, -value);
             }
         }
 
@@ -285,20 +301,22 @@ public sealed class SignalLabeler(MiningOptions options, IFollowupScorer followu
             rules.ToList(),
             evidence,
             payload.Surface ?? "",
-            payload.LatencyMs ?? 0);
+            payload.LatencyMs ?? 0,
+            Math.Round(positive, 4),
+            Math.Round(negative, 4));
     }
 
     private bool IsBot(UserProfile profile, out string why)
     {
         if (profile.Reactions >= _denoise.BotMinReactions && profile.DominantShare >= _denoise.BotUniformity)
         {
-            why = string.Create(CultureInfo.InvariantCulture, $"{profile.DominantShare:P0} of {profile.Reactions} reactions are the same reaction (uniformity)");
+            why = string.Create(CultureInfo.InvariantCulture, $"{profile.DominantShare:P0} of {profile.Reactions} reactions are the same reaction (uniformity: a bot from {_denoise.BotUniformity:P0} of at least {_denoise.BotMinReactions})");
             return true;
         }
 
         if (profile.PeakReactionsPerMinute > _denoise.BotMaxReactionsPerMinute)
         {
-            why = string.Create(CultureInfo.InvariantCulture, $"{profile.PeakReactionsPerMinute} reactions within one minute (volume)");
+            why = string.Create(CultureInfo.InvariantCulture, $"{profile.PeakReactionsPerMinute} reactions within one minute (volume: a bot above {_denoise.BotMaxReactionsPerMinute})");
             return true;
         }
 
@@ -306,29 +324,45 @@ public sealed class SignalLabeler(MiningOptions options, IFollowupScorer followu
         return false;
     }
 
-    private double Weight(UserProfile? profile, Func<UserProfile, long> count, double populationRate)
+    /// <summary>
+    /// Base-rate weight of one reaction by its user: below 1 only when the user's own history says they give this
+    /// reaction more often than the population, and only on enough of it (at least
+    /// <see cref="DenoisingOptions.BaseRateMinReactions"/> reactions over at least <see cref="DenoisingOptions.BaseRateMinServed"/>
+    /// served responses). The reason quotes the counts and rates the weight came from.
+    /// </summary>
+    internal (double Weight, string Reason) Weight(UserProfile? profile, Func<UserProfile, long> count, double populationRate, string what)
     {
-        if (!_denoise.Enabled || profile is null || populationRate >= 1)
+        if (!_denoise.Enabled || profile is null || populationRate is <= 0 or >= 1)
         {
-            return 1;
+            return (1, "counted");
+        }
+
+        if (profile.Reactions < _denoise.BaseRateMinReactions || profile.ResponsesServed < _denoise.BaseRateMinServed)
+        {
+            return (1, string.Create(CultureInfo.InvariantCulture,
+                $"counted: too little history for a base rate ({profile.Reactions} reactions over {profile.ResponsesServed} served responses; needs {_denoise.BaseRateMinReactions} over {_denoise.BaseRateMinServed})"));
         }
 
         var k = _denoise.BaseRatePriorStrength;
-        var rate = (count(profile) + (k * populationRate)) / (profile.ResponsesServed + k);
-        return Math.Clamp((1 - Math.Min(rate, 1)) / (1 - populationRate), _denoise.MinWeight, 1);
+        var given = count(profile);
+        var rate = Math.Min(1, (given + (k * populationRate)) / (profile.ResponsesServed + k));
+        var weight = Math.Clamp((1 - rate) / (1 - populationRate), _denoise.MinWeight, 1);
+        return weight < 0.999
+            ? (weight, string.Create(CultureInfo.InvariantCulture,
+                $"this user gave {what} to {given} of {profile.ResponsesServed} responses served to them ({given / (double)profile.ResponsesServed:P1}, smoothed {rate:P1}) against {populationRate:P1} for all users: weight {weight:F2}"))
+            : (1, "counted");
     }
 
-    private static void RecordWeight(FeedbackEvent e, double weight, string what, List<SignalDecision> decisions, SortedSet<string> rules)
+    private static void RecordWeight(FeedbackEvent e, (double Weight, string Reason) weight, List<SignalDecision> decisions, SortedSet<string> rules)
     {
-        if (weight < 0.999)
+        if (weight.Weight < 0.999)
         {
-            decisions.Add(Decide(e, "base_rate", DecisionAction.Reweighted, weight,
-                string.Create(CultureInfo.InvariantCulture, $"this user gives {what} more often than most: weight {weight:F2}")));
+            decisions.Add(Decide(e, "base_rate", DecisionAction.Reweighted, weight.Weight, weight.Reason));
             rules.Add("base_rate");
         }
         else
         {
-            decisions.Add(Decide(e, "kept", DecisionAction.Kept, 1, "counted"));
+            decisions.Add(Decide(e, "kept", DecisionAction.Kept, 1, weight.Reason));
         }
     }
 

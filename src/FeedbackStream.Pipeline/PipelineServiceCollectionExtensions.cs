@@ -7,6 +7,7 @@ using FeedbackStream.Storage.Labels;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace FeedbackStream.Pipeline;
 
@@ -36,7 +37,8 @@ public static class PipelineServiceCollectionExtensions
     public static IServiceCollection AddFeedbackLabeling(
         this IServiceCollection services, IConfiguration configuration, Func<IServiceProvider, ClickHouseClient> clickHouse, Func<IServiceProvider, IFollowupScorer> followups)
     {
-        services.AddOptions<MiningOptions>().Bind(configuration.GetSection("Mining"));
+        services.AddOptions<MiningOptions>().Bind(configuration.GetSection("Mining")).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<MiningOptions>, MiningOptionsValidator>());
         services.AddOptions<LabelingOptions>().Bind(configuration.GetSection(LabelingOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new LabelRepository(clickHouse(sp)));
@@ -48,4 +50,11 @@ public static class PipelineServiceCollectionExtensions
         services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<LabelingWorker>());
         return services;
     }
+}
+
+/// <summary>Refuses to start with a denoising setting out of range, naming the setting and why.</summary>
+internal sealed class MiningOptionsValidator : IValidateOptions<MiningOptions>
+{
+    public ValidateOptionsResult Validate(string? name, MiningOptions options) =>
+        options.Denoising.Validate() is { } problem ? ValidateOptionsResult.Fail($"Mining:Denoising: {problem}") : ValidateOptionsResult.Success;
 }

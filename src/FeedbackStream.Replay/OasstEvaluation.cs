@@ -16,6 +16,9 @@ public sealed record Tally(string Name, long Count);
 /// <param name="Baseline">Net <c>+1</c> minus <c>-1</c> counts of the two siblings, straight from the file.</param>
 /// <param name="MinedPairs">The pairs the product mined between the two siblings (either direction).</param>
 /// <param name="LabelScores">The product's label scores of the two siblings (higher preferred; equal or unlabelled: tie).</param>
+/// <param name="Judge">The product's <see cref="PreferenceJudge"/> on the two siblings' labels (unlabelled: tie).</param>
+/// <param name="ReweightedByRule">Signals reweighted by denoising, by rule.</param>
+/// <param name="Curves">Agreement-coverage curves of the product's judge and of the net-vote baseline on the same pairs.</param>
 public sealed record OasstEvaluationResult(
     OasstMappingStats Mapping,
     int Events,
@@ -26,7 +29,10 @@ public sealed record OasstEvaluationResult(
     IReadOnlyList<Tally> DroppedByRule,
     RankAgreement Baseline,
     RankAgreement MinedPairs,
-    RankAgreement LabelScores);
+    RankAgreement LabelScores,
+    RankAgreement Judge,
+    IReadOnlyList<Tally> ReweightedByRule,
+    CurveComparison Curves);
 
 /// <summary>
 /// Replays an OASST corpus in memory through exactly the product's mining code (<see cref="UserProfiles"/>,
@@ -38,8 +44,9 @@ public static class OasstEvaluation
     public const string BaselineName = "baseline: net +1 minus -1";
     public const string MinedPairsName = "mined pairs";
     public const string LabelScoresName = "label scores";
+    public const string JudgeName = "preference judge";
 
-    public static OasstEvaluationResult Run(OasstCorpus corpus, IFollowupScorer followups, MiningOptions mining, OasstMappingOptions? mapping = null)
+    public static OasstEvaluationResult Run(OasstCorpus corpus, IFollowupScorer followups, MiningOptions mining, OasstMappingOptions? mapping = null, CoverageOptions? coverage = null)
     {
         ArgumentNullException.ThrowIfNull(corpus);
         ArgumentNullException.ThrowIfNull(mining);
@@ -70,6 +77,22 @@ public static class OasstEvaluation
         var scoreJudge = RankAgreement.Measure(LabelScoresName, ranked, (a, b) =>
             scores.TryGetValue(OasstEventMapper.Token(a), out var sa) && scores.TryGetValue(OasstEventMapper.Token(b), out var sb) && Math.Abs(sa - sb) > 1e-9 ? sa - sb : 0);
 
+        // The same pairs for both judges, most confident first: the product's judge by |z|, net votes by |difference|.
+        var prior = ApprovalPrior.From(batch.Labels);
+        var labels = batch.Labels.ToDictionary(l => l.ResponseId, StringComparer.Ordinal);
+        Judgment Judge(string a, string b) =>
+            labels.TryGetValue(OasstEventMapper.Token(a), out var la) && labels.TryGetValue(OasstEventMapper.Token(b), out var lb)
+                ? PreferenceJudge.Compare(la, lb, prior) : new Judgment(0);
+        var judge = RankAgreement.Measure(JudgeName, ranked, (a, b) => Judge(a, b).Z);
+        var tree = ranked.Select(p => corpus.Find(p.Better)?.MessageTreeId ?? p.ParentId).ToList();
+        var productPairs = ranked.Select((p, i) => { var z = Judge(p.Better, p.Worse).Z; return JudgedPair.From(tree[i], z, z); }).ToList();
+        var baselinePairs = ranked.Select((p, i) =>
+        {
+            double net = NetVotes(corpus.Find(p.Better)) - NetVotes(corpus.Find(p.Worse));
+            return JudgedPair.From(tree[i], net, net);
+        }).ToList();
+        var curves = AgreementCoverage.Compare(JudgeName, productPairs, BaselineName, baselinePairs, coverage);
+
         return new OasstEvaluationResult(
             mapped.Stats,
             events.Count,
@@ -80,7 +103,10 @@ public static class OasstEvaluation
             Tallies(batch.Decisions.Where(d => d.Action == DecisionAction.Dropped).Select(d => d.Rule)),
             baseline,
             minedJudge,
-            scoreJudge);
+            scoreJudge,
+            judge,
+            Tallies(batch.Decisions.Where(d => d.Action == DecisionAction.Reweighted).Select(d => d.Rule)),
+            curves);
     }
 
     /// <summary>The plain baseline's vote: <c>+1</c> count minus <c>-1</c> count (0 for an unknown message).</summary>

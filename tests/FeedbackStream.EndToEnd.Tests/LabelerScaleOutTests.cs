@@ -49,7 +49,7 @@ public sealed partial class LabelerScaleOutTests(EngineFixture engine)
         [
             "serve", "--role", "labeler",
             $"--Kafka:BootstrapServers={cluster.BootstrapServers}",
-            $"--ClickHouse:ConnectionString=Host=127.0.0.1;Port={listener.Address.Port};Protocol=http",
+            $"--ClickHouse:ConnectionString={listener.ConnectionString()}",
             $"--ClickHouse:Database={database}",
             "--Mining:SettleWindow=00:00:02",
             "--Labeling:Interval=00:00:00.250",

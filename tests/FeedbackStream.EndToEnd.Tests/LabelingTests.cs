@@ -170,7 +170,7 @@ public sealed class LabelingTests(EngineFixture engine)
         const int responses = 20_000;
         await using var listener = await FeedbackStream.EmbeddedClickHouse.ClickHouseHttpListener.StartAsync(engine.Server.Core, 0, cancellationToken: Ct);
         var settings = Fast();
-        settings["ClickHouse:ConnectionString"] = $"Host=127.0.0.1;Port={listener.Address.Port};Protocol=http";
+        settings["ClickHouse:ConnectionString"] = listener.ConnectionString();
         await using var host = await E2E.StartHostAsync(engine, settings: settings);
         using var http = new HttpClient { BaseAddress = host.GatewayAddress };
         var t0 = DateTimeOffset.UtcNow.AddMinutes(-20);

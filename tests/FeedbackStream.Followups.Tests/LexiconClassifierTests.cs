@@ -222,4 +222,58 @@ public sealed class LexiconClassifierTests
         Assert.Equal(FollowupKinds.All.Count + 4, features.Length);
         Assert.True(features[FollowupKinds.All.ToList().IndexOf(FollowupKinds.FactualError)] > 0);
     }
+
+    [Theory]
+    [InlineData("I don't like thrillers")]
+    [InlineData("that film was dumb")]
+    [InlineData("I am departing from The Missing Sock.")]
+    [InlineData("I was actually reading about that yesterday.")]
+    [InlineData("As I said, I love hiking in the summer.")]
+    [InlineData("not right now")]
+    [InlineData("No, not right now.")]
+    [InlineData("No, not right now. Thanks.")]
+    [InlineData("No, not now thank you.")]
+    [InlineData("I dont want to book it just yet.")]
+    [InlineData("instead could it be for four")]
+    public void Classify_TopicSentimentContentWordsAndPoliteRefusals_AreNotDissatisfaction(string utterance)
+    {
+        var result = Lexicon.Classify(utterance);
+
+        Assert.NotEqual(Polarity.Dsat, result.Polarity);
+    }
+
+    [Theory]
+    [InlineData("I am departing from The Missing Sock.", FollowupKinds.InsufficientDetail)]
+    [InlineData("I was actually reading about that yesterday.", FollowupKinds.FactualError)]
+    [InlineData("As I said, I love hiking in the summer.", FollowupKinds.Ignored)]
+    [InlineData("Not right now.", FollowupKinds.FactualError)]
+    public void Classify_ContentWord_DoesNotTriggerItsKind(string utterance, string kind)
+    {
+        Assert.NotEqual(kind, Lexicon.Classify(utterance).Kind);
+    }
+
+    [Theory]
+    [InlineData("That's dumb.", FollowupKinds.NegativeFeedback)]
+    [InlineData("I don't like it.", FollowupKinds.NegativeFeedback)]
+    [InlineData("Terrible.", FollowupKinds.NegativeFeedback)]
+    [InlineData("Your list is missing the opening hours.", FollowupKinds.InsufficientDetail)]
+    [InlineData("It got worse with every revision.", FollowupKinds.LowerQuality)]
+    [InlineData("The numbers are incorrect.", FollowupKinds.FactualError)]
+    [InlineData("You made it up.", FollowupKinds.FactualError)]
+    [InlineData("Simplify the language, it's for kids.", FollowupKinds.Style)]
+    public void Classify_TheSameWordsAboutTheAnswer_AreDissatisfaction(string utterance, string kind)
+    {
+        var result = Lexicon.Classify(utterance);
+
+        Assert.Equal(Polarity.Dsat, result.Polarity);
+        Assert.Equal(kind, result.Kind);
+    }
+
+    [Fact]
+    public void Classify_APhraseWithoutTarget_SaysWhyItWasNotCounted()
+    {
+        var result = Lexicon.Classify("that film was dumb");
+
+        Assert.Contains(result.Evidence, e => e.Contains("'dumb' not counted", StringComparison.Ordinal));
+    }
 }

@@ -80,4 +80,26 @@ public sealed class SiblingMinerTests
             ("b", "app", "u2", "p", new ReactionSet("b", Reaction.Sad, 20_000)));
         Assert.Empty(SiblingMiner.Mine(labels, options));
     }
+
+    private static ResponseLabel Rated(string id, double positive, double negative, double score) => new(
+        "l-" + id, "app", id, "c-" + id, "u-" + id, "m", "app/t:prompt", "prompt", "answer " + id, 0, "", 0, T0, T0,
+        positive > 0, positive > 0 ? 1 : 0, negative > 0, negative > 0 ? 1 : 0, [], "", "", 0, 0, [],
+        score, 0.8, (int)(positive + negative), 0, 0, [], [], PositiveEvidence: positive, NegativeEvidence: negative);
+
+    [Fact]
+    public void SiblingsOnTheSameSide_ArePaired_OnlyWhenTheJudgeIsSure()
+    {
+        // Eight users loved a; three loved and five disliked b: both scores are >= 0, the rates differ clearly.
+        var labels = new List<ResponseLabel> { Rated("a", 8, 0, 1), Rated("b", 3, 5, 0), Rated("c", 1, 0, 1) };
+
+        var pairs = SiblingMiner.Mine(labels, new MiningOptions());
+        var pair = Assert.Single(pairs, p => p.ChosenResponseId == "a");
+        Assert.Equal("b", pair.RejectedResponseId);
+        Assert.InRange(pair.Confidence, 0.9, 1);
+        Assert.True(pair.Margin > 0);
+        Assert.All(pairs, p => Assert.Equal("b", p.RejectedResponseId));
+
+        // One love against eight loves: too little to be sure, a and c are not paired; without the judge, no pair at all.
+        Assert.Empty(SiblingMiner.Mine(labels, new MiningOptions { MinJudgeProbability = null }));
+    }
 }

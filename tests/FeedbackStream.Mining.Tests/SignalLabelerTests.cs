@@ -110,6 +110,79 @@ public sealed class SignalLabelerTests
     }
 
     [Fact]
+    public void BaseRate_OneReactionFromAUserNeverServed_IsNotReweighted()
+    {
+        // A reviewer pseudonym: one dislike, never served a response (as the oasst1 replay has hundreds of).
+        var profiles = new Dictionary<string, UserProfile>
+        {
+            ["owner"] = new("owner", 1, 0, 0, 0, 0, 0),
+            ["reviewer"] = new("reviewer", 0, 1, 0, 1, 1, 1),
+        };
+        var batch = new SignalLabeler(new MiningOptions(), new KeywordScorer()).Label(
+            [E(Served("r1"), 0, user: "owner"), E(new ReactionSet("r1", Reaction.Dislike, 9_000), 9, user: "reviewer")], profiles, new PopulationRates(0.6, 0.5), Later);
+        var label = Assert.Single(batch.Labels);
+        Assert.Equal(1, label.DislikeWeight);
+        Assert.DoesNotContain(batch.Decisions, d => d.Rule == "base_rate");
+        Assert.Contains(batch.Decisions, d => d.Rule == "kept" && d.UserId == "reviewer" && d.Reason.Contains("1 reactions over 0 served", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void BaseRate_ReactorWithoutAProfile_IsNotJudgedByTheOwnersHistory()
+    {
+        var profiles = new Dictionary<string, UserProfile> { ["owner"] = new("owner", 100, 95, 95, 0, 1, 2) };
+        var batch = Run([E(Served("r1"), 0, user: "owner"), E(new ReactionSet("r1", Reaction.Love, 9_000), 9, user: "stranger")], profiles: profiles);
+        Assert.Equal(1, Assert.Single(batch.Labels).LoveWeight);
+        Assert.DoesNotContain(batch.Decisions, d => d.Rule == "base_rate");
+    }
+
+    [Fact]
+    public void BaseRate_BelowTheMinimumHistory_IsNotReweighted_AtTheMinimumItIs()
+    {
+        var options = new MiningOptions { Denoising = new DenoisingOptions { BaseRateMinReactions = 20, BaseRateMinServed = 20 } };
+        var few = Run([E(Served("r1"), 0, user: "lover"), E(new ReactionSet("r1", Reaction.Love, 9_000), 9, user: "lover")], options,
+            new() { ["lover"] = new("lover", 19, 19, 19, 0, 1, 1) });
+        Assert.Equal(1, Assert.Single(few.Labels).LoveWeight);
+        var enough = Run([E(Served("r1"), 0, user: "lover"), E(new ReactionSet("r1", Reaction.Love, 9_000), 9, user: "lover")], options,
+            new() { ["lover"] = new("lover", 20, 20, 20, 0, 1, 1) });
+        Assert.True(Assert.Single(enough.Labels).LoveWeight < 1);
+    }
+
+    [Fact]
+    public void BaseRate_Reason_QuotesTheCountsAndRates()
+    {
+        var profiles = new Dictionary<string, UserProfile> { ["lover"] = new("lover", 100, 90, 90, 0, 0.9, 2) };
+        var batch = Run([E(Served("r1"), 0, user: "lover"), E(new ReactionSet("r1", Reaction.Love, 9_000), 9, user: "lover")], profiles: profiles);
+        var decision = Assert.Single(batch.Decisions, d => d.Rule == "base_rate");
+        Assert.Contains("love to 90 of 100 responses served", decision.Reason, StringComparison.Ordinal);
+        Assert.Contains("90.0 %", decision.Reason, StringComparison.Ordinal);
+        Assert.Contains("10.0 % for all users", decision.Reason, StringComparison.Ordinal);
+        Assert.Contains($"weight {decision.Weight:F2}", decision.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Evidence_AddsUpEveryDistinctUsersSignals_ScoreCountsLoveOnce()
+    {
+        var events = new List<StoredEvent> { E(Served("r1"), 0, user: "owner") };
+        events.AddRange(Enumerable.Range(0, 3).Select(i => E(new ReactionSet("r1", Reaction.Love, 9_000), 900 * (i + 1), user: $"fan{i}")));
+        events.Add(E(new ReactionSet("r1", Reaction.Dislike, 9_000), 900 * 4, user: "critic"));
+        var label = Assert.Single(Run(events).Labels);
+        Assert.Equal(3, label.PositiveEvidence);
+        Assert.Equal(1, label.NegativeEvidence);
+        Assert.Equal(0, label.Score);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(0)]
+    public void DenoisingOptions_ARuleThatWouldActOnOneObservation_IsRefused(int minimum)
+    {
+        Assert.Contains(nameof(DenoisingOptions.BaseRateMinReactions), new DenoisingOptions { BaseRateMinReactions = minimum }.Validate(), StringComparison.Ordinal);
+        Assert.Contains(nameof(DenoisingOptions.BaseRateMinServed), new DenoisingOptions { BaseRateMinServed = minimum }.Validate(), StringComparison.Ordinal);
+        Assert.Contains(nameof(DenoisingOptions.BotMinReactions), new DenoisingOptions { BotMinReactions = minimum }.Validate(), StringComparison.Ordinal);
+        Assert.Null(new DenoisingOptions().Validate());
+    }
+
+    [Fact]
     public void DenoisingOff_KeepsEverySignalWithWeightOne()
     {
         var options = new MiningOptions { Denoising = new DenoisingOptions { Enabled = false } };

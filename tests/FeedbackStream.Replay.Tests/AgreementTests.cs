@@ -67,4 +67,32 @@ public sealed class AgreementTests
         Assert.Equal((1026, 490, 289, 247), (baseline.Pairs, baseline.Agree, baseline.Disagree, baseline.Ties));
         Assert.Equal(0.629, baseline.Agreement, 3);
     }
+
+    [Fact]
+    public void Evaluation_ComparesTheJudgeAndNetVotes_OnTheSamePairs()
+    {
+        var result = OasstEvaluation.Run(Fixtures.Corpus(Fixtures.Flat), new ThanksScorer(), new MiningOptions(), coverage: new CoverageOptions { Resamples = 20 });
+        Assert.Equal(result.Baseline.Pairs, result.Curves.Pairs);
+        Assert.Equal(result.Baseline.Pairs, result.Judge.Pairs);
+        Assert.Equal(OasstEvaluation.JudgeName, result.Curves.First.Judge);
+        Assert.Equal(OasstEvaluation.BaselineName, result.Curves.Second.Judge);
+    }
+
+    [Fact]
+    public void RealFile_ReviewersWithOneReactionEach_AreNeverReweighted_DenoisingOnEqualsOff()
+    {
+        var path = Fixtures.RealFile(out var reason);
+        if (path is null)
+        {
+            Assert.Skip(reason);
+        }
+
+        var corpus = OasstCorpus.Load(path);
+        var coverage = new CoverageOptions { Resamples = 0 };
+        var on = OasstEvaluation.Run(corpus, new ThanksScorer(), new MiningOptions(), coverage: coverage);
+        var off = OasstEvaluation.Run(corpus, new ThanksScorer(), new MiningOptions { Denoising = new DenoisingOptions { Enabled = false } }, coverage: coverage);
+        Assert.Empty(on.ReweightedByRule);
+        Assert.Equal(off.LabelScores, on.LabelScores with { Judge = off.LabelScores.Judge });
+        Assert.Equal(off.Judge, on.Judge);
+    }
 }

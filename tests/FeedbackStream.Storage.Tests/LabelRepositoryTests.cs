@@ -36,7 +36,7 @@ public sealed class LabelRepositoryTests(ClickHouseFixture clickHouse)
         }
 
         var listener = await ClickHouseHttpListener.StartAsync(clickHouse.Server.Core, 0, cancellationToken: Ct);
-        return (new ClickHouseClient($"Host=127.0.0.1;Port={listener.Address.Port};Protocol=http;Database={database}"), listener);
+        return (new ClickHouseClient(listener.ConnectionString(database)), listener);
     }
 
     private static object[] Row(FeedbackEvent e, long offset) =>

@@ -117,4 +117,45 @@ public static class ClassificationMetrics
 
         return ece;
     }
+
+    /// <summary>
+    /// Area under the ROC curve of <paramref name="scores"/> for <paramref name="positive"/> items (Mann-Whitney, ties
+    /// counted half); NaN when either class is empty.
+    /// </summary>
+    public static double Auc(IReadOnlyList<double> scores, IReadOnlyList<bool> positive)
+    {
+        ArgumentNullException.ThrowIfNull(scores);
+        ArgumentNullException.ThrowIfNull(positive);
+        if (scores.Count != positive.Count)
+        {
+            throw new ArgumentException("scores and positive differ in length.", nameof(positive));
+        }
+
+        var order = Enumerable.Range(0, scores.Count).OrderBy(i => scores[i]).ToArray();
+        double rankSum = 0;
+        long positives = 0;
+        for (var i = 0; i < order.Length;)
+        {
+            var j = i;
+            while (j < order.Length && scores[order[j]] == scores[order[i]])
+            {
+                j++;
+            }
+
+            var midRank = ((i + 1) + j) / 2.0;
+            for (var k = i; k < j; k++)
+            {
+                if (positive[order[k]])
+                {
+                    rankSum += midRank;
+                    positives++;
+                }
+            }
+
+            i = j;
+        }
+
+        var negatives = scores.Count - positives;
+        return positives == 0 || negatives == 0 ? double.NaN : (rankSum - (positives * (positives + 1) / 2.0)) / (positives * (double)negatives);
+    }
 }

@@ -50,13 +50,15 @@ public sealed record TrainingSummary(
 /// <param name="PolarityCalibrationError">Expected calibration error (10 bins) of the chosen polarity's probability.</param>
 /// <param name="ModelShare">For <c>combined</c>: the share of items decided by the model.</param>
 /// <param name="Breakdown">Polarity accuracy per hard-case tag (seed) or DSAT recall per EURTAD reaction type.</param>
+/// <param name="DsatAuc">AUC of P(DSAT) for DSAT items against all others (threshold-free ranking quality), or null for the baseline.</param>
 public sealed record ClassifierFigures(
     string Classifier,
     ClassificationReport Polarity,
     ClassificationReport? Kind,
     double? PolarityCalibrationError,
     double? ModelShare,
-    IReadOnlyList<BreakdownFigure> Breakdown);
+    IReadOnlyList<BreakdownFigure> Breakdown,
+    double? DsatAuc = null);
 
 /// <summary>One figure on a subgroup of an evaluation set.</summary>
 /// <param name="Group">The subgroup: a hard-case tag, or a EURTAD reaction type.</param>
@@ -253,7 +255,8 @@ public static class FollowupEvaluation
                 Rounded(ClassificationMetrics.Compute(goldKind, output.Select(o => o.Kind).ToList(), FollowupKinds.All)),
                 Math.Round(ClassificationMetrics.ExpectedCalibrationError(output.Select(o => o.Confidence).ToList(), predictedPolarity.Select((p, i) => p == goldPolarity[i]).ToList()), 4),
                 modelShare,
-                breakdown);
+                breakdown,
+                Math.Round(ClassificationMetrics.Auc(output.Select(o => o.PDsat).ToList(), held.Select(r => r.Polarity == Polarity.Dsat).ToList()), 4));
         }
 
         var baseline = Enumerable.Repeat(majority.Name(), held.Count).ToList();
@@ -292,7 +295,8 @@ public static class FollowupEvaluation
                 Rounded(ClassificationMetrics.Compute(goldKind, predictedKind, kindLabels)),
                 Math.Round(ClassificationMetrics.ExpectedCalibrationError(confidence, predictedBinary.Select((p, i) => p == goldBinary[i]).ToList()), 4),
                 modelShare,
-                breakdown);
+                breakdown,
+                Math.Round(ClassificationMetrics.Auc(output.Select(o => o.PDsat).ToList(), goldBinary.Select(g => g == Dsat).ToList()), 4));
         }
 
         var baseline = Enumerable.Repeat(NonDsat, items.Count).ToList();

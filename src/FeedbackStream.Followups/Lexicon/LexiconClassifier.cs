@@ -111,6 +111,7 @@ public sealed class LexiconClassifier : IFollowupClassifier
         var segmentsWithMatch = new HashSet<int>();
 
         var sarcasticNot = tokens.Count > 1 && tokens[^1].Value == "not" && (tokens.Count == 1 || tokens[^2].Segment != tokens[^1].Segment);
+        var consumed = new bool[tokens.Count];
 
         for (var i = 0; i < tokens.Count;)
         {
@@ -121,13 +122,32 @@ public sealed class LexiconClassifier : IFollowupClassifier
                 continue;
             }
 
+            for (var k = i; k < i + phrase.Words.Count; k++)
+            {
+                consumed[k] = true;
+            }
+
+            if (phrase.NeedsTarget && !TargetsTheAnswer(tokens, i, phrase.Words.Count, phrase.Kind))
+            {
+                // "that film was dumb", "I don't like thrillers", "The Missing Sock": about the topic, not the answer.
+                evidence.Add($"'{phrase.Text}' not counted: its sentence is not about the answer");
+                i += phrase.Words.Count;
+                continue;
+            }
+
             var clauseFactor = text.ClauseCount > 1 && tokens[i].Clause < lastClause ? EarlierClauseFactor : 1.0;
             var kind = phrase.Kind;
             var weight = phrase.Weight;
             var notes = new List<string>();
-            if (kind != FollowupKinds.Neutral && !phrase.ShortOnly && IsNegated(tokens, i))
+            if (kind != FollowupKinds.Neutral && !phrase.ShortOnly && IsNegated(tokens, consumed, i))
             {
-                if (FollowupKinds.PolarityOf(kind) == Polarity.Sat)
+                if (NegationCancels.Contains(kind))
+                {
+                    // Declining to act or to share ("I don't want to book it yet") is not a complaint about the answer.
+                    kind = FollowupKinds.Neutral;
+                    weight = 0;
+                }
+                else if (FollowupKinds.PolarityOf(kind) == Polarity.Sat)
                 {
                     kind = FollowupKinds.NegativeFeedback;
                     weight *= NegatedSatFactor;
@@ -166,6 +186,12 @@ public sealed class LexiconClassifier : IFollowupClassifier
         {
             if (match.Kind == FollowupKinds.Neutral)
             {
+                if (match.Weight <= 0)
+                {
+                    evidence.Add($"'{match.Phrase.Text}' not counted ({match.Note})");
+                    continue;
+                }
+
                 if (cues < MaxNeutralCues)
                 {
                     cues++;
@@ -335,12 +361,125 @@ public sealed class LexiconClassifier : IFollowupClassifier
         return !phrase.QuestionOnly || text.SegmentEndsWithQuestionMark[anchor.Segment];
     }
 
-    private static bool IsNegated(IReadOnlyList<Token> tokens, int start)
+    /// <summary>
+    /// Whether the phrase at <paramref name="start"/> (<paramref name="length"/> words, of <paramref name="kind"/>) is
+    /// said about the answer. Its segment (punctuation-delimited) must address the assistant (you, your), name the answer
+    /// (answer, list, code, ...), point at it with a bare deictic as subject or as the phrase's object ("that's dumb",
+    /// "it got worse", "I don't like that"; not the determiner of "that film"), open with a definite subject ("the tone
+    /// is too salesy"), or be an interjection (nothing but the phrase and filler words: "Terrible.", "So dumb!"). A
+    /// request-like kind (revision, style, detail, ...) also counts when the phrase opens its segment, as an imperative
+    /// or an elliptic complaint does ("Simplify the language", "Much worse than before").
+    /// </summary>
+    internal static bool TargetsTheAnswer(IReadOnlyList<Token> tokens, int start, int length, string kind)
+    {
+        var segment = tokens[start].Segment;
+        var onlyFillers = true;
+        var opensSegment = true;
+        var position = 0;
+        var firstWord = (string?)null;
+        for (var k = 0; k < tokens.Count; k++)
+        {
+            var token = tokens[k];
+            if (token.Segment != segment)
+            {
+                continue;
+            }
+
+            var inPhrase = k >= start && k < start + length;
+            var value = token.Value;
+            firstWord ??= value;
+            var next = k + 1 < tokens.Count && tokens[k + 1].Segment == segment ? tokens[k + 1].Value : null;
+            if (!inPhrase && (FollowupLexicon.SecondPerson.Contains(value) || AnswerNouns.Contains(value)))
+            {
+                return true;
+            }
+
+            var bare = value is "thats" or "its" or "it" || next is null || FunctionWords.Contains(next);
+            if (!inPhrase && Deictics.Contains(value) && bare && (position < 2 || (k >= start + length && k <= start + length + 2)))
+            {
+                return true;
+            }
+
+            if (k < start && !Fillers.Contains(value) && !OpeningFillers.Contains(value))
+            {
+                opensSegment = false;
+            }
+
+            if (!inPhrase && !Fillers.Contains(value))
+            {
+                onlyFillers = false;
+            }
+
+            position++;
+        }
+
+        return onlyFillers
+            || (opensSegment && RequestKinds.Contains(kind))
+            || (firstWord == "the" && tokens[start].Value != "the");
+    }
+
+    /// <summary>Kinds whose phrases, opening a segment, are requests or complaints about the answer.</summary>
+    private static readonly HashSet<string> RequestKinds = new(StringComparer.Ordinal)
+    {
+        FollowupKinds.RevisionRequest, FollowupKinds.Style, FollowupKinds.InsufficientDetail, FollowupKinds.LowerQuality,
+        FollowupKinds.Ignored, FollowupKinds.UnrealisticExpectation, FollowupKinds.NoEngagement, FollowupKinds.GettingThere,
+    };
+
+    /// <summary>Words that may precede a phrase that still opens its segment ("way too long", "not so many", "please simplify").</summary>
+    private static readonly HashSet<string> OpeningFillers = new(StringComparer.Ordinal) { "not", "way", "less", "please", "also", "and", "now", "then", "even", "far" };
+
+    /// <summary>Words that name what an assistant hands back.</summary>
+    private static readonly HashSet<string> AnswerNouns = new(StringComparer.Ordinal)
+    {
+        "answer", "answers", "response", "responses", "reply", "replies", "explanation", "explanations", "suggestion",
+        "suggestions", "recommendation", "recommendations", "advice", "list", "code", "example", "examples", "summary",
+        "translation", "version", "output", "result", "results", "solution", "info", "information", "instructions",
+        "steps", "calculation", "message", "paragraph", "sentence", "link", "links", "source", "sources", "draft", "wording",
+        "script", "essay", "poem", "email", "letter",
+    };
+
+    private static readonly HashSet<string> Deictics = new(StringComparer.Ordinal) { "thats", "its", "it", "this", "that", "these", "those" };
+
+    /// <summary>After "this"/"that", a word of this set leaves the deictic bare ("that is", "that one"); any other word makes it a determiner ("that film").</summary>
+    private static readonly HashSet<string> FunctionWords = new(StringComparer.Ordinal)
+    {
+        "is", "was", "s", "are", "were", "isnt", "wasnt", "arent", "werent", "doesnt", "does", "didnt", "did", "dont", "do",
+        "sounds", "seems", "looks", "feels", "reads", "just", "really", "still", "so", "very", "too", "makes", "made", "not",
+        "at", "all", "one", "part", "bit", "either", "anymore", "though", "again", "please", "would", "will", "wont", "cant",
+        "can", "could", "should", "has", "hasnt", "had", "have", "be", "been", "is", "of", "for", "to", "in", "on", "and", "or",
+        "because", "since", "as", "lol", "haha",
+    };
+
+    /// <summary>Words an interjection may carry besides its phrase ("oh wow, so so bad").</summary>
+    private static readonly HashSet<string> Fillers = new(StringComparer.Ordinal)
+    {
+        "so", "very", "really", "just", "totally", "completely", "too", "pretty", "quite", "kinda", "oh", "wow", "ugh", "well",
+        "ok", "okay", "no", "nope", "yes", "yeah", "yep", "lol", "hmm", "um", "umm", "uh", "ah", "absolutely", "truly", "super",
+        "still", "sooo", "soo", "a", "an", "the", "bit", "little", "how", "what", "such", "thats", "that", "this", "its", "it",
+        "is", "was", "seriously", "honestly", "literally", "man", "dude", "omg", "hm", "ahh", "oops", "ouch", "meh", "sorry",
+        "emojiangry", "emojisad", "emojieyeroll", "emojithumbsdown", "emojithumbsup", "emojiheart", "emojismile", "emojilaugh",
+        "one", "job", "work", "catch", "idea", "ideas", "stuff", "call", "thinking", "point", "content", "effort", "attempt",
+        "written", "explained", "put", "done", "said", "way", "far", "hah", "haha", "much",
+    };
+
+    /// <summary>Kinds whose negation is a refusal or a plain statement, not dissatisfaction: the phrase is cancelled.</summary>
+    private static readonly HashSet<string> NegationCancels = new(StringComparer.Ordinal)
+    {
+        FollowupKinds.Compliance, FollowupKinds.PersonalDetails, FollowupKinds.Humor, FollowupKinds.PositiveClosure,
+    };
+
+    private static bool IsNegated(IReadOnlyList<Token> tokens, bool[] consumed, int start)
     {
         var anchor = tokens[start];
         for (var k = start - 1; k >= 0 && k >= start - FollowupLexicon.NegationWindow; k--)
         {
             if (tokens[k].Segment != anchor.Segment || tokens[k].Clause != anchor.Clause)
+            {
+                return false;
+            }
+
+            // A negator inside an earlier phrase belongs to it ("not now, thank you": "not" is part of "not now").
+            if (consumed[k])
             {
                 return false;
             }
@@ -367,7 +506,7 @@ public sealed class LexiconClassifier : IFollowupClassifier
             }
 
             var length = tokens.Skip(i).TakeWhile(t => t.Segment == token.Segment).Count();
-            if (length is < 2 or > 4)
+            if (length is < 2 or > 4 || NotCorrections.Contains(tokens[i + 1].Value) || NotCorrections.Contains(tokens[i + length - 1].Value))
             {
                 continue;
             }
@@ -377,6 +516,13 @@ public sealed class LexiconClassifier : IFollowupClassifier
             matches.Add(new LexiconMatch(phrase, FollowupKinds.FactualError, weight, "correction 'X, not Y'"));
         }
     }
+
+    /// <summary>"Not yet", "not really", "not brave enough": a "not" segment with these words answers or hedges; it corrects nothing.</summary>
+    private static readonly HashSet<string> NotCorrections = new(StringComparer.Ordinal)
+    {
+        "yet", "now", "really", "sure", "exactly", "quite", "today", "anymore", "much", "always", "necessarily", "enough",
+        "bad", "great", "good", "too", "so", "very", "that", "at", "me", "for", "really", "likely", "often",
+    };
 
     private static bool IsQuestion(TokenizedFollowup text, int lastClause)
     {

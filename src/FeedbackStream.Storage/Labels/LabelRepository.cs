@@ -19,7 +19,7 @@ public sealed class LabelRepository(ClickHouseClient client)
         "label_id", "app_id", "response_id", "conversation_id", "user_id", "model_version", "prompt_key", "prompt_text", "response_text",
         "turn_index", "regenerated_from", "candidate_index", "served_at", "last_signal_at", "love", "love_weight", "dislike", "dislike_weight",
         "other_reactions", "followup_polarity", "followup_kind", "followup_p_sat", "followup_p_dsat", "actions", "score", "confidence",
-        "signal_events", "dropped_signals", "late_events", "rules", "evidence_event_ids", "computed_at", "surface", "latency_ms",
+        "signal_events", "dropped_signals", "late_events", "rules", "evidence_event_ids", "computed_at", "surface", "latency_ms", "positive_evidence", "negative_evidence",
     ];
 
     private static readonly string[] DecisionColumns = ["event_id", "rule", "app_id", "response_id", "user_id", "action", "weight", "reason", "decided_at"];
@@ -159,7 +159,7 @@ public sealed class LabelRepository(ClickHouseClient client)
                 (uint)l.TurnIndex, l.RegeneratedFrom, (uint)l.CandidateIndex, l.ServedAt.UtcDateTime, l.LastSignalAt.UtcDateTime, l.Love, l.LoveWeight,
                 l.Dislike, l.DislikeWeight, l.OtherReactions.ToArray(), l.FollowupPolarity, l.FollowupKind, l.FollowupPSat, l.FollowupPDsat,
                 l.Actions.ToArray(), l.Score, l.Confidence, (uint)l.SignalEvents, (uint)l.DroppedSignals, (uint)l.LateEvents, l.Rules.ToArray(),
-                l.EvidenceEventIds.ToArray(), computedAt, l.Surface, l.LatencyMs,
+                l.EvidenceEventIds.ToArray(), computedAt, l.Surface, l.LatencyMs, l.PositiveEvidence, l.NegativeEvidence,
             }), null, cancellationToken);
         }
 
@@ -335,10 +335,14 @@ public sealed class LabelRepository(ClickHouseClient client)
 
         public double LatencyMs { get; set; }
 
+        public double PositiveEvidence { get; set; }
+
+        public double NegativeEvidence { get; set; }
+
         public ResponseLabel ToLabel() => new(
             LabelId, AppId, ResponseId, ConversationId, UserId, ModelVersion, PromptKey, PromptText, ResponseText, (int)TurnIndex, RegeneratedFrom,
             (int)CandidateIndex, new DateTimeOffset(Utc(ServedAt)), new DateTimeOffset(Utc(LastSignalAt)), Love, LoveWeight, Dislike, DislikeWeight,
             OtherReactions, FollowupPolarity, FollowupKind, FollowupPSat, FollowupPDsat, Actions, Score, Confidence, (int)SignalEvents, (int)DroppedSignals,
-            (int)LateEvents, Rules, EvidenceEventIds, Surface, LatencyMs);
+            (int)LateEvents, Rules, EvidenceEventIds, Surface, LatencyMs, PositiveEvidence, NegativeEvidence);
     }
 }
