@@ -249,14 +249,17 @@ public sealed partial class LabelingWorker : BackgroundService
                     continue;
                 }
 
-                nextPass = clock.Elapsed + _options.Interval;
                 RunGuarded(() => PassAsync(stoppingToken), "pass");
                 StoreOffsets(consumer);
                 if (clock.Elapsed >= nextSweep)
                 {
-                    nextSweep = clock.Elapsed + _options.SweepInterval;
                     RunGuarded(() => SweepAsync(stoppingToken), "sweep");
+                    nextSweep = clock.Elapsed + _options.SweepInterval;
                 }
+
+                // Counted from the end of the pass: a slow pass is followed by a full interval of consumption, never by
+                // a pass per record.
+                nextPass = clock.Elapsed + _options.Interval;
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -336,6 +339,7 @@ public sealed partial class LabelingWorker : BackgroundService
         Status.WaitingForPipeline = waiting;
         foreach (var chunk in due.Chunk(_options.ConversationsPerChunk))
         {
+            var timer = Stopwatch.StartNew();
             var outcome = await LabelAsync([.. chunk.Select(c => c.Key)], now, cancellationToken);
             foreach (var conversation in chunk)
             {
@@ -350,7 +354,7 @@ public sealed partial class LabelingWorker : BackgroundService
             }
 
             Status.AddPass(chunk.Length, outcome.Labels, outcome.Decisions, outcome.Pairs, repair: false);
-            LogLabelled(chunk.Length, outcome.Labels, outcome.Pairs, false);
+            LogLabelled(chunk.Length, outcome.Labels, outcome.Pairs, false, timer.ElapsedMilliseconds, Status.Records);
             LabelsCounter.Add(outcome.Labels);
             PairsCounter.Add(outcome.Pairs);
         }
@@ -395,7 +399,7 @@ public sealed partial class LabelingWorker : BackgroundService
         {
             var outcome = await LabelAsync(chunk, now, cancellationToken);
             Status.AddPass(chunk.Length, outcome.Labels, outcome.Decisions, outcome.Pairs, repair: true);
-            LogLabelled(chunk.Length, outcome.Labels, outcome.Pairs, true);
+            LogLabelled(chunk.Length, outcome.Labels, outcome.Pairs, true, 0, Status.Records);
             RepairedCounter.Add(outcome.Labels);
         }
     }
@@ -502,8 +506,8 @@ public sealed partial class LabelingWorker : BackgroundService
     [LoggerMessage(EventId = 4006, Level = LogLevel.Warning, Message = "Labeller offset commit failed {Code}: {Reason}")]
     private partial void LogCommitFailed(ErrorCode code, string reason);
 
-    [LoggerMessage(EventId = 4008, Level = LogLevel.Debug, Message = "labelled conversations={Conversations} labels={Labels} pairs={Pairs} repair={Repair}")]
-    private partial void LogLabelled(int conversations, int labels, int pairs, bool repair);
+    [LoggerMessage(EventId = 4008, Level = LogLevel.Debug, Message = "labelled conversations={Conversations} labels={Labels} pairs={Pairs} repair={Repair} in {Milliseconds} ms; records consumed {Records}")]
+    private partial void LogLabelled(int conversations, int labels, int pairs, bool repair, long milliseconds, long records);
 
     [LoggerMessage(EventId = 4007, Level = LogLevel.Warning, Message = "Reconciliation sweep: {Responses} settled responses without a current label in {Conversations} conversations; relabelling them")]
     private partial void LogRepairing(int responses, int conversations);

@@ -133,15 +133,27 @@ public sealed class LabelRepository(ClickHouseClient client)
         return (profiles, totals.Served < 50 ? PopulationRates.Default : new PopulationRates(totals.Loves / (double)totals.Served, totals.Dislikes / (double)totals.Served));
     }
 
-    /// <summary>Existing labels of other responses to the same prompts (within <paramref name="appId"/> unless pairs may cross apps).</summary>
-    public async Task<List<ResponseLabel>> LabelsForPromptsAsync(string? appId, IReadOnlyCollection<string> promptKeys, CancellationToken cancellationToken)
+    /// <summary>
+    /// Existing labels of other responses to the same prompts (within <paramref name="appId"/> unless pairs may cross apps):
+    /// per prompt the <paramref name="perPrompt"/> most positive and the <paramref name="perPrompt"/> most negative by
+    /// score, the candidates sibling mining pairs best against worst. A popular prompt with thousands of labelled
+    /// responses costs the same as a rare one.
+    /// </summary>
+    public async Task<List<ResponseLabel>> LabelsForPromptsAsync(string? appId, IReadOnlyCollection<string> promptKeys, CancellationToken cancellationToken, int perPrompt = 32)
     {
         var labels = new List<ResponseLabel>();
         foreach (var chunk in SqlLiteral.Chunks(promptKeys, k => k.Length))
         {
+            var filter = $"prompt_key IN {SqlLiteral.List(chunk)}" + (appId is null ? "" : " AND app_id = @app");
+            var columns = string.Join(", ", LabelColumns);
             var rows = await client.RowsAsync<LabelRecord>(
-                $"SELECT {string.Join(", ", LabelColumns)} FROM response_labels FINAL WHERE prompt_key IN {SqlLiteral.List(chunk)}" + (appId is null ? "" : " AND app_id = @app"),
-                new { app = appId ?? "" }, cancellationToken);
+                $"""
+                SELECT {columns} FROM (
+                    SELECT {columns} FROM (SELECT * FROM response_labels FINAL WHERE {filter}) ORDER BY score DESC, label_id LIMIT @per BY prompt_key
+                    UNION DISTINCT
+                    SELECT {columns} FROM (SELECT * FROM response_labels FINAL WHERE {filter}) ORDER BY score ASC, label_id LIMIT @per BY prompt_key)
+                """,
+                new { app = appId ?? "", per = perPrompt }, cancellationToken);
             labels.AddRange(rows.Select(r => r.ToLabel()));
         }
 
