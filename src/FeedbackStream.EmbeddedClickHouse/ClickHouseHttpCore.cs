@@ -89,10 +89,53 @@ public sealed class ClickHouseHttpCore
     /// <summary>Server version as the engine reports it.</summary>
     public string ServerVersion { get; private set; } = "";
 
+    /// <summary>
+    /// One spool folder per core (several cores, and so several owners, can live in one process: each removes only its
+    /// own). Folders that a killed process left behind are removed here, by the process id in their name.
+    /// </summary>
     private static string DefaultSpoolDirectory()
     {
         var root = Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath();
-        return Path.Combine(root, $"feedbackstream-ch-{Environment.ProcessId}");
+        RemoveAbandonedSpoolDirectories(root);
+        return Path.Combine(root, $"feedbackstream-ch-{Environment.ProcessId}-{Guid.NewGuid():N}");
+    }
+
+    private static void RemoveAbandonedSpoolDirectories(string root)
+    {
+        foreach (var directory in Directory.EnumerateDirectories(root, "feedbackstream-ch-*"))
+        {
+            var parts = Path.GetFileName(directory).Split('-');
+            if (parts.Length < 3 || !int.TryParse(parts[2], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pid) || ProcessIsAlive(pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Another process cleans it up at the same moment, or it is not ours to remove.
+            }
+        }
+    }
+
+    private static bool ProcessIsAlive(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Answers a request of the product's own in-process handler (<see cref="ClickHouseHttpAccess.Trusted"/>).</summary>
