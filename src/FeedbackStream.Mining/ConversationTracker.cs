@@ -23,8 +23,6 @@ public sealed class PendingConversation(ConversationKey key, int partition, long
     /// <summary>When the conversation is next worth labelling (<see cref="SettlePolicy.DueAt"/> of its newest activity,
     /// or of its earliest still-pending response after a pass).</summary>
     public DateTimeOffset DueAt { get; internal set; }
-
-    public int Records { get; internal set; }
 }
 
 /// <summary>
@@ -57,7 +55,6 @@ public sealed class ConversationTracker(SettlePolicy policy)
         }
 
         conversation.LastOffset = Math.Max(conversation.LastOffset, offset);
-        conversation.Records++;
         if (occurredAt > conversation.LastActivity)
         {
             conversation.LastActivity = occurredAt;
