@@ -49,12 +49,20 @@ public sealed class FaultInjectionTests
         })
         .Build();
 
-        // The loop produces at a steady pace in the background while the broker goes down and up.
+        // The loop produces at a steady pace in the background while the broker goes down and up. It holds at 6,000
+        // messages until the broker is down, so the outage always lands mid-loop (on a fast run the loop could
+        // otherwise finish first, and an idle producer never notices the lost broker).
+        var outage = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var loop = Task.Run(
             async () =>
             {
                 for (var i = 0; i < Count; i++)
                 {
+                    if (i == 6_000)
+                    {
+                        await outage.Task.WaitAsync(TimeSpan.FromSeconds(60), token);
+                    }
+
                     var message = new Message<string, string> { Key = $"k-{i}", Value = TestKafka.Value(i) };
                     TestKafka.ProduceWithBackpressure(producer, topic, message, report =>
                     {
@@ -81,6 +89,7 @@ public sealed class FaultInjectionTests
         await Wait.UntilAsync(() => acked.Count >= 5_000, TimeSpan.FromSeconds(30), "5000 acknowledgements before the outage", token);
         cluster.SetBrokerDown(Victim);
         var ackedAtDown = acked.Count;
+        outage.SetResult();
 
         // Down until the producer lost its connection to the victim and the other brokers' partitions kept taking
         // messages. (Whether the victim's partitions take none meanwhile is timing-dependent: batches already in
