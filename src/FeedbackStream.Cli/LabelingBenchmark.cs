@@ -159,7 +159,7 @@ internal static class LabelingBenchmark
                      "serve", "--role", "labeler", $"--Kafka:BootstrapServers={bootstrap}",
                      $"--ClickHouse:ConnectionString={clickHouse}", $"--ClickHouse:Database={database}",
                      $"--Mining:SettleWindow={settle.ToString("c", CultureInfo.InvariantCulture)}", "--Labeling:Interval=00:00:00.200",
-                     "--Logging:LogLevel:Default=Error", "--Logging:LogLevel:FeedbackStream=Warning",
+                     "--Logging:LogLevel:Default=Error", "--Logging:LogLevel:FeedbackStream=Warning", "--Logging:LogLevel:FeedbackStream.Pipeline.Labeling=Debug",
                  })
         {
             start.ArgumentList.Add(argument);

@@ -2,13 +2,35 @@ using FeedbackStream.Contracts;
 
 namespace FeedbackStream.Mining;
 
-/// <summary>Builds <see cref="UserProfile"/>s and <see cref="PopulationRates"/> from events, by the same definitions the SQL adapter uses.</summary>
+/// <summary>
+/// One cell of a user's activity: how many distinct events of one kind (a served response, or a reaction of one kind)
+/// the user had in one minute. The SQL adapter reads these cells with one grouped query; <see cref="UserProfiles.Build"/>
+/// makes the same cells from events; both turn them into profiles by <see cref="UserProfiles.FromActivity"/>.
+/// </summary>
+/// <param name="Reaction">The reaction kind, or null for a served response.</param>
+/// <param name="Minute">Unix minute of occurred_at (seconds / 60).</param>
+public readonly record struct UserActivity(string UserId, string? Reaction, long Minute, long Count);
+
+/// <summary>Builds <see cref="UserProfile"/>s and <see cref="PopulationRates"/> by one set of definitions, from events or from activity cells.</summary>
 public static class UserProfiles
 {
+    /// <summary>Below this many served responses an app's own rates are too noisy: <see cref="PopulationRates.Default"/> stands in.</summary>
+    public const long MinServedForPopulation = 50;
+
+    private static readonly string LoveName = Reaction.Love.ToWireName();
+    private static readonly string DislikeName = Reaction.Dislike.ToWireName();
+
     public static (Dictionary<string, UserProfile> Profiles, PopulationRates Population) Build(IEnumerable<FeedbackEvent> events)
     {
-        var served = new Dictionary<string, long>(StringComparer.Ordinal);
-        var reactions = new Dictionary<string, List<(DateTimeOffset At, Reaction Reaction)>>(StringComparer.Ordinal);
+        var activity = Activity(events).ToList();
+        return (FromActivity(activity), Population(activity));
+    }
+
+    /// <summary>The activity cells of <paramref name="events"/>, each event counted once (by event_id).</summary>
+    public static IEnumerable<UserActivity> Activity(IEnumerable<FeedbackEvent> events)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        var cells = new Dictionary<(string User, string? Reaction, long Minute), long>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var e in events)
         {
@@ -17,42 +39,61 @@ public static class UserProfiles
                 continue;
             }
 
-            switch (e.Payload)
+            (string User, string? Reaction, long Minute)? cell = e.Payload switch
             {
-                case ResponseServed:
-                    served[e.UserId] = served.GetValueOrDefault(e.UserId) + 1;
-                    break;
-                case ReactionSet set:
-                    if (!reactions.TryGetValue(e.UserId, out var list))
-                    {
-                        reactions[e.UserId] = list = [];
-                    }
-
-                    list.Add((e.OccurredAt, set.Reaction));
-                    break;
+                ResponseServed => (e.UserId, null, 0),
+                ReactionSet set => (e.UserId, set.Reaction.ToWireName(), e.OccurredAt.ToUnixTimeSeconds() / 60),
+                _ => null,
+            };
+            if (cell is { } key)
+            {
+                cells[key] = cells.GetValueOrDefault(key) + 1;
             }
         }
 
+        return cells.Select(c => new UserActivity(c.Key.User, c.Key.Reaction, c.Key.Minute, c.Value));
+    }
+
+    /// <summary>Profiles from activity cells: served and reaction counts, the dominant reaction's share and the busiest minute.</summary>
+    public static Dictionary<string, UserProfile> FromActivity(IEnumerable<UserActivity> activity)
+    {
+        ArgumentNullException.ThrowIfNull(activity);
         var profiles = new Dictionary<string, UserProfile>(StringComparer.Ordinal);
-        foreach (var user in served.Keys.Union(reactions.Keys))
+        foreach (var user in activity.GroupBy(a => a.UserId, StringComparer.Ordinal))
         {
-            var list = reactions.GetValueOrDefault(user) ?? [];
-            var dominant = list.Count == 0 ? 0 : list.GroupBy(r => r.Reaction).Max(g => g.Count()) / (double)list.Count;
-            var peak = list.Count == 0 ? 0 : list.GroupBy(r => r.At.ToUnixTimeSeconds() / 60).Max(g => g.LongCount());
-            profiles[user] = new UserProfile(
-                user,
-                served.GetValueOrDefault(user),
-                list.Count,
-                list.LongCount(r => r.Reaction == Reaction.Love),
-                list.LongCount(r => r.Reaction == Reaction.Dislike),
+            var reactions = user.Where(a => a.Reaction is not null).ToList();
+            var total = reactions.Sum(a => a.Count);
+            var dominant = total == 0 ? 0 : reactions.GroupBy(a => a.Reaction, StringComparer.Ordinal).Max(g => g.Sum(a => a.Count)) / (double)total;
+            var peak = total == 0 ? 0 : reactions.GroupBy(a => a.Minute).Max(g => g.Sum(a => a.Count));
+            profiles[user.Key] = new UserProfile(
+                user.Key,
+                user.Where(a => a.Reaction is null).Sum(a => a.Count),
+                total,
+                reactions.Where(a => a.Reaction == LoveName).Sum(a => a.Count),
+                reactions.Where(a => a.Reaction == DislikeName).Sum(a => a.Count),
                 dominant,
                 peak);
         }
 
-        var totalServed = Math.Max(1, served.Values.Sum());
-        var population = new PopulationRates(
-            profiles.Values.Sum(p => p.Loves) / (double)totalServed,
-            profiles.Values.Sum(p => p.Dislikes) / (double)totalServed);
-        return (profiles, population);
+        return profiles;
     }
+
+    /// <summary>An app's love and dislike rates per served response, from all its users' activity.</summary>
+    public static PopulationRates Population(IEnumerable<UserActivity> activity)
+    {
+        ArgumentNullException.ThrowIfNull(activity);
+        long served = 0, loves = 0, dislikes = 0;
+        foreach (var a in activity)
+        {
+            served += a.Reaction is null ? a.Count : 0;
+            loves += a.Reaction == LoveName ? a.Count : 0;
+            dislikes += a.Reaction == DislikeName ? a.Count : 0;
+        }
+
+        return Population(served, loves, dislikes);
+    }
+
+    /// <summary>Rates from totals, or <see cref="PopulationRates.Default"/> below <see cref="MinServedForPopulation"/> served responses.</summary>
+    public static PopulationRates Population(long served, long loves, long dislikes) =>
+        served < MinServedForPopulation ? PopulationRates.Default : new PopulationRates(loves / (double)served, dislikes / (double)served);
 }

@@ -1,4 +1,7 @@
+using System.Collections.Concurrent;
 using System.Data.Common;
+using System.Globalization;
+using System.Reflection;
 using ClickHouse.Driver;
 using Dapper;
 
@@ -12,15 +15,50 @@ public static class ClickHouseDapper
 {
     static ClickHouseDapper() => DefaultTypeMap.MatchNamesWithUnderscores = true;
 
-    /// <summary>Rows of <paramref name="sql"/> as <typeparamref name="T"/>, mapped by column name.</summary>
+    private static readonly ConcurrentDictionary<Type, PropertyInfo[]> ParameterProperties = new();
+
+    /// <summary>
+    /// Rows of <paramref name="sql"/> as <typeparamref name="T"/>, mapped by column name. The row parser comes from
+    /// Dapper's per-type cache (keyed by the columns, not the SQL text), and parameters are bound directly: queries
+    /// whose text carries id lists differ every time, and Dapper's per-SQL cache would emit and compile new binding
+    /// code for each of them.
+    /// </summary>
     public static async Task<List<T>> RowsAsync<T>(this ClickHouseClient client, string sql, object? parameters, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);
         await using var connection = client.CreateConnection();
         await connection.OpenAsync(cancellationToken);
-        var rows = await connection.QueryAsync<T>(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken));
-        return rows.AsList();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        if (parameters is not null)
+        {
+            foreach (var property in ParameterProperties.GetOrAdd(parameters.GetType(), t => t.GetProperties(BindingFlags.Public | BindingFlags.Instance)))
+            {
+                var parameter = command.CreateParameter();
+                parameter.ParameterName = property.Name;
+                parameter.Value = property.GetValue(parameters);
+                command.Parameters.Add(parameter);
+            }
+        }
+
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var rows = new List<T>();
+        if (reader.FieldCount == 0)
+        {
+            return rows;
+        }
+
+        var parse = IsScalar(typeof(T)) ? (r => (T)Convert.ChangeType(r.GetValue(0), typeof(T), CultureInfo.InvariantCulture)) : reader.GetRowParser<T>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add(parse(reader));
+        }
+
+        return rows;
     }
+
+    private static bool IsScalar(Type type) =>
+        type == typeof(string) || type.IsPrimitive || type == typeof(DateTime) || type == typeof(decimal);
 
     /// <summary>The single value of <paramref name="sql"/> converted to <typeparamref name="T"/> (default when no row).</summary>
     public static async Task<T?> ValueAsync<T>(this ClickHouseClient client, string sql, object? parameters, CancellationToken cancellationToken)

@@ -128,6 +128,77 @@ public sealed class LabelRepositoryTests(ClickHouseFixture clickHouse)
         Assert.Equal(0UL, (await invariant.CheckAsync(policy, DateTimeOffset.UtcNow, 5, Ct)).Violations);
     }
 
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task SiblingCandidates_AreTheBestAndWorstPerPrompt_ByTheLatestScore_WithinTheApp(bool overHttp)
+    {
+        var (client, listener) = await DatabaseAsync(overHttp);
+        await using var _ = listener;
+        using var __ = client;
+        var repository = new LabelRepository(client);
+        var at = DateTimeOffset.UtcNow.AddMinutes(-30);
+        var served = FeedbackEvent.Create("s0", "app1", at, "u1", "c0", new ResponseServed("r0", 0, "answer", "m1", PromptText: "same question"));
+        var template = new SignalLabeler(new MiningOptions(), new NeutralScorer()).Label(
+            [new StoredEvent(served, at)], new Dictionary<string, UserProfile>(), PopulationRates.Default, DateTimeOffset.UtcNow).Labels.Single();
+        var computed = DateTime.UtcNow.AddMinutes(-1);
+        ResponseLabel Label(string app, int i, double score) =>
+            template with { LabelId = $"{app}-label-{i:D3}", AppId = app, ResponseId = $"{app}-r{i}", Score = score };
+
+        // Forty labels of one prompt in app1 with scores 0.00 .. 0.39, and app2 labels of the same prompt key scoring beyond both ends.
+        var app1 = Enumerable.Range(0, 40).Select(i => Label("app1", i, i / 100.0)).ToList();
+        var app2 = new[] { Label("app2", 0, -5), Label("app2", 1, 5) };
+        await repository.WriteAsync(new LabelBatch([.. app1, .. app2], [], [], 0, 0), [], computed, Ct);
+        // A later computation lifts label 0 from the bottom to the top: the candidates follow the latest score.
+        await repository.WriteAsync(new LabelBatch([Label("app1", 0, 0.99)], [], [], 0, 0), [], computed.AddSeconds(10), Ct);
+
+        var candidates = await repository.LabelsForPromptsAsync("app1", [template.PromptKey, "no-such-prompt"], Ct, perPrompt: 3);
+
+        Assert.Equal(["app1-label-000", "app1-label-001", "app1-label-002", "app1-label-003", "app1-label-038", "app1-label-039"], candidates.Select(l => l.LabelId).Order(StringComparer.Ordinal));
+        Assert.Equal(0.99, candidates.Single(l => l.LabelId == "app1-label-000").Score);
+        Assert.All(candidates, l => Assert.Equal(template.ResponseText, l.ResponseText));
+        // Pairs across apps (an explicit option) see both apps' extremes.
+        var across = await repository.LabelsForPromptsAsync(null, [template.PromptKey], Ct, perPrompt: 3);
+        Assert.Equal(["app1-label-000", "app1-label-001", "app1-label-002", "app1-label-039", "app2-label-000", "app2-label-001"], across.Select(l => l.LabelId).Order(StringComparer.Ordinal));
+    }
+
+    [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task Profiles_FromOneGroupedQuery_AreTheInMemoryDefinitions_CountingARowStoredTwiceOnce(bool overHttp)
+    {
+        var (client, listener) = await DatabaseAsync(overHttp);
+        await using var _ = listener;
+        using var __ = client;
+        var at = new DateTimeOffset(DateTime.UtcNow.AddHours(-1).Ticks / TimeSpan.TicksPerMinute * TimeSpan.TicksPerMinute, TimeSpan.Zero);
+        var events = new List<FeedbackEvent>();
+        for (var i = 0; i < 60; i++)
+        {
+            var user = $"u{i % 3}";
+            events.Add(FeedbackEvent.Create($"s{i}", "app1", at.AddSeconds(i * 7), user, $"c{i}", new ResponseServed($"r{i}", 0, "answer", "m1", PromptText: "q")));
+            if (i % 2 == 0)
+            {
+                var reaction = i % 6 == 0 ? Reaction.Dislike : i % 4 == 0 ? Reaction.Love : Reaction.Like;
+                events.Add(FeedbackEvent.Create($"x{i}", "app1", at.AddSeconds((i * 7) + 3), user, $"c{i}", new ReactionSet($"r{i}", reaction, 3000)));
+            }
+        }
+
+        // The other tenant's events of the same users never count.
+        var foreign = Enumerable.Range(0, 20).Select(i => FeedbackEvent.Create($"f{i}", "app2", at, "u0", $"c{i}", new ReactionSet($"r{i}", Reaction.Love, 1000))).ToList();
+        var rows = events.Concat(foreign).Select((e, i) => Row(e, i)).Append(Row(events[1], 999)).ToList();
+        await client.InsertBinaryAsync("events_raw", EventColumns, rows, null, Ct);
+        var repository = new LabelRepository(client);
+
+        var profiles = await repository.ProfilesAsync("app1", ["u0", "u1", "u2", "nobody"], TimeSpan.FromDays(1), Ct);
+        var population = await repository.PopulationAsync("app1", TimeSpan.FromDays(1), Ct);
+
+        var (expected, expectedPopulation) = UserProfiles.Build(events);
+        Assert.Equal(expected.Values.OrderBy(p => p.UserId, StringComparer.Ordinal), profiles.Values.OrderBy(p => p.UserId, StringComparer.Ordinal));
+        Assert.Equal(expectedPopulation, population);
+        Assert.Equal(60, profiles.Values.Sum(p => p.ResponsesServed));
+        Assert.Equal(30, profiles.Values.Sum(p => p.Reactions));
+        Assert.True(profiles["u0"].PeakReactionsPerMinute >= 1);
+        Assert.Equal(PopulationRates.Default, await repository.PopulationAsync("app2", TimeSpan.FromDays(1), Ct));
+    }
+
     private sealed class NeutralScorer : IFollowupScorer
     {
         public FollowupScore Score(string text) => new(0.2, 0.2, "neutral", "");

@@ -42,6 +42,10 @@ public sealed class LabelingOptions
     /// <summary>History behind user profiles (bots, spam, base rates).</summary>
     public TimeSpan ProfileLookback { get; set; } = TimeSpan.FromDays(30);
 
+    /// <summary>How long an app's population rates (love and dislike per served response, the base-rate rule's reference) are reused before they are read again.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan PopulationRefresh { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Conversations loaded per query.</summary>
     [Range(1, 100_000)]
     public int ConversationsPerChunk { get; set; } = 2000;
@@ -142,6 +146,7 @@ public sealed partial class LabelingWorker : BackgroundService
     private readonly SettlePolicy _policy;
     private readonly ConversationTracker _tracker;
     private readonly RecordDecoder _decoder = new(1024);
+    private readonly Dictionary<string, (PopulationRates Rates, DateTimeOffset ReadAt)> _population = new(StringComparer.Ordinal);
     private DateTimeOffset _progressWrittenAt = DateTimeOffset.MinValue;
 
     public LabelingWorker(
@@ -354,7 +359,7 @@ public sealed partial class LabelingWorker : BackgroundService
             }
 
             Status.AddPass(chunk.Length, outcome.Labels, outcome.Decisions, outcome.Pairs, repair: false);
-            LogLabelled(chunk.Length, outcome.Labels, outcome.Pairs, false, timer.ElapsedMilliseconds, Status.Records);
+            LogLabelled(chunk.Length, outcome.Labels, outcome.Pairs, false, timer.ElapsedMilliseconds, outcome.Breakdown, Status.Records);
             LabelsCounter.Add(outcome.Labels);
             PairsCounter.Add(outcome.Pairs);
         }
@@ -399,7 +404,7 @@ public sealed partial class LabelingWorker : BackgroundService
         {
             var outcome = await LabelAsync(chunk, now, cancellationToken);
             Status.AddPass(chunk.Length, outcome.Labels, outcome.Decisions, outcome.Pairs, repair: true);
-            LogLabelled(chunk.Length, outcome.Labels, outcome.Pairs, true, 0, Status.Records);
+            LogLabelled(chunk.Length, outcome.Labels, outcome.Pairs, true, 0, outcome.Breakdown, Status.Records);
             RepairedCounter.Add(outcome.Labels);
         }
     }
@@ -407,19 +412,30 @@ public sealed partial class LabelingWorker : BackgroundService
     /// <summary>Labels whole conversations, one app at a time (profiles and population rates never mix tenants).</summary>
     private async Task<LabelOutcome> LabelAsync(IReadOnlyCollection<ConversationKey> conversations, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var events = await _store.EventsAsync(conversations, cancellationToken);
-        var labeler = new SignalLabeler(_mining, _followups);
         var outcome = new LabelOutcome();
+        var stage = Stopwatch.StartNew();
+        var events = await _store.EventsAsync(conversations, cancellationToken);
+        outcome.Stages.Add(("events", stage.ElapsedMilliseconds));
+        var labeler = new SignalLabeler(_mining, _followups);
         foreach (var app in events.GroupBy(e => e.Event.AppId, StringComparer.Ordinal))
         {
             var users = app.Select(e => e.Event.UserId).ToHashSet(StringComparer.Ordinal);
-            var (profiles, population) = await _store.ProfilesAsync(app.Key, users, _options.ProfileLookback, cancellationToken);
+            stage.Restart();
+            var profiles = await _store.ProfilesAsync(app.Key, users, _options.ProfileLookback, cancellationToken);
+            var population = await PopulationAsync(app.Key, now, cancellationToken);
+            outcome.Stages.Add(("profiles", stage.ElapsedMilliseconds));
+            stage.Restart();
             var batch = labeler.Label(app, profiles, population, now);
+            outcome.Stages.Add(("label", stage.ElapsedMilliseconds));
+            stage.Restart();
             var keys = batch.Labels.Select(l => l.PromptKey).ToHashSet(StringComparer.Ordinal);
             var known = keys.Count == 0 ? [] : await _store.LabelsForPromptsAsync(_mining.PairAcrossApps ? null : app.Key, keys, cancellationToken);
             var fresh = batch.Labels.Select(l => l.LabelId).ToHashSet(StringComparer.Ordinal);
             var siblings = SiblingMiner.Mine(batch.Labels.Concat(known.Where(l => !fresh.Contains(l.LabelId))), _mining);
+            outcome.Stages.Add(("siblings", stage.ElapsedMilliseconds));
+            stage.Restart();
             await _store.WriteAsync(batch, siblings, now.UtcDateTime, cancellationToken);
+            outcome.Stages.Add(("write", stage.ElapsedMilliseconds));
             outcome.Labels += batch.Labels.Count;
             outcome.Decisions += batch.Decisions.Count;
             outcome.Pairs += batch.Pairs.Count + siblings.Count;
@@ -431,6 +447,19 @@ public sealed partial class LabelingWorker : BackgroundService
         }
 
         return outcome;
+    }
+
+    /// <summary>An app's population rates, read at most every <see cref="LabelingOptions.PopulationRefresh"/> (a whole-app aggregate moves slowly).</summary>
+    private async Task<PopulationRates> PopulationAsync(string appId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (_population.TryGetValue(appId, out var cached) && now - cached.ReadAt < _options.PopulationRefresh)
+        {
+            return cached.Rates;
+        }
+
+        var rates = await _store.PopulationAsync(appId, _options.ProfileLookback, cancellationToken);
+        _population[appId] = (rates, now);
+        return rates;
     }
 
     private void StoreOffsets(IConsumer<string?, byte[]> consumer)
@@ -486,6 +515,11 @@ public sealed partial class LabelingWorker : BackgroundService
         public int Pairs { get; set; }
 
         public Dictionary<ConversationKey, DateTimeOffset> PendingDue { get; } = [];
+
+        /// <summary>Milliseconds per stage, for the debug line.</summary>
+        public List<(string Stage, long Milliseconds)> Stages { get; } = [];
+
+        public string Breakdown => string.Join(" ", Stages.GroupBy(s => s.Stage).Select(g => $"{g.Key}={g.Sum(s => s.Milliseconds)}"));
     }
 
     [LoggerMessage(EventId = 4001, Level = LogLevel.Warning, Message = "Labelling {What} failed; the next pass retries the same conversations: {Error}")]
@@ -506,8 +540,8 @@ public sealed partial class LabelingWorker : BackgroundService
     [LoggerMessage(EventId = 4006, Level = LogLevel.Warning, Message = "Labeller offset commit failed {Code}: {Reason}")]
     private partial void LogCommitFailed(ErrorCode code, string reason);
 
-    [LoggerMessage(EventId = 4008, Level = LogLevel.Debug, Message = "labelled conversations={Conversations} labels={Labels} pairs={Pairs} repair={Repair} in {Milliseconds} ms; records consumed {Records}")]
-    private partial void LogLabelled(int conversations, int labels, int pairs, bool repair, long milliseconds, long records);
+    [LoggerMessage(EventId = 4008, Level = LogLevel.Debug, Message = "labelled conversations={Conversations} labels={Labels} pairs={Pairs} repair={Repair} in {Milliseconds} ms ({Stages}); records consumed {Records}")]
+    private partial void LogLabelled(int conversations, int labels, int pairs, bool repair, long milliseconds, string stages, long records);
 
     [LoggerMessage(EventId = 4007, Level = LogLevel.Warning, Message = "Reconciliation sweep: {Responses} settled responses without a current label in {Conversations} conversations; relabelling them")]
     private partial void LogRepairing(int responses, int conversations);

@@ -30,7 +30,10 @@ public sealed class LabelRepository(ClickHouseClient client)
         "source", "confidence", "margin", "evidence_event_ids", "users", "mined_at",
     ];
 
-    /// <summary>Every stored event of the given conversations (one per app and event_id), each only from its own app.</summary>
+    /// <summary>
+    /// Every stored event of the given conversations, each only from its own app. Read without FINAL: a row stored
+    /// twice before a merge comes back twice, and <see cref="SignalLabeler"/> keeps one per (app, event_id).
+    /// </summary>
     public async Task<List<StoredEvent>> EventsAsync(IReadOnlyCollection<ConversationKey> conversations, CancellationToken cancellationToken)
     {
         var wanted = conversations.ToHashSet();
@@ -40,9 +43,9 @@ public sealed class LabelRepository(ClickHouseClient client)
             var rows = await client.RowsAsync<EventRecord>(
                 $"""
                 SELECT event_id, type, app_id, user_id, conversation_id, occurred_at, received_at, payload, ingested_at
-                FROM events_raw FINAL
-                WHERE conversation_id IN {SqlLiteral.List(chunk.Select(k => k.ConversationId).Distinct(StringComparer.Ordinal))}
-                  AND app_id IN {SqlLiteral.List(chunk.Select(k => k.AppId).Distinct(StringComparer.Ordinal))}
+                FROM events_raw
+                PREWHERE conversation_id IN {SqlLiteral.List(chunk.Select(k => k.ConversationId).Distinct(StringComparer.Ordinal))}
+                WHERE app_id IN {SqlLiteral.List(chunk.Select(k => k.AppId).Distinct(StringComparer.Ordinal))}
                 """, null, cancellationToken);
             events.AddRange(rows
                 .Where(r => wanted.Contains(new ConversationKey(r.AppId, r.ConversationId)))
@@ -76,61 +79,45 @@ public sealed class LabelRepository(ClickHouseClient client)
     }
 
     /// <summary>
-    /// Profiles of <paramref name="users"/> within one app over the lookback window, and that app's population rates, by
-    /// the definitions of <see cref="UserProfiles"/>. Another app's events never enter a profile.
+    /// Profiles of <paramref name="users"/> within one app over the lookback window, by the definitions of
+    /// <see cref="UserProfiles"/>: one grouped query reads the users' activity cells (distinct events per kind and
+    /// minute, so a row stored twice before a merge counts once). Another app's events never enter a profile.
     /// </summary>
-    public async Task<(Dictionary<string, UserProfile> Profiles, PopulationRates Population)> ProfilesAsync(
-        string appId, IReadOnlyCollection<string> users, TimeSpan lookback, CancellationToken cancellationToken)
+    public async Task<Dictionary<string, UserProfile>> ProfilesAsync(string appId, IReadOnlyCollection<string> users, TimeSpan lookback, CancellationToken cancellationToken)
     {
-        var profiles = new Dictionary<string, UserProfile>(StringComparer.Ordinal);
-        var seconds = (long)lookback.TotalSeconds;
+        var activity = new List<UserActivity>();
         foreach (var chunk in SqlLiteral.Chunks(users, u => u.Length))
         {
-            var list = SqlLiteral.List(chunk);
-            var rows = await client.RowsAsync<ProfileRecord>(
-                $"""
-                SELECT user_id,
-                       countIf(type = 'response.served') AS served,
-                       countIf(type = 'reaction.set') AS reactions,
-                       countIf(type = 'reaction.set' AND JSONExtractString(payload, 'reaction') = 'love') AS loves,
-                       countIf(type = 'reaction.set' AND JSONExtractString(payload, 'reaction') = 'dislike') AS dislikes
-                FROM events_raw FINAL
-                WHERE app_id = @app AND user_id IN {list} AND occurred_at > now64(3) - toIntervalSecond(@seconds)
-                GROUP BY user_id
-                """, new { app = appId, seconds }, cancellationToken);
-            var dominant = await client.RowsAsync<ShareRecord>(
-                $"""
-                SELECT user_id, max(n) / sum(n) AS share
-                FROM (SELECT user_id, JSONExtractString(payload, 'reaction') AS reaction, count() AS n
-                      FROM events_raw FINAL
-                      WHERE app_id = @app AND user_id IN {list} AND type = 'reaction.set' AND occurred_at > now64(3) - toIntervalSecond(@seconds)
-                      GROUP BY user_id, reaction)
-                GROUP BY user_id
-                """, new { app = appId, seconds }, cancellationToken);
-            var shareByUser = dominant.ToDictionary(d => d.UserId, d => d.Share, StringComparer.Ordinal);
-            var peaks = await client.RowsAsync<PeakRecord>(
-                $"""
-                SELECT user_id, max(c) AS peak FROM (
-                    SELECT user_id, toStartOfMinute(occurred_at) AS minute, count() AS c FROM events_raw FINAL
-                    WHERE app_id = @app AND user_id IN {list} AND type = 'reaction.set' AND occurred_at > now64(3) - toIntervalSecond(@seconds)
-                    GROUP BY user_id, minute)
-                GROUP BY user_id
-                """, new { app = appId, seconds }, cancellationToken);
-            var peakByUser = peaks.ToDictionary(p => p.UserId, p => (long)p.Peak, StringComparer.Ordinal);
-            foreach (var r in rows)
-            {
-                profiles[r.UserId] = new UserProfile(r.UserId, (long)r.Served, (long)r.Reactions, (long)r.Loves, (long)r.Dislikes, shareByUser.GetValueOrDefault(r.UserId), peakByUser.GetValueOrDefault(r.UserId));
-            }
+            activity.AddRange(await ActivityAsync(appId, $"user_id IN {SqlLiteral.List(chunk)}", lookback, cancellationToken));
         }
 
+        return UserProfiles.FromActivity(activity);
+    }
+
+    /// <summary>An app's love and dislike rates per served response over the lookback window (<see cref="UserProfiles.Population(long, long, long)"/>).</summary>
+    public async Task<PopulationRates> PopulationAsync(string appId, TimeSpan lookback, CancellationToken cancellationToken)
+    {
         var totals = (await client.RowsAsync<PopulationRecord>(
             """
-            SELECT countIf(type = 'response.served') AS served,
-                   countIf(type = 'reaction.set' AND JSONExtractString(payload, 'reaction') = 'love') AS loves,
-                   countIf(type = 'reaction.set' AND JSONExtractString(payload, 'reaction') = 'dislike') AS dislikes
-            FROM events_raw FINAL WHERE app_id = @app AND occurred_at > now64(3) - toIntervalSecond(@seconds)
-            """, new { app = appId, seconds }, cancellationToken)).Single();
-        return (profiles, totals.Served < 50 ? PopulationRates.Default : new PopulationRates(totals.Loves / (double)totals.Served, totals.Dislikes / (double)totals.Served));
+            SELECT uniqExactIf(event_id, type = 'response.served') AS served,
+                   uniqExactIf(event_id, type = 'reaction.set' AND JSONExtractString(payload, 'reaction') = 'love') AS loves,
+                   uniqExactIf(event_id, type = 'reaction.set' AND JSONExtractString(payload, 'reaction') = 'dislike') AS dislikes
+            FROM events_raw WHERE app_id = @app AND type IN ('response.served', 'reaction.set') AND occurred_at > now64(3) - toIntervalSecond(@seconds)
+            """, new { app = appId, seconds = (long)lookback.TotalSeconds }, cancellationToken)).Single();
+        return UserProfiles.Population((long)totals.Served, (long)totals.Loves, (long)totals.Dislikes);
+    }
+
+    private async Task<IEnumerable<UserActivity>> ActivityAsync(string appId, string userFilter, TimeSpan lookback, CancellationToken cancellationToken)
+    {
+        var rows = await client.RowsAsync<ActivityRecord>(
+            $"""
+            SELECT user_id, type, if(type = 'reaction.set', JSONExtractString(payload, 'reaction'), '') AS reaction,
+                   if(type = 'reaction.set', intDiv(toUnixTimestamp(occurred_at), 60), 0) AS minute, uniqExact(event_id) AS n
+            FROM events_raw
+            WHERE app_id = @app AND {userFilter} AND type IN ('response.served', 'reaction.set') AND occurred_at > now64(3) - toIntervalSecond(@seconds)
+            GROUP BY user_id, type, reaction, minute
+            """, new { app = appId, seconds = (long)lookback.TotalSeconds }, cancellationToken);
+        return rows.Select(r => new UserActivity(r.UserId, r.Type == "reaction.set" ? r.Reaction : null, (long)r.Minute, (long)r.N));
     }
 
     /// <summary>
@@ -141,19 +128,29 @@ public sealed class LabelRepository(ClickHouseClient client)
     /// </summary>
     public async Task<List<ResponseLabel>> LabelsForPromptsAsync(string? appId, IReadOnlyCollection<string> promptKeys, CancellationToken cancellationToken, int perPrompt = 32)
     {
-        var labels = new List<ResponseLabel>();
+        // Two steps: pick the candidates' ids from three narrow columns (the current score of each label is the one of
+        // its latest computation, as FINAL would keep), then read those rows whole by their primary key.
+        var ids = new List<string>();
         foreach (var chunk in SqlLiteral.Chunks(promptKeys, k => k.Length))
         {
-            var filter = $"prompt_key IN {SqlLiteral.List(chunk)}" + (appId is null ? "" : " AND app_id = @app");
-            var columns = string.Join(", ", LabelColumns);
-            var rows = await client.RowsAsync<LabelRecord>(
+            var current = $"""
+                SELECT label_id, any(prompt_key) AS prompt, argMax(score, computed_at) AS current_score FROM response_labels
+                WHERE prompt_key IN {SqlLiteral.List(chunk)}{(appId is null ? "" : " AND app_id = @app")} GROUP BY label_id
+                """;
+            ids.AddRange(await client.RowsAsync<string>(
                 $"""
-                SELECT {columns} FROM (
-                    SELECT {columns} FROM (SELECT * FROM response_labels FINAL WHERE {filter}) ORDER BY score DESC, label_id LIMIT @per BY prompt_key
-                    UNION DISTINCT
-                    SELECT {columns} FROM (SELECT * FROM response_labels FINAL WHERE {filter}) ORDER BY score ASC, label_id LIMIT @per BY prompt_key)
+                SELECT label_id FROM ({current}) ORDER BY current_score DESC, label_id LIMIT @per BY prompt
+                UNION DISTINCT
+                SELECT label_id FROM ({current}) ORDER BY current_score ASC, label_id LIMIT @per BY prompt
                 """,
-                new { app = appId ?? "", per = perPrompt }, cancellationToken);
+                new { app = appId ?? "", per = perPrompt }, cancellationToken));
+        }
+
+        var labels = new List<ResponseLabel>(ids.Count);
+        var columns = string.Join(", ", LabelColumns);
+        foreach (var chunk in SqlLiteral.Chunks(ids.Distinct(StringComparer.Ordinal), id => id.Length))
+        {
+            var rows = await client.RowsAsync<LabelRecord>($"SELECT {columns} FROM response_labels FINAL WHERE label_id IN {SqlLiteral.List(chunk)}", null, cancellationToken);
             labels.AddRange(rows.Select(r => r.ToLabel()));
         }
 
@@ -241,31 +238,17 @@ public sealed class LabelRepository(ClickHouseClient client)
         public FeedbackEvent ToEvent() => Rebuild(EventId, Type, AppId, UserId, ConversationId, OccurredAt, ReceivedAt, Payload);
     }
 
-    private sealed class ProfileRecord
+    private sealed class ActivityRecord
     {
         public string UserId { get; set; } = "";
 
-        public ulong Served { get; set; }
+        public string Type { get; set; } = "";
 
-        public ulong Reactions { get; set; }
+        public string Reaction { get; set; } = "";
 
-        public ulong Loves { get; set; }
+        public ulong Minute { get; set; }
 
-        public ulong Dislikes { get; set; }
-    }
-
-    private sealed class ShareRecord
-    {
-        public string UserId { get; set; } = "";
-
-        public double Share { get; set; }
-    }
-
-    private sealed class PeakRecord
-    {
-        public string UserId { get; set; } = "";
-
-        public ulong Peak { get; set; }
+        public ulong N { get; set; }
     }
 
     private sealed class PopulationRecord
