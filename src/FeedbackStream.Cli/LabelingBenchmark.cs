@@ -14,7 +14,8 @@ namespace FeedbackStream.Cli;
 /// <summary>
 /// <c>feedbackstream bench labeling</c>: the labeller in its own process (<c>serve --role labeler</c>), as deployed,
 /// against a Kafka cluster, a pipeline and a ClickHouse HTTP endpoint served by this process.
-/// throughput: a backlog of settled conversations already stored, timed from the labeller's first label to the last;
+/// throughput: after a warm-up backlog, a backlog of settled conversations stored while the labeller is suspended,
+/// timed from its first new label to the last, with the CPU it spent in that time;
 /// freshness: events at a fixed rate with occurred_at = send time, and the delay from a response's last event to its
 /// label (label computed_at - last_signal_at), as percentiles; it includes the settle window by design.
 /// </summary>
@@ -45,15 +46,16 @@ internal static class LabelingBenchmark
         var settle = new Option<TimeSpan>("--settle-window") { Description = "Mining:SettleWindow of the labeller.", DefaultValueFactory = _ => TimeSpan.FromSeconds(2) };
         var timeout = new Option<TimeSpan>("--timeout") { Description = "Give up after this long.", DefaultValueFactory = _ => TimeSpan.FromMinutes(10) };
         var json = new Option<bool>("--json") { Description = "Print the figures as one JSON object on the last line." };
+        var verbose = new Option<bool>("--verbose") { Description = "Forward the labeller's per-chunk timings (its debug log) to stderr." };
         var command = new Command("labeling", "Labelling events/s with the labeller in its own process, and label freshness (last event -> label) at a fixed rate.")
         {
-            events, rate, seconds, settle, timeout, json,
+            events, rate, seconds, settle, timeout, json, verbose,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             deadline.CancelAfter(parse.GetValue(timeout));
-            var result = await RunAsync(parse.GetValue(events), parse.GetValue(rate), parse.GetValue(seconds), parse.GetValue(settle), deadline.Token);
+            var result = await RunAsync(parse.GetValue(events), parse.GetValue(rate), parse.GetValue(seconds), parse.GetValue(settle), parse.GetValue(verbose), deadline.Token);
             var table = new Table().AddColumns("figure", "value");
             table.AddRow("labelling a stored backlog", $"{result.LabelingEventsPerSec:N0} events/s ({result.BacklogEvents:N0} events, {result.BacklogResponses:N0} responses in {result.BacklogSeconds} s)");
             table.AddRow("labeller CPU", $"{result.LabelerCpuSeconds} s, {result.EventsPerCpuSecond:N0} events per CPU-second");
@@ -69,7 +71,7 @@ internal static class LabelingBenchmark
         return command;
     }
 
-    public static async Task<Result> RunAsync(int backlog, int rate, int seconds, TimeSpan settle, CancellationToken cancellationToken)
+    public static async Task<Result> RunAsync(int backlog, int rate, int seconds, TimeSpan settle, bool verbose, CancellationToken cancellationToken)
     {
         var dataPath = BenchSupport.TempDataPath("labeling");
         using var cluster = KafkaMockCluster.Start(3);
@@ -91,25 +93,36 @@ internal static class LabelingBenchmark
         Process? labeler = null;
         try
         {
-            // Throughput: a stored backlog of conversations that settled an hour ago.
-            AnsiConsole.MarkupLine($"[grey]producing {backlog:N0} events and storing them through the pipeline[/]");
-            Produce(cluster.BootstrapServers, 0, backlog, _ => DateTimeOffset.UtcNow.AddHours(-1), null, cancellationToken);
-            await WaitForAsync(client, "SELECT count() FROM events_raw", backlog, cancellationToken);
+            // Warm-up: a long-running labeller has compiled its hot paths; a fresh process spends its first seconds in the JIT.
+            var warm = Math.Max(8_000, backlog / 5) / 8 * 8;
+            AnsiConsole.MarkupLine($"[grey]warming the labeller up on {warm:N0} events[/]");
+            labeler = StartLabeler(cluster.BootstrapServers, listener.ConnectionString(), database, settle, verbose);
+            Produce(cluster.BootstrapServers, 0, warm, _ => DateTimeOffset.UtcNow.AddHours(-1), null, cancellationToken);
+            await WaitForAsync(client, "SELECT count() FROM response_labels FINAL", warm / 4, cancellationToken);
+
+            // Throughput: a stored backlog of conversations that settled an hour ago, stored while the labeller is
+            // suspended (SIGSTOP), so that what is timed is labelling alone.
+            Signal(labeler, "STOP");
+            AnsiConsole.MarkupLine($"[grey]producing {backlog:N0} events and storing them through the pipeline (labeller suspended)[/]");
+            Produce(cluster.BootstrapServers, warm, backlog, _ => DateTimeOffset.UtcNow.AddHours(-1), null, cancellationToken);
+            await WaitForAsync(client, "SELECT count() FROM events_raw", warm + backlog, cancellationToken);
             var responses = backlog / 4;
-            labeler = StartLabeler(cluster.BootstrapServers, listener.ConnectionString(), database, settle);
-            await WaitForAsync(client, "SELECT count() FROM response_labels", 1, cancellationToken);
+            labeler.Refresh();
+            var cpuBefore = labeler.TotalProcessorTime.TotalSeconds;
+            Signal(labeler, "CONT");
+            await WaitForAsync(client, "SELECT count() FROM response_labels", (warm / 4) + 1, cancellationToken);
             var watch = Stopwatch.StartNew();
-            await WaitForAsync(client, "SELECT count() FROM response_labels FINAL", responses, cancellationToken);
+            await WaitForAsync(client, "SELECT count() FROM response_labels FINAL", (warm / 4) + responses, cancellationToken);
             var backlogSeconds = watch.Elapsed.TotalSeconds;
             labeler.Refresh();
-            var cpu = labeler.TotalProcessorTime.TotalSeconds;
+            var cpu = labeler.TotalProcessorTime.TotalSeconds - cpuBefore;
 
             // Freshness: a steady rate of new conversations; each label's delay behind its response's last event.
             AnsiConsole.MarkupLine($"[grey]producing {rate:N0} events/s for {seconds} s[/]");
             var freshStart = DateTime.UtcNow;
             var total = rate * seconds;
-            Produce(cluster.BootstrapServers, backlog, total, _ => DateTimeOffset.UtcNow, TimeSpan.FromSeconds(seconds), cancellationToken);
-            await WaitForAsync(client, "SELECT count() FROM response_labels FINAL", responses + (total / 4), cancellationToken);
+            Produce(cluster.BootstrapServers, warm + backlog, total, _ => DateTimeOffset.UtcNow, TimeSpan.FromSeconds(seconds), cancellationToken);
+            await WaitForAsync(client, "SELECT count() FROM response_labels FINAL", (warm / 4) + responses + (total / 4), cancellationToken);
             using var reader = await client.ExecuteReaderAsync(
                 $"""
                 SELECT count(), quantileExact(0.5)(d), quantileExact(0.99)(d), max(d) FROM (
@@ -146,7 +159,7 @@ internal static class LabelingBenchmark
         }
     }
 
-    private static Process StartLabeler(string bootstrap, string clickHouse, string database, TimeSpan settle)
+    private static Process StartLabeler(string bootstrap, string clickHouse, string database, TimeSpan settle, bool verbose)
     {
         var start = new ProcessStartInfo(Environment.ProcessPath ?? "dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
@@ -159,7 +172,8 @@ internal static class LabelingBenchmark
                      "serve", "--role", "labeler", $"--Kafka:BootstrapServers={bootstrap}",
                      $"--ClickHouse:ConnectionString={clickHouse}", $"--ClickHouse:Database={database}",
                      $"--Mining:SettleWindow={settle.ToString("c", CultureInfo.InvariantCulture)}", "--Labeling:Interval=00:00:00.200",
-                     "--Logging:LogLevel:Default=Error", "--Logging:LogLevel:FeedbackStream=Warning", "--Logging:LogLevel:FeedbackStream.Pipeline.Labeling=Debug",
+                     "--Labeling:SessionTimeout=00:02:00",
+                     "--Logging:LogLevel:Default=Error", "--Logging:LogLevel:FeedbackStream=Warning", $"--Logging:LogLevel:FeedbackStream.Pipeline.Labeling={(verbose ? "Debug" : "Warning")}",
                  })
         {
             start.ArgumentList.Add(argument);
@@ -177,6 +191,18 @@ internal static class LabelingBenchmark
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;
+    }
+
+    /// <summary>Suspends (STOP) or resumes (CONT) <paramref name="process"/>.</summary>
+    private static void Signal(Process process, string signal)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-" + signal, process.Id.ToString(CultureInfo.InvariantCulture) }, UseShellExecute = false })
+            ?? throw new InvalidOperationException("could not run kill");
+        kill.WaitForExit();
+        if (kill.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"kill -{signal} {process.Id} exited {kill.ExitCode}");
+        }
     }
 
     /// <summary>Events <paramref name="from"/> .. from + count, evenly over <paramref name="over"/> (or as fast as possible).</summary>

@@ -434,7 +434,8 @@ public sealed partial class LabelingWorker : BackgroundService
             var siblings = SiblingMiner.Mine(batch.Labels.Concat(known.Where(l => !fresh.Contains(l.LabelId))), _mining);
             outcome.Stages.Add(("siblings", stage.ElapsedMilliseconds));
             stage.Restart();
-            await _store.WriteAsync(batch, siblings, now.UtcDateTime, cancellationToken);
+            // computed_at is the write's own clock, not the pass's: the label's age (freshness) is measured honestly.
+            await _store.WriteAsync(batch, siblings, _time.GetUtcNow().UtcDateTime, cancellationToken);
             outcome.Stages.Add(("write", stage.ElapsedMilliseconds));
             outcome.Labels += batch.Labels.Count;
             outcome.Decisions += batch.Decisions.Count;
