@@ -199,6 +199,27 @@ public sealed class LabelRepositoryTests(ClickHouseFixture clickHouse)
         Assert.Equal(PopulationRates.Default, await repository.PopulationAsync("app2", TimeSpan.FromDays(1), Ct));
     }
 
+    [Fact]
+    public async Task SweepScope_RepairsOnlyWhatTheLabellerPassed_OrWhatAGoneLogHeld_NeverTheUnconsumedBacklog()
+    {
+        var (client, _) = await DatabaseAsync(false);
+        using var __ = client;
+        var at = DateTimeOffset.UtcNow.AddHours(-1);
+        // Twelve settled, unlabelled responses at offsets 0..11 of partition 0.
+        var events = Enumerable.Range(0, 12).Select(i => FeedbackEvent.Create($"s{i}", "app1", at, "u1", $"c{i}", new ResponseServed($"r{i}", 0, "answer", "m1", PromptText: "q"))).ToList();
+        await client.InsertBinaryAsync("events_raw", EventColumns, events.Select((e, i) => Row(e, i)), null, Ct);
+        var invariant = new LabelInvariant(client);
+        var horizon = DateTime.UtcNow;
+
+        var scoped = await invariant.ViolationsAsync(horizon, [new SweepScope(0, PassedBelow: 4, LogEnd: 10)], 100, Ct);
+        var otherPartition = await invariant.ViolationsAsync(horizon, [new SweepScope(1, PassedBelow: 100, LogEnd: 100)], 100, Ct);
+        var everything = await invariant.ViolationsAsync(horizon, null, 100, Ct);
+
+        Assert.Equal(["r0", "r1", "r10", "r11", "r2", "r3"], scoped.Select(v => v.ResponseId).Order(StringComparer.Ordinal));
+        Assert.Empty(otherPartition);
+        Assert.Equal(12, everything.Count);
+    }
+
     private sealed class NeutralScorer : IFollowupScorer
     {
         public FollowupScore Score(string text) => new(0.2, 0.2, "neutral", "");

@@ -258,7 +258,7 @@ public sealed partial class LabelingWorker : BackgroundService
                 StoreOffsets(consumer);
                 if (clock.Elapsed >= nextSweep)
                 {
-                    RunGuarded(() => SweepAsync(stoppingToken), "sweep");
+                    RunGuarded(() => SweepAsync(consumer, stoppingToken), "sweep");
                     nextSweep = clock.Elapsed + _options.SweepInterval;
                 }
 
@@ -382,16 +382,28 @@ public sealed partial class LabelingWorker : BackgroundService
     }
 
     /// <summary>Finds settled responses of the owned partitions without a current label and labels their conversations.</summary>
-    private async Task SweepAsync(CancellationToken cancellationToken)
+    private async Task SweepAsync(IConsumer<string?, byte[]> consumer, CancellationToken cancellationToken)
     {
-        var partitions = _tracker.Partitions.ToList();
-        if (partitions.Count == 0)
+        // Only what this owner has passed (records below each owned partition's commit offset) and records of a log
+        // that is gone (at or beyond the high watermark). Records in between are pending here or not consumed yet, and
+        // the normal path labels them.
+        var scopes = new List<SweepScope>();
+        foreach (var partition in _tracker.Partitions)
+        {
+            var end = LogEnd(consumer, partition);
+            if (_tracker.CommitOffset(partition) is { } passed || end is not null)
+            {
+                scopes.Add(new SweepScope(partition, _tracker.CommitOffset(partition) ?? 0, end ?? long.MaxValue));
+            }
+        }
+
+        if (scopes.Count == 0)
         {
             return;
         }
 
         var now = _time.GetUtcNow();
-        var violations = await _invariant.ViolationsAsync(_policy.InvariantHorizon(now).UtcDateTime, partitions, _options.SweepLimit, cancellationToken);
+        var violations = await _invariant.ViolationsAsync(_policy.InvariantHorizon(now).UtcDateTime, scopes, _options.SweepLimit, cancellationToken);
         // Conversations this owner consumed and still tracks are labelled by the normal path once the pipeline stored them.
         var keys = violations.Select(v => new ConversationKey(v.AppId, v.ConversationId)).Distinct().Where(k => !_tracker.IsPending(k)).ToList();
         if (keys.Count == 0)
@@ -461,6 +473,21 @@ public sealed partial class LabelingWorker : BackgroundService
         var rates = await _store.PopulationAsync(appId, _options.ProfileLookback, cancellationToken);
         _population[appId] = (rates, now);
         return rates;
+    }
+
+    /// <summary>The partition's high watermark, or null when the broker cannot tell now (the sweep then leaves gone-log records for later).</summary>
+    private long? LogEnd(IConsumer<string?, byte[]> consumer, int partition)
+    {
+        try
+        {
+            var high = consumer.QueryWatermarkOffsets(new TopicPartition(_kafka.Topic, partition), TimeSpan.FromSeconds(5)).High;
+            return high.IsSpecial ? null : high.Value;
+        }
+        catch (KafkaException e)
+        {
+            LogConsumerError(e.Error.Code, e.Error.Reason, false);
+            return null;
+        }
     }
 
     private void StoreOffsets(IConsumer<string?, byte[]> consumer)

@@ -1,3 +1,4 @@
+using System.Globalization;
 using ClickHouse.Driver;
 using FeedbackStream.Mining;
 
@@ -5,6 +6,13 @@ namespace FeedbackStream.Storage.Labels;
 
 /// <summary>A settled served response without a current label.</summary>
 public sealed record LabelViolation(string AppId, string ConversationId, string ResponseId, int KafkaPartition, DateTime LastActivity, DateTime? LabelLastSignalAt, string Kind);
+
+/// <summary>
+/// What a labeller's sweep may repair in one owned partition: responses whose records lie below
+/// <paramref name="PassedBelow"/> (its commit offset) or at or beyond <paramref name="LogEnd"/> (the partition's high
+/// watermark: such records came from a log that no longer exists).
+/// </summary>
+public readonly record struct SweepScope(int Partition, long PassedBelow, long LogEnd);
 
 /// <summary>What <see cref="LabelInvariant.CheckAsync"/> found.</summary>
 /// <param name="SettledResponses">Served responses whose last activity is at or before the horizon.</param>
@@ -29,7 +37,7 @@ public sealed class LabelInvariant(ClickHouseClient client)
 {
     private const string Activity =
         """
-        SELECT app_id, conversation_id, response_id, max(occurred_at) AS last_activity, any(kafka_partition) AS kafka_partition
+        SELECT app_id, conversation_id, response_id, max(occurred_at) AS last_activity, any(kafka_partition) AS kafka_partition, max(kafka_offset) AS last_offset
         FROM events_raw FINAL
         WHERE response_id != ''
         GROUP BY app_id, conversation_id, response_id
@@ -40,7 +48,7 @@ public sealed class LabelInvariant(ClickHouseClient client)
 
     private const string Violations =
         $"""
-        SELECT a.app_id AS app_id, a.conversation_id AS conversation_id, a.response_id AS response_id, a.kafka_partition AS kafka_partition,
+        SELECT a.app_id AS app_id, a.conversation_id AS conversation_id, a.response_id AS response_id, a.kafka_partition AS kafka_partition, a.last_offset AS last_offset,
                a.last_activity AS last_activity, l.last_signal_at AS label_last_signal_at, l.label_id = '' AS missing
         FROM ({Activity}) AS a
         LEFT JOIN (SELECT label_id, app_id, conversation_id, response_id, last_signal_at FROM response_labels FINAL) AS l
@@ -66,10 +74,19 @@ public sealed class LabelInvariant(ClickHouseClient client)
         return new LabelCheckReport(horizon, counts.Settled, counts.Missing, counts.Stale, counts.DuplicateLabels, counts.SharedResponseIds, found);
     }
 
-    /// <summary>Violating responses at the horizon, optionally only in the given Kafka partitions (a labeller repairs what it owns).</summary>
-    public async Task<List<LabelViolation>> ViolationsAsync(DateTime horizon, IReadOnlyCollection<int>? partitions, int limit, CancellationToken cancellationToken)
+    /// <summary>
+    /// Violating responses at the horizon. With <paramref name="scopes"/>, only those of the given Kafka partitions
+    /// whose records lie below <see cref="SweepScope.PassedBelow"/> (a labeller repairs what it owns and has already
+    /// passed, never a backlog it has not consumed yet: that one its normal path labels) or at or beyond
+    /// <see cref="SweepScope.LogEnd"/> (records of a log that is gone, which no consumer will ever see again).
+    /// </summary>
+    public async Task<List<LabelViolation>> ViolationsAsync(DateTime horizon, IReadOnlyCollection<SweepScope>? scopes, int limit, CancellationToken cancellationToken)
     {
-        var filter = partitions is null ? "" : $" WHERE kafka_partition IN ({(partitions.Count == 0 ? "NULL" : string.Join(", ", partitions))})";
+        var filter = scopes is null
+            ? ""
+            : " WHERE " + (scopes.Count == 0
+                ? "0"
+                : string.Join(" OR ", scopes.Select(b => string.Create(CultureInfo.InvariantCulture, $"(kafka_partition = {b.Partition} AND (last_offset < {b.PassedBelow} OR last_offset >= {b.LogEnd}))"))));
         var rows = await client.RowsAsync<ViolationRecord>(
             $"SELECT * FROM ({Violations}){filter} ORDER BY last_activity, app_id, response_id LIMIT @limit",
             new { horizon, limit }, cancellationToken);
