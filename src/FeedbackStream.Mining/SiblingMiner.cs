@@ -13,6 +13,12 @@ public static class SiblingMiner
     /// <summary>At most this many pairs per prompt (best against worst first), so a popular prompt cannot flood the set.</summary>
     public const int MaxPairsPerPrompt = 16;
 
+    /// <summary>
+    /// At most this many of a prompt's most positive and most negative responses are candidates (the store hands over
+    /// as many per side), so that the work per prompt is bounded however many responses share it.
+    /// </summary>
+    public const int MaxCandidatesPerSide = 32;
+
     public static IReadOnlyList<PreferencePair> Mine(IEnumerable<ResponseLabel> labels, MiningOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -26,8 +32,13 @@ public static class SiblingMiner
                 .Where(l => l.Confidence > 0)
                 .OrderByDescending(l => l.Score).ThenBy(l => l.ResponseId, StringComparer.Ordinal)
                 .ToList();
-            var positives = ranked.Where(l => l.Score > 0).ToList();
-            var negatives = ranked.Where(l => l.Score < 0).OrderBy(l => l.Score).ThenBy(l => l.ResponseId, StringComparer.Ordinal).ToList();
+            if (ranked.Count > 2 * MaxCandidatesPerSide)
+            {
+                ranked = [.. ranked.Take(MaxCandidatesPerSide), .. ranked.TakeLast(MaxCandidatesPerSide)];
+            }
+
+            var positives = ranked.Where(l => l.Score > 0).Take(MaxCandidatesPerSide).ToList();
+            var negatives = ranked.Where(l => l.Score < 0).OrderBy(l => l.Score).ThenBy(l => l.ResponseId, StringComparer.Ordinal).Take(MaxCandidatesPerSide).ToList();
             var emitted = 0;
             foreach (var chosen in positives)
             {

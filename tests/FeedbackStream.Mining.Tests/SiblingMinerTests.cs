@@ -37,6 +37,22 @@ public sealed class SiblingMinerTests
     }
 
     [Fact]
+    public void APopularPrompt_OffersOnlyItsMostPositiveAndMostNegativeResponses_AsCandidates()
+    {
+        var options = new MiningOptions();
+        var items = Enumerable.Range(0, 40).SelectMany(i => new (string, string, string, string, EventPayload?)[]
+        {
+            ($"p{i:D2}", "app", $"u{i}", "popular prompt", new ReactionSet($"p{i:D2}", Reaction.Love, 20_000)),
+            ($"n{i:D2}", "app", $"v{i}", "popular prompt", new ReactionSet($"n{i:D2}", Reaction.Dislike, 20_000)),
+        }).ToArray();
+        // Every answer reads the same (never a pair) except p39's, which ranks 40th of the equally loved.
+        var labels = Labels(options, items).Select(l => l with { ResponseText = l.ResponseId == "p39" ? "a different answer" : "the same answer" }).ToList();
+
+        Assert.Empty(SiblingMiner.Mine(labels, options));
+        Assert.NotEmpty(SiblingMiner.Mine(labels.Where(l => l.ResponseId is "p39" or "n00"), options));
+    }
+
+    [Fact]
     public void FollowupsAlone_DecideAFollowupPair()
     {
         var options = new MiningOptions();
