@@ -220,6 +220,22 @@ public sealed class LabelRepositoryTests(ClickHouseFixture clickHouse)
         Assert.Equal(12, everything.Count);
     }
 
+    [Fact]
+    public async Task ConversationLookups_ReadTheProjectionSortedByConversation_NotTheWholeTable()
+    {
+        var (client, _) = await DatabaseAsync(false);
+        using var __ = client;
+        var at = DateTimeOffset.UtcNow.AddHours(-1);
+        var events = Enumerable.Range(0, 50_000).Select(i => FeedbackEvent.Create($"e{i}", "app1", at, "u1", $"c{i % 5000}", new ResponseServed($"r{i}", 0, "answer", "m1", PromptText: "q")));
+        await client.InsertBinaryAsync("events_raw", EventColumns, events.Select((e, i) => Row(e, i)), null, Ct);
+
+        var plan = await client.RowsAsync<string>(
+            "EXPLAIN indexes = 1 SELECT event_id, payload FROM events_raw PREWHERE conversation_id IN ('c1', 'c2') WHERE app_id IN ('app1')", null, Ct);
+
+        Assert.Contains(plan, line => line.Contains("ReadFromMergeTree (by_conversation)", StringComparison.Ordinal));
+        Assert.Equal(20, (await new LabelRepository(client).EventsAsync([new ConversationKey("app1", "c1"), new ConversationKey("app1", "c2")], Ct)).Count);
+    }
+
     private sealed class NeutralScorer : IFollowupScorer
     {
         public FollowupScore Score(string text) => new(0.2, 0.2, "neutral", "");

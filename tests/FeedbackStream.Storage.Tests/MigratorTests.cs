@@ -167,7 +167,7 @@ public sealed class MigratorTests(ClickHouseFixture clickHouse)
         await db.InsertBinaryAsync("events_raw", EventColumns, [EventRow("app1", "retried", november, "u", 4)], null, Ct);
         await db.InsertBinaryAsync("events_raw", EventColumns, [EventRow("app1", "single", november, "u", 5)], null, Ct);
 
-        var report = await new Migrator(client, database).MigrateAsync(all, Ct);
+        var report = await new Migrator(client, database).MigrateAsync(all.Where(m => m.Version <= 8).ToList(), Ct);
         Assert.Contains(8, report.Applied);
 
         // Running the file's statements again (a failure after the swap, before it was recorded) changes nothing.
@@ -175,6 +175,9 @@ public sealed class MigratorTests(ClickHouseFixture clickHouse)
         {
             await db.ExecuteNonQueryAsync(statement, null, null, Ct);
         }
+
+        // The later migrations apply on top.
+        Assert.NotEmpty((await new Migrator(client, database).MigrateAsync(all, Ct)).Applied);
 
         await db.ExecuteNonQueryAsync("OPTIMIZE TABLE events_raw FINAL", null, null, Ct);
         Assert.Equal(
