@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace FeedbackStream.Encoding.Tests;
+namespace FeedbackStream.Embeddings.Tests;
 
 public sealed class TextEncoderOptionsTests
 {

@@ -1,4 +1,4 @@
-namespace FeedbackStream.Encoding;
+namespace FeedbackStream.Embeddings;
 
 /// <summary>Small vector helpers for embeddings.</summary>
 public static class Vectors

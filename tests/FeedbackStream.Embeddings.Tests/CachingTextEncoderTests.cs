@@ -1,4 +1,4 @@
-namespace FeedbackStream.Encoding.Tests;
+namespace FeedbackStream.Embeddings.Tests;
 
 /// <summary>The bounded LRU cache in front of an encoder (a counting fake stands in for the model).</summary>
 public sealed class CachingTextEncoderTests

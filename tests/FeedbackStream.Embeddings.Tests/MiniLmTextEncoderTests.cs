@@ -1,7 +1,7 @@
 using System.Text;
-using FeedbackStream.Encoding.MiniLm;
+using FeedbackStream.Embeddings.MiniLm;
 
-namespace FeedbackStream.Encoding.Tests;
+namespace FeedbackStream.Embeddings.Tests;
 
 /// <summary>Mechanics of the ONNX encoder: determinism, normalisation, a clear-margin similarity order, hostile input.</summary>
 public sealed class MiniLmTextEncoderTests(MiniLmFixture fixture) : IClassFixture<MiniLmFixture>

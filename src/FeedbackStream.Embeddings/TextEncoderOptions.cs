@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace FeedbackStream.Encoding;
+namespace FeedbackStream.Embeddings;
 
 /// <summary>Settings of a text encoder (configuration section <c>Encoder</c>). Validated by <see cref="Validate"/>.</summary>
 public sealed record TextEncoderOptions

@@ -2,7 +2,7 @@ using System.Reflection;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 
-namespace FeedbackStream.Encoding.MiniLm;
+namespace FeedbackStream.Embeddings.MiniLm;
 
 /// <summary>
 /// all-MiniLM-L6-v2 (sentence-transformers; 6 layers, 384 dimensions) on ONNX Runtime, CPU only, offline: the ONNX graph and
@@ -57,7 +57,7 @@ public sealed class MiniLmTextEncoder : ITextEncoder, IDisposable
     }
 
     /// <summary>The word-piece ids the model would see for <paramref name="text"/> (with [CLS] and [SEP]).</summary>
-    internal int[] Tokenize(string text) => _tokenizer.Encode(text, _options.MaxTokens);
+    public int[] Tokenize(string text) => _tokenizer.Encode(text, _options.MaxTokens);
 
     public IReadOnlyList<float[]> Encode(IReadOnlyList<string> texts, CancellationToken cancellationToken = default)
     {
@@ -116,7 +116,8 @@ public sealed class MiniLmTextEncoder : ITextEncoder, IDisposable
         using var registration = cancellationToken.Register(() => runOptions.Terminate = true);
         using var output = _session.Run(inputs, [_outputName], runOptions);
         cancellationToken.ThrowIfCancellationRequested();
-        var hidden = output.First().AsTensor<float>();
+        // last_hidden_state [rows, width, 384], row-major.
+        var hidden = output.First().AsTensor<float>().ToDenseTensor().Buffer.Span;
         var vectors = new float[rows][];
         for (var r = 0; r < rows; r++)
         {
@@ -124,9 +125,10 @@ public sealed class MiniLmTextEncoder : ITextEncoder, IDisposable
             var length = batch[r].Length;
             for (var c = 0; c < length; c++)
             {
+                var token = hidden.Slice(((r * width) + c) * VectorLength, VectorLength);
                 for (var d = 0; d < VectorLength; d++)
                 {
-                    vector[d] += hidden[r, c, d];
+                    vector[d] += token[d];
                 }
             }
 

@@ -1,4 +1,4 @@
-namespace FeedbackStream.Encoding;
+namespace FeedbackStream.Embeddings;
 
 /// <summary>
 /// Turns texts into fixed-length vectors (sentence embeddings). Implementations are thread-safe, never throw on any string

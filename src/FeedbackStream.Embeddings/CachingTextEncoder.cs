@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 
-namespace FeedbackStream.Encoding;
+namespace FeedbackStream.Embeddings;
 
 /// <summary>
 /// Wraps an encoder with a bounded least-recently-used cache keyed by a 128-bit hash (SHA-256 prefix) of the text, so a

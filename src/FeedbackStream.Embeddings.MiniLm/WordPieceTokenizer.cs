@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace FeedbackStream.Encoding.MiniLm;
+namespace FeedbackStream.Embeddings.MiniLm;
 
 /// <summary>
 /// BERT's uncased tokenizer (basic tokenization, then greedy longest-match WordPiece) over a fixed vocabulary. It reads

@@ -1,6 +1,6 @@
-using FeedbackStream.Encoding.MiniLm;
+using FeedbackStream.Embeddings.MiniLm;
 
-namespace FeedbackStream.Encoding.Tests;
+namespace FeedbackStream.Embeddings.Tests;
 
 /// <summary>One uncached encoder for the class (loading the model takes a second or two).</summary>
 public sealed class MiniLmFixture : IDisposable
