@@ -2,6 +2,7 @@ using System.Diagnostics;
 using FeedbackStream.Followups.Eurtad;
 using FeedbackStream.Followups.Lexicon;
 using FeedbackStream.Followups.Model;
+using FeedbackStream.Followups.Neighbours;
 using FeedbackStream.Followups.Seed;
 using FeedbackStream.Followups.Text;
 
@@ -31,6 +32,15 @@ public sealed record FollowupEvaluationOptions
 
     /// <summary>Also train and report a model on n-grams alone (no lexicon features), to show what the stacking adds.</summary>
     public bool IncludeNgramOnlyModel { get; init; } = true;
+
+    /// <summary>
+    /// When set, also train and report <c>model_encoder</c> (the model's features plus this encoder's sentence vector) and
+    /// <c>combined_encoder</c> (it, with the lexicon below the confidence threshold), beside the n-gram models.
+    /// </summary>
+    public FeedbackStream.Embeddings.ITextEncoder? Encoder { get; init; }
+
+    /// <summary>Settings of the nearest-neighbour classifier reported when <see cref="Encoder"/> is set.</summary>
+    public NeighbourOptions Neighbours { get; init; } = new();
 }
 
 /// <summary>What the model was trained on.</summary>
@@ -133,6 +143,15 @@ public static class FollowupEvaluation
         cancellationToken.ThrowIfCancellationRequested();
         var ngramOnly = options.IncludeNgramOnlyModel ? FollowupModel.Train(trainingRows, options.Model with { UseLexiconFeatures = false }, Weight) : null;
         cancellationToken.ThrowIfCancellationRequested();
+        var withEncoder = options.Encoder is null ? null : FollowupModel.Train(trainingRows, options.Model with { Encoder = options.Encoder }, Weight);
+        var neighbours = options.Encoder is null ? null : new NeighbourFollowupClassifier(options.Encoder, trainingRows, Weight, options.Neighbours, cancellationToken);
+        if (withEncoder is not null)
+        {
+            protocol.Add($"model_encoder: the model's features plus the sentence vector of {options.Encoder!.ModelName} (x{options.Model.EmbeddingScale}); combined_encoder: it, with the lexicon below the same threshold.");
+            protocol.Add($"neighbours: the {options.Neighbours.K} most similar training rows by cosine of {options.Encoder.ModelName}, votes exp(cos/{options.Neighbours.Temperature}) x row weight; combined_neighbours: combined, except that a neutral verdict is overruled by the neighbours when they give sat or dsat p >= {options.Neighbours.MinProbability} with the closest such row at cos >= {options.Neighbours.MinSimilarity} (fixed in advance).");
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
         var training = new TrainingSummary(
             options.Model.Trainer.ToString().ToLowerInvariant(),
             options.Model.Seed,
@@ -144,13 +163,13 @@ public static class FollowupEvaluation
 
         var combined = new CombinedFollowupClassifier(model, lexicon, options.ConfidenceThreshold);
         var majorityPolarity = trainingRows.GroupBy(r => r.Polarity).OrderByDescending(g => g.Count()).ThenBy(g => g.Key).First().Key;
-        var seedFigures = EvaluateSeed(seedHeld, Outputs(seedHeld, model, ngramOnly, lexicon, combined), majorityPolarity);
+        var seedFigures = EvaluateSeed(seedHeld, Outputs(seedHeld, model, ngramOnly, lexicon, combined, withEncoder, neighbours), majorityPolarity);
         cancellationToken.ThrowIfCancellationRequested();
         DatasetFigures? eurtadFigures = null;
         if (eurtad is not null)
         {
             var items = eurtad.EvalDsat.Concat(eurtad.EvalNonDsat).ToList();
-            eurtadFigures = EvaluateEurtad(eurtad, items, Outputs(items, model, ngramOnly, lexicon, combined));
+            eurtadFigures = EvaluateEurtad(eurtad, items, Outputs(items, model, ngramOnly, lexicon, combined, withEncoder, neighbours));
         }
         return (new FollowupEvaluationReport(protocol, training, seedFigures, eurtadFigures, skipped, Math.Round(watch.Elapsed.TotalSeconds, 2)), model);
     }
@@ -201,7 +220,7 @@ public static class FollowupEvaluation
 
     /// <summary>Each classifier's outputs on the items, in report order.</summary>
     private static List<(string Name, IReadOnlyList<FollowupClassification> Output)> Outputs(
-        IReadOnlyList<LabelledFollowup> items, FollowupModel model, FollowupModel? ngramOnly, LexiconClassifier lexicon, CombinedFollowupClassifier combined)
+        IReadOnlyList<LabelledFollowup> items, FollowupModel model, FollowupModel? ngramOnly, LexiconClassifier lexicon, CombinedFollowupClassifier combined, FollowupModel? withEncoder, NeighbourFollowupClassifier? neighbours)
     {
         var texts = items.Select(r => r.Text).ToList();
         var modelOut = model.ClassifyMany(texts);
@@ -215,6 +234,21 @@ public static class FollowupEvaluation
         if (ngramOnly is not null)
         {
             outputs.Add(("model_ngrams_only", ngramOnly.ClassifyMany(texts)));
+        }
+
+        if (withEncoder is not null)
+        {
+            var encoderOut = withEncoder.ClassifyMany(texts);
+            outputs.Add(("model_encoder", encoderOut));
+            outputs.Add(("combined_encoder", encoderOut.Zip(lexiconOut, combined.Combine).ToList()));
+        }
+
+        if (neighbours is not null)
+        {
+            var verdicts = neighbours.ClassifyMany(texts);
+            var combinedOut = outputs.Single(o => o.Item1 == "combined").Item2;
+            outputs.Add(("neighbours", verdicts.Select(v => v.Classification).ToList()));
+            outputs.Add(("combined_neighbours", combinedOut.Zip(verdicts, neighbours.Rescue).ToList()));
         }
 
         return outputs;
@@ -266,7 +300,7 @@ public static class FollowupEvaluation
             held.Count,
             held.GroupBy(r => r.Polarity.Name()).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count()),
             [
-                .. outputs.Select(o => Figures(o.Name, o.Output, o.Name == "combined" ? ModelShare(o.Output) : null)),
+                .. outputs.Select(o => Figures(o.Name, o.Output, o.Name.StartsWith("combined", StringComparison.Ordinal) ? ModelShare(o.Output) : null)),
                 new ClassifierFigures($"majority_baseline ({majority.Name()})", Rounded(ClassificationMetrics.Compute(goldPolarity, baseline, polarityLabels)), null, null, null, []),
             ]);
     }
@@ -306,7 +340,7 @@ public static class FollowupEvaluation
             items.Count,
             new Dictionary<string, int> { [Dsat] = split.EvalDsat.Count, [NonDsat] = split.EvalNonDsat.Count },
             [
-                .. outputs.Select(o => Figures(o.Name, o.Output, o.Name == "combined" ? ModelShare(o.Output) : null)),
+                .. outputs.Select(o => Figures(o.Name, o.Output, o.Name.StartsWith("combined", StringComparison.Ordinal) ? ModelShare(o.Output) : null)),
                 new ClassifierFigures($"majority_baseline ({NonDsat})", Rounded(ClassificationMetrics.Compute(goldBinary, baseline, [Dsat, NonDsat])), null, null, null, []),
             ]);
     }
@@ -321,5 +355,5 @@ public static class FollowupEvaluation
     };
 
     private static double ModelShare(IReadOnlyList<FollowupClassification> output) =>
-        output.Count == 0 ? 0 : Math.Round(output.Count(o => o.Method == FollowupClassification.ModelMethod) / (double)output.Count, 4);
+        output.Count == 0 ? 0 : Math.Round(output.Count(o => o.Method != FollowupClassification.LexiconMethod) / (double)output.Count, 4);
 }
