@@ -137,7 +137,8 @@ internal static class FollowupCommands
             }
 
             var extra = classifier.PolarityCalibrationError is { } ece ? $", ECE {F(ece)}" : string.Empty;
-            extra += classifier.DsatAuc is { } auc ? $", AUC of P(DSAT) {F(auc)}" : string.Empty;
+            extra += classifier.DsatAuc is { } auc ? $", AUC of P(DSAT) {F(auc)}" + (classifier.DsatAucInterval is { } ai ? $" [{F(ai.Low)}, {F(ai.High)}]" : string.Empty) : string.Empty;
+            extra += classifier.DsatF1Interval is { } fi ? $", DSAT F1 95 % [{F(fi.Low)}, {F(fi.High)}]" : string.Empty;
             extra += classifier.ModelShare is { } share ? $", model {share.ToString("P0", System.Globalization.CultureInfo.InvariantCulture)}" : string.Empty;
             polarity.AddRow(
                 $"[bold]{Markup.Escape(classifier.Classifier)}[/]",

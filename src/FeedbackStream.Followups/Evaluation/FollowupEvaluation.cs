@@ -61,6 +61,8 @@ public sealed record TrainingSummary(
 /// <param name="ModelShare">For <c>combined</c>: the share of items decided by the model.</param>
 /// <param name="Breakdown">Polarity accuracy per hard-case tag (seed) or DSAT recall per EURTAD reaction type.</param>
 /// <param name="DsatAuc">AUC of P(DSAT) for DSAT items against all others (threshold-free ranking quality), or null for the baseline.</param>
+/// <param name="DsatF1Interval">Bootstrap 95 % interval of the DSAT class's F1 (items resampled with replacement).</param>
+/// <param name="DsatAucInterval">Bootstrap 95 % interval of <paramref name="DsatAuc"/>.</param>
 public sealed record ClassifierFigures(
     string Classifier,
     ClassificationReport Polarity,
@@ -68,7 +70,12 @@ public sealed record ClassifierFigures(
     double? PolarityCalibrationError,
     double? ModelShare,
     IReadOnlyList<BreakdownFigure> Breakdown,
-    double? DsatAuc = null);
+    double? DsatAuc = null,
+    Interval? DsatF1Interval = null,
+    Interval? DsatAucInterval = null);
+
+/// <summary>A bootstrap 95 % interval (percentiles of the figure over resamples of the items, fixed seed).</summary>
+public sealed record Interval(double Low, double High);
 
 /// <summary>One figure on a subgroup of an evaluation set.</summary>
 /// <param name="Group">The subgroup: a hard-case tag, or a EURTAD reaction type.</param>
@@ -290,7 +297,9 @@ public static class FollowupEvaluation
                 Math.Round(ClassificationMetrics.ExpectedCalibrationError(output.Select(o => o.Confidence).ToList(), predictedPolarity.Select((p, i) => p == goldPolarity[i]).ToList()), 4),
                 modelShare,
                 breakdown,
-                Math.Round(ClassificationMetrics.Auc(output.Select(o => o.PDsat).ToList(), held.Select(r => r.Polarity == Polarity.Dsat).ToList()), 4));
+                Math.Round(ClassificationMetrics.Auc(output.Select(o => o.PDsat).ToList(), held.Select(r => r.Polarity == Polarity.Dsat).ToList()), 4),
+                DsatIntervals(held.Select(r => r.Polarity == Polarity.Dsat).ToList(), output).F1,
+                DsatIntervals(held.Select(r => r.Polarity == Polarity.Dsat).ToList(), output).Auc);
         }
 
         var baseline = Enumerable.Repeat(majority.Name(), held.Count).ToList();
@@ -330,7 +339,9 @@ public static class FollowupEvaluation
                 Math.Round(ClassificationMetrics.ExpectedCalibrationError(confidence, predictedBinary.Select((p, i) => p == goldBinary[i]).ToList()), 4),
                 modelShare,
                 breakdown,
-                Math.Round(ClassificationMetrics.Auc(output.Select(o => o.PDsat).ToList(), goldBinary.Select(g => g == Dsat).ToList()), 4));
+                Math.Round(ClassificationMetrics.Auc(output.Select(o => o.PDsat).ToList(), goldBinary.Select(g => g == Dsat).ToList()), 4),
+                DsatIntervals(goldBinary.Select(g => g == Dsat).ToList(), output).F1,
+                DsatIntervals(goldBinary.Select(g => g == Dsat).ToList(), output).Auc);
         }
 
         var baseline = Enumerable.Repeat(NonDsat, items.Count).ToList();
@@ -343,6 +354,55 @@ public static class FollowupEvaluation
                 .. outputs.Select(o => Figures(o.Name, o.Output, o.Name.StartsWith("combined", StringComparison.Ordinal) ? ModelShare(o.Output) : null)),
                 new ClassifierFigures($"majority_baseline ({NonDsat})", Rounded(ClassificationMetrics.Compute(goldBinary, baseline, [Dsat, NonDsat])), null, null, null, []),
             ]);
+    }
+
+    /// <summary>Resamples of the items for the bootstrap intervals (fixed seed: same data, same intervals).</summary>
+    public const int BootstrapResamples = 500;
+
+    /// <summary>Bootstrap 95 % intervals of the DSAT F1 and of the AUC of P(DSAT).</summary>
+    internal static (Interval F1, Interval Auc) DsatIntervals(IReadOnlyList<bool> gold, IReadOnlyList<FollowupClassification> output)
+    {
+        var random = new Random(29);
+        var f1 = new List<double>(BootstrapResamples);
+        var auc = new List<double>(BootstrapResamples);
+        var n = gold.Count;
+        for (var r = 0; r < BootstrapResamples && n > 0; r++)
+        {
+            var index = new int[n];
+            for (var i = 0; i < n; i++)
+            {
+                index[i] = random.Next(n);
+            }
+
+            int tp = 0, fp = 0, fn = 0;
+            foreach (var i in index)
+            {
+                var predicted = output[i].Polarity == Polarity.Dsat;
+                tp += predicted && gold[i] ? 1 : 0;
+                fp += predicted && !gold[i] ? 1 : 0;
+                fn += !predicted && gold[i] ? 1 : 0;
+            }
+
+            f1.Add(tp == 0 ? 0 : 2.0 * tp / ((2.0 * tp) + fp + fn));
+            var a = ClassificationMetrics.Auc(index.Select(i => output[i].PDsat).ToList(), index.Select(i => gold[i]).ToList());
+            if (!double.IsNaN(a))
+            {
+                auc.Add(a);
+            }
+        }
+
+        return (Percentiles(f1), Percentiles(auc));
+    }
+
+    private static Interval Percentiles(List<double> values)
+    {
+        if (values.Count == 0)
+        {
+            return new Interval(double.NaN, double.NaN);
+        }
+
+        values.Sort();
+        return new Interval(Math.Round(values[(int)(0.025 * (values.Count - 1))], 4), Math.Round(values[(int)Math.Ceiling(0.975 * (values.Count - 1))], 4));
     }
 
     private static ClassificationReport Rounded(ClassificationReport report) => report with
