@@ -148,7 +148,8 @@ internal static class FollowupCommands
                 $"[bold]{F(classifier.Polarity.MacroF1)}[/]",
                 $"{classifier.Polarity.Total}",
                 string.Empty,
-                $"acc {F(classifier.Polarity.Accuracy)}{extra}");
+                // The intervals' brackets are text, not markup.
+                Markup.Escape($"acc {F(classifier.Polarity.Accuracy)}{extra}"));
         }
 
         console.Write(polarity);
