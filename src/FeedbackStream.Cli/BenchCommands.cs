@@ -13,6 +13,7 @@ internal static class BenchCommands
         bench.Subcommands.Add(PipelineBenchmark.Create());
         bench.Subcommands.Add(LabelingBenchmark.Create());
         bench.Subcommands.Add(ScoreBenchmark.Create());
+        bench.Subcommands.Add(EncoderBenchmark.Create());
         return bench;
     }
 }

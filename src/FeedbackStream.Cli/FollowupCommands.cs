@@ -1,4 +1,6 @@
 using System.CommandLine;
+using FeedbackStream.Embeddings;
+using FeedbackStream.Embeddings.MiniLm;
 using FeedbackStream.Followups;
 using FeedbackStream.Followups.Eurtad;
 using FeedbackStream.Followups.Evaluation;
@@ -26,9 +28,17 @@ internal static class FollowupCommands
         var saveModel = new Option<FileInfo?>("--save-model") { Description = "Also write the trained model (ML.NET zip) to this file." };
         var timeout = new Option<TimeSpan>("--timeout") { Description = "Give up after this long.", DefaultValueFactory = _ => TimeSpan.FromMinutes(5) };
         var json = new Option<bool>("--json") { Description = "Print the figures as one JSON object on the last line." };
+        var encoder = new Option<string>("--encoder")
+        {
+            Description = "minilm: also train and report model_encoder / combined_encoder (n-grams + lexicon + the all-MiniLM-L6-v2 sentence vector, on ONNX Runtime); none: the n-gram and lexicon classifiers only.",
+            DefaultValueFactory = _ => "minilm",
+        };
+        encoder.AcceptOnlyFromAmong("minilm", "none");
+        var embeddingScale = new Option<float>("--embedding-scale") { Description = "Multiplier of the unit sentence vector beside the L2-normalised n-grams.", DefaultValueFactory = _ => new FollowupModelOptions().EmbeddingScale };
+        var dropout = new Option<bool>("--lexicon-dropout") { Description = "With an encoder, also train on every row with the lexicon scores zeroed.", DefaultValueFactory = _ => new FollowupModelOptions().LexiconDropout };
         var command = new Command("followups", "Train the follow-up SAT/DSAT classifier and report precision/recall/F1 on held-out seed and EURTAD data.")
         {
-            eurtad, trainer, seed, saveModel, timeout, json,
+            eurtad, trainer, seed, saveModel, timeout, json, encoder, embeddingScale, dropout,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -40,10 +50,12 @@ internal static class FollowupCommands
                 return 2;
             }
 
+            using var sentenceEncoder = parse.GetValue(encoder) == "minilm" ? new MiniLmTextEncoder(new TextEncoderOptions { MaxTokens = 128, CacheCapacity = 0 }) : null;
             var options = new FollowupEvaluationOptions
             {
                 EurtadDirectory = directory,
-                Model = new FollowupModelOptions { Seed = parse.GetValue(seed), Trainer = Enum.Parse<FollowupTrainer>(parse.GetValue(trainer)!, ignoreCase: true) },
+                Model = new FollowupModelOptions { Seed = parse.GetValue(seed), Trainer = Enum.Parse<FollowupTrainer>(parse.GetValue(trainer)!, ignoreCase: true), EmbeddingScale = parse.GetValue(embeddingScale), LexiconDropout = parse.GetValue(dropout) },
+                Encoder = sentenceEncoder is null ? null : new CachingTextEncoder(sentenceEncoder, 50_000),
             };
 
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -125,7 +137,8 @@ internal static class FollowupCommands
             }
 
             var extra = classifier.PolarityCalibrationError is { } ece ? $", ECE {F(ece)}" : string.Empty;
-            extra += classifier.DsatAuc is { } auc ? $", AUC of P(DSAT) {F(auc)}" : string.Empty;
+            extra += classifier.DsatAuc is { } auc ? $", AUC of P(DSAT) {F(auc)}" + (classifier.DsatAucInterval is { } ai ? $" [{F(ai.Low)}, {F(ai.High)}]" : string.Empty) : string.Empty;
+            extra += classifier.DsatF1Interval is { } fi ? $", DSAT F1 95 % [{F(fi.Low)}, {F(fi.High)}]" : string.Empty;
             extra += classifier.ModelShare is { } share ? $", model {share.ToString("P0", System.Globalization.CultureInfo.InvariantCulture)}" : string.Empty;
             polarity.AddRow(
                 $"[bold]{Markup.Escape(classifier.Classifier)}[/]",
@@ -135,7 +148,8 @@ internal static class FollowupCommands
                 $"[bold]{F(classifier.Polarity.MacroF1)}[/]",
                 $"{classifier.Polarity.Total}",
                 string.Empty,
-                $"acc {F(classifier.Polarity.Accuracy)}{extra}");
+                // The intervals' brackets are text, not markup.
+                Markup.Escape($"acc {F(classifier.Polarity.Accuracy)}{extra}"));
         }
 
         console.Write(polarity);

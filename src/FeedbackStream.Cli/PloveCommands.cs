@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
+using FeedbackStream.Embeddings;
+using FeedbackStream.Embeddings.MiniLm;
 using FeedbackStream.Simulator;
 using FeedbackStream.Training.Evaluation;
 using FeedbackStream.Training.Model;
@@ -25,9 +27,15 @@ internal static class PloveCommands
         var report = new Option<FileInfo?>("--report") { Description = "Write the HTML report here." };
         var oasst = new Option<FileInfo?>("--oasst") { Description = "Instead of the simulation: OpenAssistant assistant replies (flat or nested JSONL); predicts a +1 on the later time slice." };
         var json = new Option<bool>("--json") { Description = "Print the results as one JSON object on the last line." };
+        var encoder = new Option<string>("--encoder")
+        {
+            Description = "With --oasst: minilm also scores each rolling-origin fold with 'embedding' (all-MiniLM-L6-v2 vectors of context and response, logistic regression; every text embedded once); none: n-gram learner and baselines only.",
+            DefaultValueFactory = _ => "minilm",
+        };
+        encoder.AcceptOnlyFromAmong("minilm", "none");
         var command = new Command("plove", "Train and evaluate P[Love] on simulated responses with known truth; print AUC against the Bayes-optimal AUC, calibration, length correlation and time.")
         {
-            responses, seed, noise, lengthEffect, learner, denoising, iterations, responseNgrams, contextNgrams, compare, oasst, report, json,
+            responses, seed, noise, lengthEffect, learner, denoising, iterations, responseNgrams, contextNgrams, compare, oasst, report, json, encoder,
         };
         command.SetAction(parse =>
         {
@@ -53,7 +61,8 @@ internal static class PloveCommands
             };
             if (parse.GetValue(oasst) is { } corpusFile)
             {
-                return RunOasst(corpusFile, training, parse.GetValue(report), parse.GetValue(json));
+                using var sentenceEncoder = parse.GetValue(encoder) == "minilm" ? new MiniLmTextEncoder(new TextEncoderOptions { CacheCapacity = 0 }) : null;
+                return RunOasst(corpusFile, training, parse.GetValue(report), parse.GetValue(json), sentenceEncoder is null ? null : new CachingTextEncoder(sentenceEncoder, 20_000));
             }
 
             var (score, _) = PloveEvaluation.Run(simulation, training, new DateTimeOffset(2026, 9, 1, 0, 0, 0, TimeSpan.Zero));
@@ -104,7 +113,7 @@ internal static class PloveCommands
 
     public sealed record RollingTarget(double MinGainOverLength, double Gain, bool Met);
 
-    private static int RunOasst(FileInfo file, TrainingRunOptions training, FileInfo? report, bool json)
+    private static int RunOasst(FileInfo file, TrainingRunOptions training, FileInfo? report, bool json, ITextEncoder? encoder)
     {
         if (!file.Exists)
         {
@@ -123,7 +132,7 @@ internal static class PloveCommands
         try
         {
             outcome = TrainingRun.Run(examples, [], training with { Compare = true });
-            rolling = RollingOrigin.Run(examples, new RollingOriginOptions { Model = training.Model }, training.Log);
+            rolling = RollingOrigin.Run(examples, new RollingOriginOptions { Model = training.Model, Encoder = encoder }, training.Log);
         }
         catch (Exception e) when (e is InsufficientDataException or InvalidOperationException or ArgumentException)
         {
@@ -171,18 +180,24 @@ internal static class PloveCommands
     private static void PrintRolling(RollingOriginResult r)
     {
         static string E(AucEstimate e) => Markup.Escape(string.Create(CultureInfo.InvariantCulture, $"{e.Auc:F3} [{e.Low:F3}, {e.High:F3}]"));
+        var scorers = r.MeanAuc.Keys.ToList();
         var table = new Table().Title(Markup.Escape($"rolling origin: AUC on the block after each cut, 95 % intervals ({r.Resamples} bootstrap resamples, seed {r.Seed})"))
-            .AddColumns("cut", "test from", "train / calibration / test (loved)", RollingOrigin.Learner, RollingOrigin.LengthOnly, RollingOrigin.NgramsOnly);
+            .AddColumns(["cut", "test from", "train / calibration / test (loved)", .. scorers]);
         foreach (var f in r.Folds)
         {
-            table.AddRow(
+            table.AddRow([
                 f.Cut.ToString("P0", CultureInfo.InvariantCulture), f.TestFrom.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
                 $"{f.TrainRows} / {f.CalibrationRows} / {f.TestRows} ({f.TestLoved})",
-                E(f.Auc[RollingOrigin.Learner]), E(f.Auc[RollingOrigin.LengthOnly]), E(f.Auc[RollingOrigin.NgramsOnly]));
+                .. scorers.Select(s => E(f.Auc[s])),
+            ]);
         }
 
-        table.AddRow("mean", string.Empty, string.Empty, E(r.MeanAuc[RollingOrigin.Learner]), E(r.MeanAuc[RollingOrigin.LengthOnly]), E(r.MeanAuc[RollingOrigin.NgramsOnly]));
+        table.AddRow(["mean", string.Empty, string.Empty, .. scorers.Select(s => E(r.MeanAuc[s]))]);
         AnsiConsole.Write(table);
+        if (r.EmbeddingGainOverLength is { } gain)
+        {
+            AnsiConsole.MarkupLine(Markup.Escape(string.Create(CultureInfo.InvariantCulture, $"{RollingOrigin.Embedding} (sentence vectors of context and response, logistic regression) minus length alone: {gain.Auc:+0.000;-0.000} [{gain.Low:+0.000;-0.000}, {gain.High:+0.000;-0.000}]")));
+        }
     }
 
     private static string F(double value) => value.ToString("F4", CultureInfo.InvariantCulture);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using FeedbackStream.Followups.Eurtad;
 using FeedbackStream.Followups.Lexicon;
 using FeedbackStream.Followups.Model;
+using FeedbackStream.Followups.Neighbours;
 using FeedbackStream.Followups.Seed;
 using FeedbackStream.Followups.Text;
 
@@ -31,6 +32,15 @@ public sealed record FollowupEvaluationOptions
 
     /// <summary>Also train and report a model on n-grams alone (no lexicon features), to show what the stacking adds.</summary>
     public bool IncludeNgramOnlyModel { get; init; } = true;
+
+    /// <summary>
+    /// When set, also train and report <c>model_encoder</c> (the model's features plus this encoder's sentence vector) and
+    /// <c>combined_encoder</c> (it, with the lexicon below the confidence threshold), beside the n-gram models.
+    /// </summary>
+    public FeedbackStream.Embeddings.ITextEncoder? Encoder { get; init; }
+
+    /// <summary>Settings of the nearest-neighbour classifier reported when <see cref="Encoder"/> is set.</summary>
+    public NeighbourOptions Neighbours { get; init; } = new();
 }
 
 /// <summary>What the model was trained on.</summary>
@@ -51,6 +61,8 @@ public sealed record TrainingSummary(
 /// <param name="ModelShare">For <c>combined</c>: the share of items decided by the model.</param>
 /// <param name="Breakdown">Polarity accuracy per hard-case tag (seed) or DSAT recall per EURTAD reaction type.</param>
 /// <param name="DsatAuc">AUC of P(DSAT) for DSAT items against all others (threshold-free ranking quality), or null for the baseline.</param>
+/// <param name="DsatF1Interval">Bootstrap 95 % interval of the DSAT class's F1 (items resampled with replacement).</param>
+/// <param name="DsatAucInterval">Bootstrap 95 % interval of <paramref name="DsatAuc"/>.</param>
 public sealed record ClassifierFigures(
     string Classifier,
     ClassificationReport Polarity,
@@ -58,7 +70,12 @@ public sealed record ClassifierFigures(
     double? PolarityCalibrationError,
     double? ModelShare,
     IReadOnlyList<BreakdownFigure> Breakdown,
-    double? DsatAuc = null);
+    double? DsatAuc = null,
+    Interval? DsatF1Interval = null,
+    Interval? DsatAucInterval = null);
+
+/// <summary>A bootstrap 95 % interval (percentiles of the figure over resamples of the items, fixed seed).</summary>
+public sealed record Interval(double Low, double High);
 
 /// <summary>One figure on a subgroup of an evaluation set.</summary>
 /// <param name="Group">The subgroup: a hard-case tag, or a EURTAD reaction type.</param>
@@ -133,6 +150,15 @@ public static class FollowupEvaluation
         cancellationToken.ThrowIfCancellationRequested();
         var ngramOnly = options.IncludeNgramOnlyModel ? FollowupModel.Train(trainingRows, options.Model with { UseLexiconFeatures = false }, Weight) : null;
         cancellationToken.ThrowIfCancellationRequested();
+        var withEncoder = options.Encoder is null ? null : FollowupModel.Train(trainingRows, options.Model with { Encoder = options.Encoder }, Weight);
+        var neighbours = options.Encoder is null ? null : new NeighbourFollowupClassifier(options.Encoder, trainingRows, Weight, options.Neighbours, cancellationToken);
+        if (withEncoder is not null)
+        {
+            protocol.Add($"model_encoder: the model's features plus the sentence vector of {options.Encoder!.ModelName} (x{options.Model.EmbeddingScale}); combined_encoder: it, with the lexicon below the same threshold.");
+            protocol.Add($"neighbours: the {options.Neighbours.K} most similar training rows by cosine of {options.Encoder.ModelName}, votes exp(cos/{options.Neighbours.Temperature}) x row weight; combined_neighbours: combined, except that a neutral verdict is overruled by the neighbours when they give sat or dsat p >= {options.Neighbours.MinProbability} with the closest such row at cos >= {options.Neighbours.MinSimilarity} (fixed in advance).");
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
         var training = new TrainingSummary(
             options.Model.Trainer.ToString().ToLowerInvariant(),
             options.Model.Seed,
@@ -144,13 +170,13 @@ public static class FollowupEvaluation
 
         var combined = new CombinedFollowupClassifier(model, lexicon, options.ConfidenceThreshold);
         var majorityPolarity = trainingRows.GroupBy(r => r.Polarity).OrderByDescending(g => g.Count()).ThenBy(g => g.Key).First().Key;
-        var seedFigures = EvaluateSeed(seedHeld, Outputs(seedHeld, model, ngramOnly, lexicon, combined), majorityPolarity);
+        var seedFigures = EvaluateSeed(seedHeld, Outputs(seedHeld, model, ngramOnly, lexicon, combined, withEncoder, neighbours), majorityPolarity);
         cancellationToken.ThrowIfCancellationRequested();
         DatasetFigures? eurtadFigures = null;
         if (eurtad is not null)
         {
             var items = eurtad.EvalDsat.Concat(eurtad.EvalNonDsat).ToList();
-            eurtadFigures = EvaluateEurtad(eurtad, items, Outputs(items, model, ngramOnly, lexicon, combined));
+            eurtadFigures = EvaluateEurtad(eurtad, items, Outputs(items, model, ngramOnly, lexicon, combined, withEncoder, neighbours));
         }
         return (new FollowupEvaluationReport(protocol, training, seedFigures, eurtadFigures, skipped, Math.Round(watch.Elapsed.TotalSeconds, 2)), model);
     }
@@ -201,7 +227,7 @@ public static class FollowupEvaluation
 
     /// <summary>Each classifier's outputs on the items, in report order.</summary>
     private static List<(string Name, IReadOnlyList<FollowupClassification> Output)> Outputs(
-        IReadOnlyList<LabelledFollowup> items, FollowupModel model, FollowupModel? ngramOnly, LexiconClassifier lexicon, CombinedFollowupClassifier combined)
+        IReadOnlyList<LabelledFollowup> items, FollowupModel model, FollowupModel? ngramOnly, LexiconClassifier lexicon, CombinedFollowupClassifier combined, FollowupModel? withEncoder, NeighbourFollowupClassifier? neighbours)
     {
         var texts = items.Select(r => r.Text).ToList();
         var modelOut = model.ClassifyMany(texts);
@@ -215,6 +241,21 @@ public static class FollowupEvaluation
         if (ngramOnly is not null)
         {
             outputs.Add(("model_ngrams_only", ngramOnly.ClassifyMany(texts)));
+        }
+
+        if (withEncoder is not null)
+        {
+            var encoderOut = withEncoder.ClassifyMany(texts);
+            outputs.Add(("model_encoder", encoderOut));
+            outputs.Add(("combined_encoder", encoderOut.Zip(lexiconOut, combined.Combine).ToList()));
+        }
+
+        if (neighbours is not null)
+        {
+            var verdicts = neighbours.ClassifyMany(texts);
+            var combinedOut = outputs.Single(o => o.Item1 == "combined").Item2;
+            outputs.Add(("neighbours", verdicts.Select(v => v.Classification).ToList()));
+            outputs.Add(("combined_neighbours", combinedOut.Zip(verdicts, neighbours.Rescue).ToList()));
         }
 
         return outputs;
@@ -256,7 +297,9 @@ public static class FollowupEvaluation
                 Math.Round(ClassificationMetrics.ExpectedCalibrationError(output.Select(o => o.Confidence).ToList(), predictedPolarity.Select((p, i) => p == goldPolarity[i]).ToList()), 4),
                 modelShare,
                 breakdown,
-                Math.Round(ClassificationMetrics.Auc(output.Select(o => o.PDsat).ToList(), held.Select(r => r.Polarity == Polarity.Dsat).ToList()), 4));
+                Math.Round(ClassificationMetrics.Auc(output.Select(o => o.PDsat).ToList(), held.Select(r => r.Polarity == Polarity.Dsat).ToList()), 4),
+                DsatIntervals(held.Select(r => r.Polarity == Polarity.Dsat).ToList(), output).F1,
+                DsatIntervals(held.Select(r => r.Polarity == Polarity.Dsat).ToList(), output).Auc);
         }
 
         var baseline = Enumerable.Repeat(majority.Name(), held.Count).ToList();
@@ -266,7 +309,7 @@ public static class FollowupEvaluation
             held.Count,
             held.GroupBy(r => r.Polarity.Name()).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count()),
             [
-                .. outputs.Select(o => Figures(o.Name, o.Output, o.Name == "combined" ? ModelShare(o.Output) : null)),
+                .. outputs.Select(o => Figures(o.Name, o.Output, o.Name.StartsWith("combined", StringComparison.Ordinal) ? ModelShare(o.Output) : null)),
                 new ClassifierFigures($"majority_baseline ({majority.Name()})", Rounded(ClassificationMetrics.Compute(goldPolarity, baseline, polarityLabels)), null, null, null, []),
             ]);
     }
@@ -296,7 +339,9 @@ public static class FollowupEvaluation
                 Math.Round(ClassificationMetrics.ExpectedCalibrationError(confidence, predictedBinary.Select((p, i) => p == goldBinary[i]).ToList()), 4),
                 modelShare,
                 breakdown,
-                Math.Round(ClassificationMetrics.Auc(output.Select(o => o.PDsat).ToList(), goldBinary.Select(g => g == Dsat).ToList()), 4));
+                Math.Round(ClassificationMetrics.Auc(output.Select(o => o.PDsat).ToList(), goldBinary.Select(g => g == Dsat).ToList()), 4),
+                DsatIntervals(goldBinary.Select(g => g == Dsat).ToList(), output).F1,
+                DsatIntervals(goldBinary.Select(g => g == Dsat).ToList(), output).Auc);
         }
 
         var baseline = Enumerable.Repeat(NonDsat, items.Count).ToList();
@@ -306,9 +351,58 @@ public static class FollowupEvaluation
             items.Count,
             new Dictionary<string, int> { [Dsat] = split.EvalDsat.Count, [NonDsat] = split.EvalNonDsat.Count },
             [
-                .. outputs.Select(o => Figures(o.Name, o.Output, o.Name == "combined" ? ModelShare(o.Output) : null)),
+                .. outputs.Select(o => Figures(o.Name, o.Output, o.Name.StartsWith("combined", StringComparison.Ordinal) ? ModelShare(o.Output) : null)),
                 new ClassifierFigures($"majority_baseline ({NonDsat})", Rounded(ClassificationMetrics.Compute(goldBinary, baseline, [Dsat, NonDsat])), null, null, null, []),
             ]);
+    }
+
+    /// <summary>Resamples of the items for the bootstrap intervals (fixed seed: same data, same intervals).</summary>
+    public const int BootstrapResamples = 500;
+
+    /// <summary>Bootstrap 95 % intervals of the DSAT F1 and of the AUC of P(DSAT).</summary>
+    internal static (Interval F1, Interval Auc) DsatIntervals(IReadOnlyList<bool> gold, IReadOnlyList<FollowupClassification> output)
+    {
+        var random = new Random(29);
+        var f1 = new List<double>(BootstrapResamples);
+        var auc = new List<double>(BootstrapResamples);
+        var n = gold.Count;
+        for (var r = 0; r < BootstrapResamples && n > 0; r++)
+        {
+            var index = new int[n];
+            for (var i = 0; i < n; i++)
+            {
+                index[i] = random.Next(n);
+            }
+
+            int tp = 0, fp = 0, fn = 0;
+            foreach (var i in index)
+            {
+                var predicted = output[i].Polarity == Polarity.Dsat;
+                tp += predicted && gold[i] ? 1 : 0;
+                fp += predicted && !gold[i] ? 1 : 0;
+                fn += !predicted && gold[i] ? 1 : 0;
+            }
+
+            f1.Add(tp == 0 ? 0 : 2.0 * tp / ((2.0 * tp) + fp + fn));
+            var a = ClassificationMetrics.Auc(index.Select(i => output[i].PDsat).ToList(), index.Select(i => gold[i]).ToList());
+            if (!double.IsNaN(a))
+            {
+                auc.Add(a);
+            }
+        }
+
+        return (Percentiles(f1), Percentiles(auc));
+    }
+
+    private static Interval Percentiles(List<double> values)
+    {
+        if (values.Count == 0)
+        {
+            return new Interval(double.NaN, double.NaN);
+        }
+
+        values.Sort();
+        return new Interval(Math.Round(values[(int)(0.025 * (values.Count - 1))], 4), Math.Round(values[(int)Math.Ceiling(0.975 * (values.Count - 1))], 4));
     }
 
     private static ClassificationReport Rounded(ClassificationReport report) => report with
@@ -321,5 +415,5 @@ public static class FollowupEvaluation
     };
 
     private static double ModelShare(IReadOnlyList<FollowupClassification> output) =>
-        output.Count == 0 ? 0 : Math.Round(output.Count(o => o.Method == FollowupClassification.ModelMethod) / (double)output.Count, 4);
+        output.Count == 0 ? 0 : Math.Round(output.Count(o => o.Method != FollowupClassification.LexiconMethod) / (double)output.Count, 4);
 }

@@ -1,3 +1,4 @@
+using FeedbackStream.Embeddings;
 using FeedbackStream.Followups.Lexicon;
 using FeedbackStream.Followups.Text;
 using Microsoft.ML;
@@ -44,6 +45,22 @@ public sealed record FollowupModelOptions
 
     /// <summary>Upper bound on SDCA passes / L-BFGS iterations / LightGBM rounds: keeps training time bounded.</summary>
     public int MaximumIterations { get; init; } = 50;
+
+    /// <summary>
+    /// Sentence encoder whose vector of the utterance joins the features (null: n-grams and lexicon only, the fast path).
+    /// The same encoder must be given when the model is loaded again.
+    /// </summary>
+    public ITextEncoder? Encoder { get; init; }
+
+    /// <summary>
+    /// With an encoder: every training row is also given once with the lexicon scores zeroed (both copies at half weight),
+    /// so the learner cannot lean on the lexicon alone (it was written on the same seed rows, so on them it is nearly
+    /// always right) and learns what the sentence vector says where the lexicon is silent.
+    /// </summary>
+    public bool LexiconDropout { get; init; } = true;
+
+    /// <summary>Multiplies the (unit-length) sentence vector before it joins the L2-normalised n-gram features.</summary>
+    public float EmbeddingScale { get; init; } = 4f;
 }
 
 /// <summary>
@@ -60,13 +77,17 @@ public sealed class FollowupModel : IFollowupClassifier
     private readonly string[] _slotKinds;
     private readonly PredictionEngine<ModelInput, ModelOutput> _engine;
     private readonly Lock _engineLock = new();
+    private readonly ITextEncoder? _encoder;
+    private readonly float _embeddingScale;
 
-    private FollowupModel(MLContext ml, ITransformer transformer, string description)
+    private FollowupModel(MLContext ml, ITransformer transformer, string description, ITextEncoder? encoder, float embeddingScale)
     {
         _ml = ml;
         _transformer = transformer;
+        _encoder = encoder;
+        _embeddingScale = embeddingScale;
         Description = description;
-        var schema = transformer.GetOutputSchema(InputSchema(ml));
+        var schema = transformer.GetOutputSchema(InputSchema(ml, EmbeddingLength));
         var slotNames = default(VBuffer<ReadOnlyMemory<char>>);
         schema["Score"].GetSlotNames(ref slotNames);
         _slotKinds = slotNames.DenseValues().Select(s => s.ToString()).ToArray();
@@ -75,8 +96,13 @@ public sealed class FollowupModel : IFollowupClassifier
             throw new InvalidDataException($"The model's classes [{string.Join(", ", _slotKinds)}] are not all follow-up kinds.");
         }
 
-        _engine = ml.Model.CreatePredictionEngine<ModelInput, ModelOutput>(transformer, inputSchemaDefinition: SchemaDefinition());
+        _engine = ml.Model.CreatePredictionEngine<ModelInput, ModelOutput>(transformer, inputSchemaDefinition: SchemaDefinition(EmbeddingLength));
     }
+
+    /// <summary>The sentence encoder the model reads, or null when it reads n-grams and lexicon only.</summary>
+    public ITextEncoder? Encoder => _encoder;
+
+    private int EmbeddingLength => _encoder?.Dimensions ?? 1;
 
     /// <summary>What was trained, e.g. <c>sdca seed=17</c>.</summary>
     public string Description { get; }
@@ -92,7 +118,15 @@ public sealed class FollowupModel : IFollowupClassifier
     {
         ArgumentNullException.ThrowIfNull(rows);
         options ??= new FollowupModelOptions();
-        var data = rows.Select(r => Input(r.Text, r.Kind, weight?.Invoke(r) ?? 1f)).ToList();
+        var list = rows.ToList();
+        var embeddings = Embed(options.Encoder, options.EmbeddingScale, list.Select(r => r.Text).ToList());
+        var data = list.Select((r, i) => Input(r.Text, r.Kind, weight?.Invoke(r) ?? 1f, embeddings[i])).ToList();
+        if (options.Encoder is not null && options.LexiconDropout && options.UseLexiconFeatures)
+        {
+            var silent = data.Select(d => new ModelInput { Text = d.Text, Label = d.Label, Embedding = d.Embedding, Lexicon = new float[d.Lexicon.Length], Weight = d.Weight / 2 }).ToList();
+            data.ForEach(d => d.Weight /= 2);
+            data.AddRange(silent);
+        }
         if (data.Select(d => d.Label).Distinct(StringComparer.Ordinal).Count() < 2)
         {
             throw new ArgumentException("Training needs at least two different kinds.", nameof(rows));
@@ -100,7 +134,8 @@ public sealed class FollowupModel : IFollowupClassifier
 
         var ml = new MLContext(options.Seed);
         var weighting = options.TfIdf ? NgramExtractingEstimator.WeightingCriteria.TfIdf : NgramExtractingEstimator.WeightingCriteria.Tf;
-        var view = ml.Data.LoadFromEnumerable(data, SchemaDefinition());
+        var embeddingLength = options.Encoder?.Dimensions ?? 1;
+        var view = ml.Data.LoadFromEnumerable(data, SchemaDefinition(embeddingLength));
         var featurize = ml.Transforms.Conversion.MapValueToKey("LabelKey", nameof(ModelInput.Label))
             .Append(ml.Transforms.Text.FeaturizeText("TextFeatures", new TextFeaturizingEstimator.Options
             {
@@ -112,9 +147,11 @@ public sealed class FollowupModel : IFollowupClassifier
                 CharFeatureExtractor = new WordBagEstimator.Options { NgramLength = options.CharNgramLength, UseAllLengths = false, Weighting = weighting },
                 Norm = TextFeaturizingEstimator.NormFunction.L2,
             }, nameof(ModelInput.Text)))
-            .Append(options.UseLexiconFeatures
-                ? (IEstimator<ITransformer>)ml.Transforms.Concatenate("Features", "TextFeatures", nameof(ModelInput.Lexicon))
-                : ml.Transforms.CopyColumns("Features", "TextFeatures"));
+            .Append(ml.Transforms.Concatenate("Features", [
+                "TextFeatures",
+                .. options.UseLexiconFeatures ? [nameof(ModelInput.Lexicon)] : Array.Empty<string>(),
+                .. options.Encoder is not null ? [nameof(ModelInput.Embedding)] : Array.Empty<string>(),
+            ]));
 
         IEstimator<ITransformer> trainer = options.Trainer switch
         {
@@ -157,19 +194,20 @@ public sealed class FollowupModel : IFollowupClassifier
             .Append(trainer)
             .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedKind", "PredictedLabel"));
         var transformer = pipeline.Fit(view);
-        return new FollowupModel(ml, transformer, $"{options.Trainer.ToString().ToLowerInvariant()} seed={options.Seed}");
+        var description = $"{options.Trainer.ToString().ToLowerInvariant()} seed={options.Seed}" + (options.Encoder is null ? string.Empty : $" encoder={options.Encoder.ModelName}");
+        return new FollowupModel(ml, transformer, description, options.Encoder, options.EmbeddingScale);
     }
 
     /// <summary>Writes the trained pipeline as an ML.NET model zip.</summary>
     public void Save(Stream stream)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        _ml.Model.Save(_transformer, InputSchema(_ml), stream);
+        _ml.Model.Save(_transformer, InputSchema(_ml, EmbeddingLength), stream);
     }
 
     /// <summary>Reads a model written by <see cref="Save"/>.</summary>
-    /// <exception cref="InvalidDataException">The stream is not a follow-up model.</exception>
-    public static FollowupModel Load(Stream stream, int seed = 17)
+    /// <exception cref="InvalidDataException">The stream is not a follow-up model, or it reads sentence vectors and no encoder of that length is given.</exception>
+    public static FollowupModel Load(Stream stream, int seed = 17, ITextEncoder? encoder = null, float embeddingScale = 1f)
     {
         ArgumentNullException.ThrowIfNull(stream);
         Stream seekable = stream;
@@ -184,8 +222,15 @@ public sealed class FollowupModel : IFollowupClassifier
         try
         {
             var ml = new MLContext(seed);
-            var transformer = ml.Model.Load(seekable, out _);
-            return new FollowupModel(ml, transformer, "loaded");
+            var transformer = ml.Model.Load(seekable, out var inputSchema);
+            var stored = inputSchema?.GetColumnOrNull(nameof(ModelInput.Embedding))?.Type is VectorDataViewType vector ? vector.Size : 1;
+            if (stored != (encoder?.Dimensions ?? 1))
+            {
+                throw new InvalidDataException(
+                    $"The model reads {(stored > 1 ? $"{stored}-dimensional sentence vectors" : "no sentence vectors")} but was loaded {(encoder is null ? "without an encoder" : $"with encoder {encoder.ModelName} ({encoder.Dimensions} dimensions)")}.");
+            }
+
+            return new FollowupModel(ml, transformer, encoder is null ? "loaded" : $"loaded encoder={encoder.ModelName}", encoder, embeddingScale);
         }
         finally
         {
@@ -202,7 +247,7 @@ public sealed class FollowupModel : IFollowupClassifier
         ModelOutput output;
         lock (_engineLock)
         {
-            output = _engine.Predict(Input(utterance, string.Empty, 1f));
+            output = _engine.Predict(Input(utterance, string.Empty, 1f, Embed(_encoder, _embeddingScale, [utterance])[0]));
         }
 
         return ToClassification(output.Score);
@@ -212,7 +257,8 @@ public sealed class FollowupModel : IFollowupClassifier
     public IReadOnlyList<FollowupClassification> ClassifyMany(IReadOnlyList<string> utterances)
     {
         ArgumentNullException.ThrowIfNull(utterances);
-        var input = _ml.Data.LoadFromEnumerable(utterances.Select(u => Input(u, string.Empty, 1f)).ToList(), SchemaDefinition());
+        var embeddings = Embed(_encoder, _embeddingScale, utterances);
+        var input = _ml.Data.LoadFromEnumerable(utterances.Select((u, i) => Input(u, string.Empty, 1f, embeddings[i])).ToList(), SchemaDefinition(EmbeddingLength));
         var scored = _transformer.Transform(input);
         return _ml.Data.CreateEnumerable<ModelOutput>(scored, reuseRowObject: false).Select(o => ToClassification(o.Score)).ToList();
     }
@@ -223,7 +269,7 @@ public sealed class FollowupModel : IFollowupClassifier
         ModelOutput output;
         lock (_engineLock)
         {
-            output = _engine.Predict(Input(utterance, string.Empty, 1f));
+            output = _engine.Predict(Input(utterance, string.Empty, 1f, Embed(_encoder, _embeddingScale, [utterance])[0]));
         }
 
         return output.Score.Select(s => (double)s).ToList();
@@ -273,22 +319,37 @@ public sealed class FollowupModel : IFollowupClassifier
         return new FollowupClassification(polarity, kind, sat, dsat, neutral, FollowupClassification.ModelMethod, evidence);
     }
 
-    private static ModelInput Input(string text, string label, float weight) => new()
+    private static ModelInput Input(string text, string label, float weight, float[] embedding) => new()
     {
         Text = FollowupText.Normalize(text),
         Lexicon = LexiconClassifier.Default.Features(text),
+        Embedding = embedding,
         Label = label,
         Weight = weight,
     };
 
-    private static SchemaDefinition SchemaDefinition()
+    /// <summary>The scaled sentence vector of each text, or a single zero when there is no encoder.</summary>
+    private static float[][] Embed(ITextEncoder? encoder, float scale, IReadOnlyList<string> texts)
+    {
+        if (encoder is null)
+        {
+            return texts.Select(_ => new float[1]).ToArray();
+        }
+
+        // The raw text: the encoder has its own tokenizer and reads apostrophes and case-folded words as it was trained.
+        var vectors = encoder.Encode(texts);
+        return vectors.Select(v => v.Select(x => x * scale).ToArray()).ToArray();
+    }
+
+    private static SchemaDefinition SchemaDefinition(int embeddingLength)
     {
         var definition = Microsoft.ML.Data.SchemaDefinition.Create(typeof(ModelInput));
         definition[nameof(ModelInput.Lexicon)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, LexiconClassifier.FeatureCount);
+        definition[nameof(ModelInput.Embedding)].ColumnType = new VectorDataViewType(NumberDataViewType.Single, embeddingLength);
         return definition;
     }
 
-    private static DataViewSchema InputSchema(MLContext ml) => ml.Data.LoadFromEnumerable(Array.Empty<ModelInput>(), SchemaDefinition()).Schema;
+    private static DataViewSchema InputSchema(MLContext ml, int embeddingLength) => ml.Data.LoadFromEnumerable(Array.Empty<ModelInput>(), SchemaDefinition(embeddingLength)).Schema;
 }
 
 /// <summary>A row the ML.NET pipeline reads (public members for ML.NET's reflection; internal to this assembly).</summary>
@@ -300,6 +361,9 @@ internal sealed class ModelInput
 
     /// <summary>The lexicon's rule scores (<see cref="LexiconClassifier.Features"/>).</summary>
     public float[] Lexicon { get; set; } = [];
+
+    /// <summary>The sentence vector (scaled), or one zero when the model reads no sentence vectors.</summary>
+    public float[] Embedding { get; set; } = [];
 
     public float Weight { get; set; } = 1f;
 }

@@ -1,3 +1,5 @@
+using FeedbackStream.Embeddings;
+using FeedbackStream.Training.Embedding;
 using FeedbackStream.Training.Metrics;
 using FeedbackStream.Training.Model;
 
@@ -22,6 +24,14 @@ public sealed record RollingOriginOptions
 
     public int Seed { get; init; } = 17;
 
+    /// <summary>
+    /// When set, the folds also score <see cref="RollingOrigin.Embedding"/> (logistic regression on sentence vectors of
+    /// context and response, see <see cref="EmbeddingLoveScorer"/>); every text is embedded once, before the folds.
+    /// </summary>
+    public ITextEncoder? Encoder { get; init; }
+
+    public EmbeddingLoveOptions EmbeddingModel { get; init; } = new();
+
     public string? Validate() =>
         Cuts.Count == 0 ? "at least one cut point is needed"
         : Cuts.Any(c => c <= CalibrationShare || c >= 1) ? $"cut points must lie in ({CalibrationShare}, 1)"
@@ -45,7 +55,8 @@ public sealed record RollingOriginResult(
     IReadOnlyDictionary<string, AucEstimate> MeanAuc,
     AucEstimate LearnerGainOverLength,
     int Resamples,
-    int Seed);
+    int Seed,
+    AucEstimate? EmbeddingGainOverLength = null);
 
 /// <summary>
 /// Rolling-origin evaluation of P[Love] on a small real corpus: at each cut point (a share of the rows in served-time
@@ -61,6 +72,7 @@ public static class RollingOrigin
     public const string Learner = "p_love";
     public const string LengthOnly = "length_only";
     public const string NgramsOnly = "ngrams_only";
+    public const string Embedding = "embedding";
 
     public static RollingOriginResult Run(IReadOnlyList<LoveExample> examples, RollingOriginOptions? options = null, Action<string>? log = null, CancellationToken cancellationToken = default)
     {
@@ -74,8 +86,18 @@ public static class RollingOrigin
         var ordered = examples.OrderBy(e => e.ServedAt).ThenBy(e => e.Id, StringComparer.Ordinal).ToList();
         var folds = new List<RollingFold>();
         var draws = new Dictionary<string, List<double[]>>(StringComparer.Ordinal) { [Learner] = [], [LengthOnly] = [], [NgramsOnly] = [] };
+        IReadOnlyList<EmbeddedResponse>? embedded = null;
+        if (options.Encoder is not null)
+        {
+            draws[Embedding] = [];
+            embedded = EmbeddedResponse.Of(ordered, options.Encoder, cancellationToken);
+            log?.Invoke($"embedded {ordered.Count} responses and contexts with {options.Encoder.ModelName}");
+        }
+
         var gainDraws = new List<double[]>();
         var gainPoints = new List<double>();
+        var embeddingGainDraws = new List<double[]>();
+        var embeddingGainPoints = new List<double>();
         for (var f = 0; f < options.Cuts.Count; f++)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -104,6 +126,15 @@ public static class RollingOrigin
                 [LengthOnly] = test.Select(e => (double)e.Response.Length).ToList(),
                 [NgramsOnly] = NaiveBayes.Fit(train).Score(test),
             };
+            if (embedded is not null)
+            {
+                // The same training rows as the learner (its calibration slice only rescales, so rankings compare fairly).
+                var fitRows = embedded.Take(calibrationStart).ToList();
+                var fitLabels = train.Select(e => e.Love).ToList();
+                var scorer = EmbeddingLoveScorer.Fit(fitRows, fitLabels, options.EmbeddingModel, cancellationToken);
+                scores[Embedding] = scorer.Score(embedded.Skip(testStart).Take(test.Count).ToList());
+            }
+
 
             var random = new Random(options.Seed + f);
             var resampled = Enumerable.Range(0, options.Resamples).Select(_ => Enumerable.Range(0, test.Count).Select(_ => random.Next(test.Count)).ToArray()).ToList();
@@ -120,6 +151,12 @@ public static class RollingOrigin
 
             gainPoints.Add(aucs[Learner].Auc - aucs[LengthOnly].Auc);
             gainDraws.Add(foldDraws[Learner].Zip(foldDraws[LengthOnly], (a, b) => a - b).ToArray());
+            if (foldDraws.TryGetValue(Embedding, out var embeddingDraws))
+            {
+                embeddingGainPoints.Add(aucs[Embedding].Auc - aucs[LengthOnly].Auc);
+                embeddingGainDraws.Add(embeddingDraws.Zip(foldDraws[LengthOnly], (a, b) => a - b).ToArray());
+            }
+
             folds.Add(new RollingFold(cut, test[0].ServedAt, train.Count, calibration.Count, test.Count, labels.Count(l => l), aucs));
             log?.Invoke($"cut {cut:P0}: {train.Count} train, {calibration.Count} calibration, {test.Count} test; AUC {string.Join(", ", aucs.Select(a => $"{a.Key} {a.Value.Auc:F3}"))}");
         }
@@ -128,7 +165,8 @@ public static class RollingOrigin
             name => name,
             name => Estimate(folds.Average(fold => fold.Auc[name].Auc), MeanOverFolds(draws[name], options.Resamples)),
             StringComparer.Ordinal);
-        return new RollingOriginResult(folds, mean, Estimate(gainPoints.Average(), MeanOverFolds(gainDraws, options.Resamples)), options.Resamples, options.Seed);
+        var embeddingGain = embeddingGainPoints.Count == 0 ? null : Estimate(embeddingGainPoints.Average(), MeanOverFolds(embeddingGainDraws, options.Resamples));
+        return new RollingOriginResult(folds, mean, Estimate(gainPoints.Average(), MeanOverFolds(gainDraws, options.Resamples)), options.Resamples, options.Seed, embeddingGain);
     }
 
     private static double[] MeanOverFolds(List<double[]> perFold, int resamples) =>
