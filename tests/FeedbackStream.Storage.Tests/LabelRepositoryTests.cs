@@ -236,6 +236,26 @@ public sealed class LabelRepositoryTests(ClickHouseFixture clickHouse)
         Assert.Equal(20, (await new LabelRepository(client).EventsAsync([new ConversationKey("app1", "c1"), new ConversationKey("app1", "c2")], Ct)).Count);
     }
 
+    [Fact]
+    public async Task ARowNoEventCanBeRebuiltFrom_IsSkippedAndCounted_AndItsConversationStillLoads()
+    {
+        var (client, _) = await DatabaseAsync(false);
+        using var __ = client;
+        var at = DateTimeOffset.UtcNow.AddMinutes(-30);
+        var served = FeedbackEvent.Create("s1", "app1", at, "u1", "c1", new ResponseServed("r1", 0, "answer", "m1", PromptText: "q"));
+        var love = FeedbackEvent.Create("l1", "app1", at.AddSeconds(5), "u1", "c1", new ReactionSet("r1", Reaction.Love, 5000));
+        var broken = Row(love, 2);
+        broken[0] = "broken";
+        broken[9] = "{\"response_id\": \"r1\", \"reaction\": ";
+        await client.InsertBinaryAsync("events_raw", EventColumns, [Row(served, 0), Row(love, 1), broken], null, Ct);
+        var repository = new LabelRepository(client);
+
+        var stored = await repository.EventsAsync([new ConversationKey("app1", "c1")], Ct);
+
+        Assert.Equal(["l1", "s1"], stored.Select(e => e.Event.EventId).Order(StringComparer.Ordinal));
+        Assert.Equal(1, repository.UnreadableRows);
+    }
+
     private sealed class NeutralScorer : IFollowupScorer
     {
         public FollowupScore Score(string text) => new(0.2, 0.2, "neutral", "");

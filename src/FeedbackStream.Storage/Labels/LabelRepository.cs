@@ -30,6 +30,8 @@ public sealed class LabelRepository(ClickHouseClient client)
         "source", "confidence", "margin", "evidence_event_ids", "users", "mined_at",
     ];
 
+    private long _unreadableRows;
+
     /// <summary>
     /// Every stored event of the given conversations, each only from its own app. Read without FINAL: a row stored
     /// twice before a merge comes back twice, and <see cref="SignalLabeler"/> keeps one per (app, event_id).
@@ -47,13 +49,25 @@ public sealed class LabelRepository(ClickHouseClient client)
                 PREWHERE conversation_id IN {SqlLiteral.List(chunk.Select(k => k.ConversationId).Distinct(StringComparer.Ordinal))}
                 WHERE app_id IN {SqlLiteral.List(chunk.Select(k => k.AppId).Distinct(StringComparer.Ordinal))}
                 """, null, cancellationToken);
-            events.AddRange(rows
-                .Where(r => wanted.Contains(new ConversationKey(r.AppId, r.ConversationId)))
-                .Select(r => new StoredEvent(r.ToEvent(), new DateTimeOffset(Utc(r.IngestedAt)))));
+            foreach (var row in rows.Where(r => wanted.Contains(new ConversationKey(r.AppId, r.ConversationId))))
+            {
+                try
+                {
+                    events.Add(new StoredEvent(row.ToEvent(), new DateTimeOffset(Utc(row.IngestedAt))));
+                }
+                catch (JsonException)
+                {
+                    // A row no event can be rebuilt from (written around the pipeline) never blocks its conversation.
+                    Interlocked.Increment(ref _unreadableRows);
+                }
+            }
         }
 
         return events;
     }
+
+    /// <summary>Stored rows skipped because no v1 event could be rebuilt from them (malformed payload written around the pipeline).</summary>
+    public long UnreadableRows => Interlocked.Read(ref _unreadableRows);
 
     /// <summary>Reassembles a stored row into the v1 event it was (payload JSON as stored).</summary>
     public static FeedbackEvent Rebuild(string eventId, string type, string appId, string userId, string conversationId, DateTime occurredAt, DateTime receivedAt, string payload)
@@ -71,7 +85,8 @@ public sealed class LabelRepository(ClickHouseClient client)
             writer.WriteString("user_id", userId);
             writer.WriteString("conversation_id", conversationId);
             writer.WritePropertyName("payload");
-            writer.WriteRawValue(payload);
+            // Not validated here: the deserializer below parses (and validates) the whole event once.
+            writer.WriteRawValue(payload, skipInputValidation: true);
             writer.WriteEndObject();
         }
 
