@@ -240,7 +240,7 @@ internal static class ModelCommands
                 await Task.Delay(1000, ct);
                 status = JsonDocument.Parse(await http.GetStringAsync($"v1/admin/jobs/{job}", ct)).RootElement.Clone();
                 state = status.GetProperty("state").GetString() ?? "unknown";
-                if (state is "Faulted" or "Canceled" || (state == "Completed" && status.GetProperty("run_status").ValueKind == JsonValueKind.String))
+                if (RetrainJobState.IsTerminal(state))
                 {
                     Console.WriteLine($"job {job}: {state} {status}");
                     break;
@@ -252,7 +252,7 @@ internal static class ModelCommands
                 JsonOutput.WriteLast(new { JobId = job, State = state, Status = status.ValueKind == JsonValueKind.Undefined ? null : (JsonElement?)status });
             }
 
-            return state is "Faulted" or "Canceled" ? 1 : 0;
+            return state is RetrainJobState.Failed or RetrainJobState.Canceled ? 1 : 0;
         });
 
         models.Subcommands.Add(retrain);

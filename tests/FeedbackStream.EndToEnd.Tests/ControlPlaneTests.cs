@@ -1,0 +1,377 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using ClickHouse.Driver;
+using FeedbackStream.EmbeddedClickHouse;
+using FeedbackStream.EmbeddedKafka;
+using FeedbackStream.EmbeddedKafka.Tests.Infrastructure;
+using FeedbackStream.EndToEnd.Tests.Infrastructure;
+using FeedbackStream.Gateway;
+using FeedbackStream.Models;
+using FeedbackStream.Simulator;
+using FeedbackStream.Storage;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace FeedbackStream.EndToEnd.Tests;
+
+/// <summary>The <c>Messaging</c> settings are checked at start, and a bad one names its key.</summary>
+public sealed class MessagingOptionsTests
+{
+    private static MessagingOptions Read(params (string Key, string Value)[] values) =>
+        MessagingOptions.Read(new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => KeyValuePair.Create(v.Key, (string?)v.Value))).Build());
+
+    [Fact]
+    public void Default_IsTheInMemoryBus() => Assert.Equal(MessagingTransport.InMemory, Read().Transport);
+
+    [Fact]
+    public void UnknownTransport_NamesTheKey()
+    {
+        var e = Assert.Throws<OptionsValidationException>(() => Read(("Messaging:Transport", "Kafka")));
+        Assert.Contains("Messaging:Transport 'Kafka'", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RabbitMq_WithoutHostOrCredentials_NamesEachMissingKey()
+    {
+        var e = Assert.Throws<OptionsValidationException>(() => Read(("Messaging:Transport", "RabbitMq"), ("Messaging:RabbitMq:Port", "70000")));
+        Assert.Contains("Messaging:RabbitMq:Host", e.Message, StringComparison.Ordinal);
+        Assert.Contains("Messaging:RabbitMq:Username", e.Message, StringComparison.Ordinal);
+        Assert.Contains("Messaging:RabbitMq:Password", e.Message, StringComparison.Ordinal);
+        Assert.Contains("Messaging:RabbitMq:Port '70000'", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RabbitMq_Complete_IsAccepted()
+    {
+        var options = Read(("Messaging:Transport", "rabbitmq"), ("Messaging:RabbitMq:Host", "broker"), ("Messaging:RabbitMq:Username", "fs"), ("Messaging:RabbitMq:Password", "secret"));
+        Assert.Equal(MessagingTransport.RabbitMq, options.Transport);
+        Assert.Equal(5672, options.RabbitMqPort);
+        Assert.Equal("/", options.RabbitMqVirtualHost);
+    }
+}
+
+/// <summary>
+/// One control plane across processes on a real RabbitMQ broker: two gateways and one trainer, each a separate
+/// <c>feedbackstream serve</c> process, sharing ClickHouse (served over HTTP by this test process) and the broker.
+/// Each test prints its figures as one line starting with <c>control-plane:</c>.
+/// </summary>
+[Collection(EnginesCollection.Name)]
+public sealed class ControlPlaneTests(EngineFixture engine, RabbitMqFixture rabbit) : IClassFixture<RabbitMqFixture>
+{
+    private static CancellationToken Ct => E2E.Ct;
+
+    [Fact]
+    public async Task TwoGatewaysAndATrainer_ScheduleEveryFourSeconds_ExactlyOneRunPerTick()
+    {
+        await using var cluster = await Cluster.StartAsync(engine, rabbit.Broker, schedule: "*/4 * * * * *");
+        using var client = engine.Server.CreateClient(cluster.Database);
+
+        // No labels: every run ends quickly as failed (too few labels), which is still one run per tick.
+        const int ticks = 4;
+        await Wait.UntilAsync(
+            async () => await E2E.ScalarAsync(client, "SELECT uniqExact(job_id) FROM retrain_job_events WHERE kind IN ('finished', 'failed', 'canceled')") >= ticks,
+            TimeSpan.FromSeconds(60), $"{ticks} scheduled runs to end", Ct);
+
+        var jobs = new List<(Guid Job, DateTime Submitted, ulong Submissions, ulong Starts, ulong Runs, string State)>();
+        using (var reader = await client.ExecuteReaderAsync(
+            """
+            SELECT job_id, min(at), countIf(kind = 'submitted'), countIf(kind = 'started'), any(trigger),
+                   (SELECT count() FROM model_runs FINAL WHERE run_id = replaceAll(toString(e.job_id), '-', '')),
+                   argMaxIf(kind, at, kind IN ('finished', 'failed', 'canceled'))
+            FROM retrain_job_events AS e GROUP BY job_id ORDER BY min(at)
+            """, null, null, Ct))
+        {
+            while (await reader.ReadAsync(Ct))
+            {
+                jobs.Add(((Guid)reader.GetValue(0), reader.GetDateTime(1), Convert.ToUInt64(reader.GetValue(2), CultureInfo.InvariantCulture),
+                    Convert.ToUInt64(reader.GetValue(3), CultureInfo.InvariantCulture), Convert.ToUInt64(reader.GetValue(5), CultureInfo.InvariantCulture), reader.GetString(6)));
+            }
+        }
+
+        var ended = jobs.Where(j => j.State.Length > 0).ToList();
+        var gaps = ended.Zip(ended.Skip(1), (a, b) => (b.Submitted - a.Submitted).TotalSeconds).ToList();
+        var figures = new
+        {
+            test = "schedule",
+            ticks_observed = ended.Count,
+            runs_per_tick = ended.Select(j => j.Runs).ToList(),
+            starts_per_tick = ended.Select(j => j.Starts).ToList(),
+            submissions_per_tick = ended.Select(j => j.Submissions).ToList(),
+            seconds_between_ticks = gaps.Select(g => Math.Round(g, 2)).ToList(),
+        };
+        Report(figures);
+        Assert.All(ended, j => Assert.Equal(1UL, j.Starts));
+        Assert.All(ended, j => Assert.Equal(1UL, j.Runs));
+        Assert.All(ended, j => Assert.Equal("failed", j.State));
+        // One job per tick: two jobs never share a tick (ticks are 4 s apart).
+        Assert.All(gaps, g => Assert.InRange(g, 3.0, 9.0));
+        // Every scheduler (both gateways and the trainer) saw each tick; at least one submitted it.
+        Assert.All(ended, j => Assert.InRange(j.Submissions, 1UL, 3UL));
+    }
+
+    [Fact]
+    public async Task TwoGatewaysAndATrainer_CancelFromTheOtherGateway_StatusEverywhere_PromotionWithinASecond_TrainerKilled()
+    {
+        await using var cluster = await Cluster.StartAsync(engine, rabbit.Broker, schedule: "off", compare: true);
+        using (var client = engine.Server.CreateClient(cluster.Database))
+        {
+            await ModelTests.InsertAsync(client, LoveSimulator.Generate(new LoveSimulationOptions { Responses = 30_000, Seed = 7 }, ModelTests.Start));
+        }
+
+        using var a = new HttpClient { BaseAddress = cluster.GatewayA };
+        using var b = new HttpClient { BaseAddress = cluster.GatewayB };
+
+        // 1. Requested on A, seen running on B, canceled on B, seen canceled on both.
+        var first = await ModelTests.SubmitAsync(a);
+        var running = await WaitForStateAsync(b, first, "running", TimeSpan.FromSeconds(60));
+        var cancelAt = Stopwatch.StartNew();
+        using (var cancel = await ModelTests.AdminAsync(b, HttpMethod.Delete, $"v1/admin/jobs/{first}"))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
+        }
+
+        var canceledOnA = await WaitForStateAsync(a, first, "canceled", TimeSpan.FromSeconds(30));
+        var cancelMs = cancelAt.Elapsed.TotalMilliseconds;
+        var canceledOnB = await WaitForStateAsync(b, first, "canceled", TimeSpan.FromSeconds(5));
+        Assert.Equal(running.GetProperty("run_id").GetString(), canceledOnA.GetProperty("run_id").GetString());
+        Assert.Equal(canceledOnA.GetProperty("run_id").GetString(), canceledOnB.GetProperty("run_id").GetString());
+        Assert.Contains("canceled by ops", canceledOnA.GetProperty("reason").GetString(), StringComparison.Ordinal);
+
+        // 2. Requested on B, finished and promoted; both gateways serve the new version within a second of the promotion.
+        var seenA = WatchServedVersionAsync(a);
+        var seenB = WatchServedVersionAsync(b);
+        var second = await ModelTests.SubmitAsync(b);
+        var finished = await WaitForStateAsync(a, second, "finished", TimeSpan.FromMinutes(3));
+        Assert.Equal("promoted", finished.GetProperty("run_status").GetString());
+        var version = finished.GetProperty("version").GetString()!;
+        var (versionA, atA) = await seenA;
+        var (versionB, atB) = await seenB;
+        DateTime promotedAt;
+        using (var client = engine.Server.CreateClient(cluster.Database))
+        {
+            promotedAt = DateTime.SpecifyKind((DateTime)(await client.ExecuteScalarAsync("SELECT max(at) FROM model_registry_events WHERE action = 'promote'", null, null, Ct))!, DateTimeKind.Utc);
+        }
+
+        var latencyA = (atA - promotedAt).TotalMilliseconds;
+        var latencyB = (atB - promotedAt).TotalMilliseconds;
+
+        // 3. Requested on A; the trainer is killed with SIGKILL mid-run; both gateways report the run failed (lost).
+        var third = await ModelTests.SubmitAsync(a);
+        var doomed = await WaitForStateAsync(b, third, "running", TimeSpan.FromSeconds(60));
+        await cluster.Trainer.KillHardAsync(Ct);
+        var killed = Stopwatch.StartNew();
+        var lostOnA = await WaitForStateAsync(a, third, "failed", TimeSpan.FromSeconds(30));
+        var lostMs = killed.Elapsed.TotalMilliseconds;
+        var lostOnB = await WaitForStateAsync(b, third, "failed", TimeSpan.FromSeconds(5));
+
+        // The job's failure is recorded (not just computed on read): a restarted trainer that gets the job back skips it.
+        using (var client = engine.Server.CreateClient(cluster.Database))
+        {
+            await Wait.UntilAsync(
+                async () => await E2E.ScalarAsync(client, $"SELECT count() FROM retrain_job_events WHERE job_id = toUUID('{third}') AND kind = 'failed'") >= 1,
+                TimeSpan.FromSeconds(15), "the loss to be recorded", Ct);
+        }
+
+        Report(new
+        {
+            test = "jobs",
+            canceled = new { requested_on = "gateway A", canceled_on = "gateway B", state_on_a = canceledOnA.GetProperty("state").GetString(), state_on_b = canceledOnB.GetProperty("state").GetString(), run_id = canceledOnA.GetProperty("run_id").GetString(), cancel_to_canceled_ms = Math.Round(cancelMs) },
+            promoted = new { version, served_by_a = versionA, served_by_b = versionB, promotion_to_served_ms_a = Math.Round(latencyA), promotion_to_served_ms_b = Math.Round(latencyB) },
+            sigkill = new { run_id = doomed.GetProperty("run_id").GetString(), state_on_a = lostOnA.GetProperty("state").GetString(), state_on_b = lostOnB.GetProperty("state").GetString(), run_status = lostOnA.GetProperty("run_status").GetString(), kill_to_failed_ms = Math.Round(lostMs), lease_ms = Cluster.Lease.TotalMilliseconds, reason = lostOnA.GetProperty("reason").GetString() },
+        });
+
+        Assert.Equal(version, versionA);
+        Assert.Equal(version, versionB);
+        Assert.InRange(latencyA, -50, 1000);
+        Assert.InRange(latencyB, -50, 1000);
+        Assert.Equal("lost", lostOnA.GetProperty("run_status").GetString());
+        Assert.Equal("lost", lostOnB.GetProperty("run_status").GetString());
+        Assert.Equal(doomed.GetProperty("run_id").GetString(), lostOnB.GetProperty("run_id").GetString());
+    }
+
+    /// <summary>On the RabbitMQ transport too, MassTransit reports no usage anywhere: every connection stays on loopback.</summary>
+    [Fact]
+    public async Task RabbitMqTransport_StartsAndStops_WithoutAnyNonLoopbackConnection()
+    {
+        using var listener = new NetworkListener();
+        var values = new Dictionary<string, string?>
+        {
+            ["Models:TrainingEnabled"] = "true",
+            ["Models:Schedule"] = "off",
+            ["Models:NewLabelsTrigger"] = "0",
+            ["Messaging:RabbitMq:Password"] = rabbit.Broker.Password,
+        };
+        foreach (var argument in rabbit.Broker.Arguments)
+        {
+            var (key, value) = (argument[2..argument.IndexOf('=', StringComparison.Ordinal)], argument[(argument.IndexOf('=', StringComparison.Ordinal) + 1)..]);
+            values[key] = value;
+        }
+
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddFeedbackModels(new ConfigurationBuilder().AddInMemoryCollection(values).Build(), _ => new ClickHouseClient("Host=127.0.0.1;Port=1;Protocol=http"), scoring: true);
+        builder.Services.Configure<MassTransit.UsageTelemetryOptions>(o => o.ReportOnShutdown = true);
+        using (var host = builder.Build())
+        {
+            await host.StartAsync(Ct);
+            await host.StopAsync(Ct);
+        }
+
+        Assert.Contains(listener.Targets, t => t.Contains("Sockets/ConnectStart", StringComparison.Ordinal));
+        Assert.DoesNotContain(listener.Targets, t => !NetworkListener.IsLocal(t));
+    }
+
+    private static void Report(object figures)
+    {
+        var line = "control-plane: " + JsonSerializer.Serialize(figures);
+        TestContext.Current.SendDiagnosticMessage(line);
+        TestContext.Current.TestOutputHelper?.WriteLine(line);
+    }
+
+    private static async Task<JsonElement> WaitForStateAsync(HttpClient http, Guid job, string state, TimeSpan deadline)
+    {
+        JsonElement last = default;
+        try
+        {
+            await Wait.UntilAsync(
+                async () =>
+                {
+                    using var response = await ModelTests.AdminAsync(http, HttpMethod.Get, $"v1/admin/jobs/{job}");
+                    if (response.StatusCode != HttpStatusCode.OK)
+                    {
+                        return false;
+                    }
+
+                    last = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+                    var current = last.GetProperty("state").GetString();
+                    return current == state || (RetrainJobState.IsTerminal(current!) ? throw new InvalidOperationException($"job {job} ended {current}, not {state}: {last}") : false);
+                },
+                deadline, $"job {job} to be {state}", Ct);
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message} Last: {last}", e);
+        }
+
+        return last;
+    }
+
+    /// <summary>Asks POST /v1/score every 10 ms until it answers with a model; returns the version and when it was first seen.</summary>
+    private static Task<(string Version, DateTime At)> WatchServedVersionAsync(HttpClient http) => Task.Run(async () =>
+    {
+        var until = DateTime.UtcNow.AddMinutes(4);
+        while (DateTime.UtcNow < until)
+        {
+            using var response = await ModelTests.ScoreAsync(http, E2E.ApiKey, ModelTests.Items());
+            var at = DateTime.UtcNow;
+            if (response.StatusCode == HttpStatusCode.OK)
+            {
+                var body = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+                return (body.GetProperty("model_version").GetString()!, at);
+            }
+
+            await Task.Delay(10, Ct);
+        }
+
+        throw new TimeoutException("no model was served within 4 minutes");
+    }, Ct);
+
+    /// <summary>Two gateway processes and one trainer process on one database and one broker.</summary>
+    private sealed class Cluster : IAsyncDisposable
+    {
+        public static readonly TimeSpan Lease = TimeSpan.FromSeconds(3);
+
+        private readonly List<ChildProcess> _processes = [];
+        private ClickHouseHttpListener? _listener;
+        private KafkaMockCluster? _kafka;
+
+        public string Database { get; } = E2E.NewDatabase();
+
+        public Uri GatewayA { get; private set; } = null!;
+
+        public Uri GatewayB { get; private set; } = null!;
+
+        public ChildProcess Trainer { get; private set; } = null!;
+
+        public static async Task<Cluster> StartAsync(EngineFixture engine, RabbitMqBroker broker, string schedule, bool compare = false)
+        {
+            var cluster = new Cluster();
+            try
+            {
+                using (var admin = engine.Server.CreateClient())
+                {
+                    await new Migrator(admin, cluster.Database).MigrateAsync(Ct);
+                }
+
+                cluster._listener = await ClickHouseHttpListener.StartAsync(engine.Server.Core, 0, cancellationToken: Ct);
+                cluster._kafka = KafkaMockCluster.Start(1);
+                var settings = ModelTests.Settings(compare);
+                settings["Models:Schedule"] = schedule;
+                settings["Models:JobHeartbeatInterval"] = "00:00:00.500";
+                settings["Models:JobLease"] = Lease.ToString();
+                settings["Models:ReloadInterval"] = "00:10:00"; // the bus, not the poll, must deliver promotions here
+                List<string> common =
+                [
+                    $"--ClickHouse:ConnectionString={cluster._listener.ConnectionString()}",
+                    $"--ClickHouse:Database={cluster.Database}",
+                    $"--Kafka:BootstrapServers={cluster._kafka.BootstrapServers}",
+                    "--Gateway:Urls=http://127.0.0.1:0",
+                    "--Gateway:ApiKeys:0:Name=e2e",
+                    $"--Gateway:ApiKeys:0:Sha256={ApiKeyRing.Hash(E2E.ApiKey)}",
+                    $"--Gateway:ApiKeys:0:Apps:0={E2E.App}",
+                    "--Logging:LogLevel:Default=Warning",
+                    .. broker.Arguments,
+                    .. settings.Select(kv => $"--{kv.Key}={kv.Value}"),
+                ];
+
+                // Started together: each process's start (JIT, bus, migrations check) overlaps the others'.
+                var gatewayA = Serve(cluster, "gateway", broker, [.. common, "--Models:TrainingEnabled=false"]);
+                var gatewayB = Serve(cluster, "gateway", broker, [.. common, "--Models:TrainingEnabled=false"]);
+                cluster.Trainer = Serve(cluster, "trainer", broker, common);
+                cluster.GatewayA = await ReadyAsync(gatewayA);
+                cluster.GatewayB = await ReadyAsync(gatewayB);
+                await ReadyAsync(cluster.Trainer);
+                return cluster;
+            }
+            catch
+            {
+                await cluster.DisposeAsync();
+                throw;
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var process in _processes)
+            {
+                await process.DisposeAsync();
+            }
+
+            if (_listener is not null)
+            {
+                await _listener.DisposeAsync();
+            }
+
+            _kafka?.Dispose();
+        }
+
+        private static ChildProcess Serve(Cluster cluster, string role, RabbitMqBroker broker, IEnumerable<string> arguments)
+        {
+            var process = ChildProcess.Start("dotnet", [Path.Combine(AppContext.BaseDirectory, "feedbackstream.dll"), "serve", "--role", role, "--json", .. arguments], AppContext.BaseDirectory, broker.Environment);
+            cluster._processes.Add(process);
+            return process;
+        }
+
+        private static async Task<Uri> ReadyAsync(ChildProcess process)
+        {
+            var line = await process.WaitForLineAsync(l => l.Contains("\"gateway\"", StringComparison.Ordinal), TimeSpan.FromSeconds(120), "serve to print its addresses", Ct);
+            return new Uri(JsonDocument.Parse(line).RootElement.GetProperty("gateway").GetString()!);
+        }
+    }
+}
