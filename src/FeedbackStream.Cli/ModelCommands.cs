@@ -5,6 +5,7 @@ using FeedbackStream.Models;
 using FeedbackStream.Storage;
 using FeedbackStream.Training;
 using FeedbackStream.Training.Model;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Spectre.Console;
@@ -140,6 +141,7 @@ internal static class ModelCommands
                 var previous = await store.ChampionAsync(ct) ?? "";
                 await store.RecordEventAsync("promote", wanted, previous, parse.GetValue(reason)!, Environment.UserName, ct);
                 Console.WriteLine($"champion: {wanted} (was {(previous.Length == 0 ? "none" : previous)})");
+                await AnnounceAsync(new ModelPromoted(store.ModelName, wanted, previous, "", "promote"), ct);
                 if (parse.GetValue(json))
                 {
                     JsonOutput.WriteLast(new { Champion = wanted, Previous = previous });
@@ -173,6 +175,7 @@ internal static class ModelCommands
 
                 await store.RecordEventAsync("rollback", wanted, current ?? "", parse.GetValue(reason)!, Environment.UserName, ct);
                 Console.WriteLine($"champion: {wanted} (rolled back from {current})");
+                await AnnounceAsync(new ModelPromoted(store.ModelName, wanted, current ?? "", "", "rollback"), ct);
                 if (parse.GetValue(json))
                 {
                     JsonOutput.WriteLast(new { Champion = wanted, Previous = current });
@@ -349,4 +352,17 @@ internal static class ModelCommands
     }
 
     private static string F(double value) => double.IsFinite(value) ? value.ToString("F4", CultureInfo.InvariantCulture) : "n/a";
+
+    /// <summary>
+    /// Tells the scorers on the broker (<c>FEEDBACKSTREAM_Messaging__*</c> from the environment, as <c>serve</c> reads
+    /// them) that the champion changed; without a broker they find it by their registry poll.
+    /// </summary>
+    private static async Task AnnounceAsync(ModelPromoted promoted, CancellationToken cancellationToken)
+    {
+        var messaging = MessagingOptions.Read(new ConfigurationBuilder().AddEnvironmentVariables("FEEDBACKSTREAM_").Build());
+        if (await ControlPlane.AnnounceAsync(messaging, promoted, cancellationToken))
+        {
+            Console.WriteLine($"announced on the broker {messaging.RabbitMqHost}:{messaging.RabbitMqPort}: scorers reload now");
+        }
+    }
 }

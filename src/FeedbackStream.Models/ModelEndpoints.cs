@@ -110,8 +110,6 @@ public static class ModelEndpoints
         var instance = NewId.NextGuid().ToString("N")[..12];
         services.AddMassTransit(x =>
         {
-            // MassTransit reports usage to an outside host by default; the product never calls out of the machine.
-            x.ConfigureUsageTelemetryOptions(o => o.Enabled = false);
             if (trains)
             {
                 x.AddConsumer<RetrainConsumer>().Endpoint(e =>
@@ -136,32 +134,7 @@ public static class ModelEndpoints
                 });
             }
 
-            if (rabbit)
-            {
-                // One trainer consumes at a time across the cluster (RabbitMQ single active consumer); the others stand
-                // by and take over when its connection drops. Senders declare the queue with the same argument.
-                x.AddConfigureEndpointsCallback((_, name, endpoint) =>
-                {
-                    if (name == ControlPlane.RetrainQueue && endpoint is IRabbitMqReceiveEndpointConfigurator queue)
-                    {
-                        queue.SingleActiveConsumer = true;
-                    }
-                });
-                x.UsingRabbitMq((context, bus) =>
-                {
-                    bus.Host(messaging.RabbitMqHost, (ushort)messaging.RabbitMqPort, messaging.RabbitMqVirtualHost, host =>
-                    {
-                        host.Username(messaging.RabbitMqUsername);
-                        host.Password(messaging.RabbitMqPassword);
-                        host.Heartbeat(messaging.RabbitMqHeartbeat);
-                    });
-                    bus.ConfigureEndpoints(context);
-                });
-            }
-            else
-            {
-                x.UsingInMemory((context, bus) => bus.ConfigureEndpoints(context));
-            }
+            ControlPlane.UseTransport(x, messaging);
         });
         services.AddOptions<MassTransitHostOptions>().Configure(o =>
         {
@@ -194,6 +167,8 @@ public static class ModelEndpoints
         admin.MapGet("/jobs", JobsAsync).WithSummary("Recent retraining jobs and their states.");
         admin.MapGet("/jobs/{id:guid}", JobAsync).WithSummary("One retraining job's state.");
         admin.MapDelete("/jobs/{id:guid}", CancelAsync).WithSummary("Cancel a retraining job.");
+        admin.MapGet("/serving", (HttpContext http, AdminKeys admins, ModelServer server) => admins.Refusal(http, out _) ?? Results.Ok(server.Status))
+            .WithSummary("The version this process serves, since when, and the last promotion it heard on the bus.");
         admin.MapGet("/models", async (HttpContext http, AdminKeys admins, ModelStore store, CancellationToken ct) =>
             admins.Refusal(http, out _) ?? Results.Ok(await store.ListAsync(ct))).WithSummary("Registered model versions.");
         return endpoints;

@@ -25,6 +25,72 @@ public static class ControlPlane
     /// <summary>This process, as job events name their owner.</summary>
     public static string ProcessName { get; } = $"{Environment.MachineName}/{Environment.ProcessId}";
 
+    /// <summary>
+    /// The transport of <paramref name="messaging"/> for a MassTransit registration, with usage telemetry off (MassTransit
+    /// reports usage to an outside host by default; the product never calls out of the machine).
+    /// </summary>
+    public static void UseTransport(IBusRegistrationConfigurator x, MessagingOptions messaging)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(messaging);
+        x.ConfigureUsageTelemetryOptions(o => o.Enabled = false);
+        if (messaging.Transport != MessagingTransport.RabbitMq)
+        {
+            x.UsingInMemory((context, bus) => bus.ConfigureEndpoints(context));
+            return;
+        }
+
+        // One trainer consumes at a time across the cluster (RabbitMQ single active consumer); the others stand by and
+        // take over when its connection drops. Senders declare the queue with the same argument.
+        x.AddConfigureEndpointsCallback((_, name, endpoint) =>
+        {
+            if (name == RetrainQueue && endpoint is IRabbitMqReceiveEndpointConfigurator queue)
+            {
+                queue.SingleActiveConsumer = true;
+            }
+        });
+        x.UsingRabbitMq((context, bus) =>
+        {
+            bus.Host(messaging.RabbitMqHost, (ushort)messaging.RabbitMqPort, messaging.RabbitMqVirtualHost, host =>
+            {
+                host.Username(messaging.RabbitMqUsername);
+                host.Password(messaging.RabbitMqPassword);
+                host.Heartbeat(messaging.RabbitMqHeartbeat);
+            });
+            bus.ConfigureEndpoints(context);
+        });
+    }
+
+    /// <summary>
+    /// Publishes a champion change made outside the job (<c>feedbackstream models promote|rollback</c>) on the broker of
+    /// <paramref name="messaging"/>, so every scorer reloads at once; nothing to do on the in-memory transport (no
+    /// scorer shares this process). False when nothing was published.
+    /// </summary>
+    public static async Task<bool> AnnounceAsync(MessagingOptions messaging, ModelPromoted promoted, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(messaging);
+        if (messaging.Transport != MessagingTransport.RabbitMq)
+        {
+            return false;
+        }
+
+        var services = new ServiceCollection();
+        services.AddMassTransit(x => UseTransport(x, messaging));
+        await using var provider = services.BuildServiceProvider();
+        var bus = provider.GetRequiredService<IBusControl>();
+        await bus.StartAsync(cancellationToken);
+        try
+        {
+            await bus.Publish(promoted, cancellationToken);
+        }
+        finally
+        {
+            await bus.StopAsync(CancellationToken.None);
+        }
+
+        return true;
+    }
+
     /// <summary>The send address of the trainer queue; declares the queue exactly as the trainers' receive endpoint does.</summary>
     public static Uri RetrainAddress(MessagingTransport transport) => transport == MessagingTransport.RabbitMq
         ? new Uri($"queue:{RetrainQueue}?singleactiveconsumer=true")
@@ -78,12 +144,14 @@ public sealed class RetrainConsumer(TrainingService training, RetrainJobs jobs, 
                 {
                     var result = await training.RunAsync(job.Trigger, cancel.Token, runId: runId);
                     jobs.Completed(job.JobId, result);
-                    var kind = result.Status is "promoted" or "refused" ? RetrainJobState.Finished : RetrainJobState.Failed;
-                    await jobs.AppendAsync(new RetrainJobEvent(job.JobId, Now, kind, Attempt: attempt, RunId: runId, RunStatus: result.Status, Version: result.Version ?? "", Reason: result.Error ?? result.Gate?.Reason ?? ""), CancellationToken.None);
+                    // Scorers first: the promotion is already in the registry.
                     if (result.Status == "promoted" && result.Version is { } version)
                     {
                         await context.Publish(new ModelPromoted(training.Store.ModelName, version, result.PreviousChampion ?? "", result.RunId), CancellationToken.None);
                     }
+
+                    var kind = result.Status is "promoted" or "refused" ? RetrainJobState.Finished : RetrainJobState.Failed;
+                    await jobs.AppendAsync(new RetrainJobEvent(job.JobId, Now, kind, Attempt: attempt, RunId: runId, RunStatus: result.Status, Version: result.Version ?? "", Reason: result.Error ?? result.Gate?.Reason ?? ""), CancellationToken.None);
 
                     return;
                 }
@@ -205,7 +273,7 @@ public sealed class CancelRetrainConsumer(RetrainRunner runner) : IConsumer<Canc
 /// <summary>Reloads the scorer when any process changed the champion.</summary>
 public sealed class ModelPromotedConsumer(ModelServer server) : IConsumer<ModelPromoted>
 {
-    public Task Consume(ConsumeContext<ModelPromoted> context) => server.RefreshAsync(context.CancellationToken);
+    public Task Consume(ConsumeContext<ModelPromoted> context) => server.OnPromotedAsync(context.Message, context.SentTime, context.CancellationToken);
 }
 
 /// <summary>

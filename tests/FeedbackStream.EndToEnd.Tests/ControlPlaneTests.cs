@@ -16,6 +16,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace FeedbackStream.EndToEnd.Tests;
@@ -99,6 +100,7 @@ public sealed class ControlPlaneTests(EngineFixture engine, RabbitMqFixture rabb
         var figures = new
         {
             test = "schedule",
+            broker_started_in_s = Math.Round(rabbit.Broker.StartedIn.TotalSeconds, 2),
             ticks_observed = ended.Count,
             runs_per_tick = ended.Select(j => j.Runs).ToList(),
             starts_per_tick = ended.Select(j => j.Starts).ToList(),
@@ -160,13 +162,31 @@ public sealed class ControlPlaneTests(EngineFixture engine, RabbitMqFixture rabb
 
         var latencyA = (atA - promotedAt).TotalMilliseconds;
         var latencyB = (atB - promotedAt).TotalMilliseconds;
+        var noticeA = await ServingAsync(a);
+        var noticeB = await ServingAsync(b);
+
+        // 2b. A promotion and a rollback by hand (the CLI, another process) reach both gateways on the bus too.
+        string challenger;
+        using (var client = engine.Server.CreateClient(cluster.Database))
+        {
+            var weak = new ModelsOptions { CompareLearners = false, Iterations = 30, ResponseNgrams = 0, ContextNgrams = 0, AucTolerance = -1, MaximumEce = 1, MinimumAuc = 0 };
+            var refused = await new TrainingService(new ModelStore(client), weak, TimeProvider.System, NullLogger<TrainingService>.Instance).RunAsync("test", Ct);
+            Assert.Equal("refused", refused.Status);
+            challenger = refused.Version!;
+        }
+
+        var byHand = await cluster.CliAsync(rabbit.Broker, "models", "promote", challenger, "--reason", "e2e");
+        var promotedByHand = new[] { await WaitForNoticeAsync(a, challenger), await WaitForNoticeAsync(b, challenger) };
+        Assert.Contains("announced on the broker", byHand, StringComparison.Ordinal);
+        await cluster.CliAsync(rabbit.Broker, "models", "rollback", "--reason", "e2e");
+        var rolledBack = new[] { await WaitForNoticeAsync(a, version), await WaitForNoticeAsync(b, version) };
 
         // 3. Requested on A; the trainer is killed with SIGKILL mid-run; both gateways report the run failed (lost).
         var third = await ModelTests.SubmitAsync(a);
         var doomed = await WaitForStateAsync(b, third, "running", TimeSpan.FromSeconds(60));
         await cluster.Trainer.KillHardAsync(Ct);
         var killed = Stopwatch.StartNew();
-        var lostOnA = await WaitForStateAsync(a, third, "failed", TimeSpan.FromSeconds(30));
+        var lostOnA = await WaitForStateAsync(a, third, "failed", TimeSpan.FromSeconds(40));
         var lostMs = killed.Elapsed.TotalMilliseconds;
         var lostOnB = await WaitForStateAsync(b, third, "failed", TimeSpan.FromSeconds(5));
 
@@ -181,15 +201,33 @@ public sealed class ControlPlaneTests(EngineFixture engine, RabbitMqFixture rabb
         Report(new
         {
             test = "jobs",
+            broker_started_in_s = Math.Round(rabbit.Broker.StartedIn.TotalSeconds, 2),
             canceled = new { requested_on = "gateway A", canceled_on = "gateway B", state_on_a = canceledOnA.GetProperty("state").GetString(), state_on_b = canceledOnB.GetProperty("state").GetString(), run_id = canceledOnA.GetProperty("run_id").GetString(), cancel_to_canceled_ms = Math.Round(cancelMs) },
-            promoted = new { version, served_by_a = versionA, served_by_b = versionB, promotion_to_served_ms_a = Math.Round(latencyA), promotion_to_served_ms_b = Math.Round(latencyB) },
+            promoted = new
+            {
+                version, served_by_a = versionA, served_by_b = versionB,
+                bus_delivery_ms_a = noticeA.DeliveryMs, bus_delivery_ms_b = noticeB.DeliveryMs,
+                sent_to_serving_ms_a = noticeA.ServingMs, sent_to_serving_ms_b = noticeB.ServingMs,
+                registry_to_first_score_ms_a = Math.Round(latencyA), registry_to_first_score_ms_b = Math.Round(latencyB),
+            },
+            by_hand = new
+            {
+                promote = new { version = challenger, bus_delivery_ms = promotedByHand.Select(n => n.DeliveryMs), sent_to_serving_ms = promotedByHand.Select(n => n.ServingMs) },
+                rollback = new { version, bus_delivery_ms = rolledBack.Select(n => n.DeliveryMs), sent_to_serving_ms = rolledBack.Select(n => n.ServingMs) },
+            },
             sigkill = new { run_id = doomed.GetProperty("run_id").GetString(), state_on_a = lostOnA.GetProperty("state").GetString(), state_on_b = lostOnB.GetProperty("state").GetString(), run_status = lostOnA.GetProperty("run_status").GetString(), kill_to_failed_ms = Math.Round(lostMs), lease_ms = Cluster.Lease.TotalMilliseconds, reason = lostOnA.GetProperty("reason").GetString() },
         });
 
         Assert.Equal(version, versionA);
         Assert.Equal(version, versionB);
-        Assert.InRange(latencyA, -50, 1000);
-        Assert.InRange(latencyB, -50, 1000);
+        // Both heard the promotion on the bus within a second of its publication, and served it after loading it.
+        Assert.Equal(version, noticeA.Version);
+        Assert.Equal(version, noticeB.Version);
+        Assert.InRange(noticeA.DeliveryMs, 0, 1000);
+        Assert.InRange(noticeB.DeliveryMs, 0, 1000);
+        Assert.InRange(latencyA, -50, 5000);
+        Assert.InRange(latencyB, -50, 5000);
+        Assert.All(promotedByHand.Concat(rolledBack), n => Assert.InRange(n.DeliveryMs, 0, 1000));
         Assert.Equal("lost", lostOnA.GetProperty("run_status").GetString());
         Assert.Equal("lost", lostOnB.GetProperty("run_status").GetString());
         Assert.Equal(doomed.GetProperty("run_id").GetString(), lostOnB.GetProperty("run_id").GetString());
@@ -227,6 +265,38 @@ public sealed class ControlPlaneTests(EngineFixture engine, RabbitMqFixture rabb
         Assert.DoesNotContain(listener.Targets, t => !NetworkListener.IsLocal(t));
     }
 
+    /// <summary>The last promotion the gateway heard on the bus: milliseconds from publication to receipt and to serving it.</summary>
+    private static async Task<(string? Version, double DeliveryMs, double ServingMs)> ServingAsync(HttpClient http)
+    {
+        using var response = await ModelTests.AdminAsync(http, HttpMethod.Get, "v1/admin/serving");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        var notice = body.GetProperty("last_promotion");
+        if (notice.ValueKind != JsonValueKind.Object)
+        {
+            return (null, double.NaN, double.NaN);
+        }
+
+        var sent = notice.GetProperty("sent_at").GetDateTime();
+        var received = notice.GetProperty("received_at").GetDateTime();
+        var loaded = notice.GetProperty("loaded_at").ValueKind == JsonValueKind.String ? notice.GetProperty("loaded_at").GetDateTime() : DateTime.MaxValue;
+        return (notice.GetProperty("version").GetString(), Math.Round((received - sent).TotalMilliseconds, 1), Math.Round((loaded - sent).TotalMilliseconds, 1));
+    }
+
+    /// <summary>Waits until the gateway heard (on the bus) and served <paramref name="version"/>.</summary>
+    private static async Task<(string? Version, double DeliveryMs, double ServingMs)> WaitForNoticeAsync(HttpClient http, string version)
+    {
+        (string? Version, double DeliveryMs, double ServingMs) last = default;
+        await Wait.UntilAsync(
+            async () =>
+            {
+                last = await ServingAsync(http);
+                return last.Version == version && last.ServingMs < TimeSpan.FromDays(1).TotalMilliseconds;
+            },
+            TimeSpan.FromSeconds(15), $"the gateway to hear and serve {version}", Ct);
+        return last;
+    }
+
     private static void Report(object figures)
     {
         var line = "control-plane: " + JsonSerializer.Serialize(figures);
@@ -262,7 +332,7 @@ public sealed class ControlPlaneTests(EngineFixture engine, RabbitMqFixture rabb
         return last;
     }
 
-    /// <summary>Asks POST /v1/score every 10 ms until it answers with a model; returns the version and when it was first seen.</summary>
+    /// <summary>Asks POST /v1/score every 25 ms until it answers with a model; returns the version and when it was first seen.</summary>
     private static Task<(string Version, DateTime At)> WatchServedVersionAsync(HttpClient http) => Task.Run(async () =>
     {
         var until = DateTime.UtcNow.AddMinutes(4);
@@ -276,7 +346,7 @@ public sealed class ControlPlaneTests(EngineFixture engine, RabbitMqFixture rabb
                 return (body.GetProperty("model_version").GetString()!, at);
             }
 
-            await Task.Delay(10, Ct);
+            await Task.Delay(25, Ct);
         }
 
         throw new TimeoutException("no model was served within 4 minutes");
@@ -285,7 +355,7 @@ public sealed class ControlPlaneTests(EngineFixture engine, RabbitMqFixture rabb
     /// <summary>Two gateway processes and one trainer process on one database and one broker.</summary>
     private sealed class Cluster : IAsyncDisposable
     {
-        public static readonly TimeSpan Lease = TimeSpan.FromSeconds(3);
+        public static readonly TimeSpan Lease = TimeSpan.FromSeconds(10);
 
         private readonly List<ChildProcess> _processes = [];
         private ClickHouseHttpListener? _listener;
@@ -313,7 +383,7 @@ public sealed class ControlPlaneTests(EngineFixture engine, RabbitMqFixture rabb
                 cluster._kafka = KafkaMockCluster.Start(1);
                 var settings = ModelTests.Settings(compare);
                 settings["Models:Schedule"] = schedule;
-                settings["Models:JobHeartbeatInterval"] = "00:00:00.500";
+                settings["Models:JobHeartbeatInterval"] = "00:00:01";
                 settings["Models:JobLease"] = Lease.ToString();
                 settings["Models:ReloadInterval"] = "00:10:00"; // the bus, not the poll, must deliver promotions here
                 List<string> common =
@@ -359,6 +429,18 @@ public sealed class ControlPlaneTests(EngineFixture engine, RabbitMqFixture rabb
             }
 
             _kafka?.Dispose();
+        }
+
+        /// <summary>Runs a <c>feedbackstream</c> command on this cluster's ClickHouse, with the broker settings in its environment; its output.</summary>
+        public async Task<string> CliAsync(RabbitMqBroker broker, params string[] arguments)
+        {
+            await using var process = ChildProcess.Start(
+                "dotnet", [Path.Combine(AppContext.BaseDirectory, "feedbackstream.dll"), .. arguments, "--clickhouse", _listener!.ConnectionString(), "--database", Database],
+                AppContext.BaseDirectory, broker.FullEnvironment);
+            var exit = await process.WaitForExitAsync(TimeSpan.FromSeconds(60), Ct);
+            var output = string.Join('\n', process.Lines());
+            Assert.True(exit == 0, $"feedbackstream {string.Join(' ', arguments)} exited {exit}: {output}\n{process.StandardError}");
+            return output;
         }
 
         private static ChildProcess Serve(Cluster cluster, string role, RabbitMqBroker broker, IEnumerable<string> arguments)

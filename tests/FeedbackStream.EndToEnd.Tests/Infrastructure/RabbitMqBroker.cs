@@ -69,6 +69,16 @@ public sealed class RabbitMqBroker : IAsyncDisposable
     /// <summary>The secret half of the settings, as environment variables (never on a command line or in a file of the repo).</summary>
     public IReadOnlyDictionary<string, string> Environment => new Dictionary<string, string> { ["FEEDBACKSTREAM_Messaging__RabbitMq__Password"] = Password };
 
+    /// <summary>Every <c>Messaging</c> setting as environment variables (for commands that read only the environment).</summary>
+    public IReadOnlyDictionary<string, string> FullEnvironment => new Dictionary<string, string>
+    {
+        ["FEEDBACKSTREAM_Messaging__Transport"] = "RabbitMq",
+        ["FEEDBACKSTREAM_Messaging__RabbitMq__Host"] = Host,
+        ["FEEDBACKSTREAM_Messaging__RabbitMq__Port"] = Port.ToString(CultureInfo.InvariantCulture),
+        ["FEEDBACKSTREAM_Messaging__RabbitMq__Username"] = Username,
+        ["FEEDBACKSTREAM_Messaging__RabbitMq__Password"] = Password,
+    };
+
     public static async Task<RabbitMqBroker> StartAsync(CancellationToken cancellationToken)
     {
         var server = FindServer();
