@@ -52,4 +52,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 5029, Level = LogLevel.Warning, Message = "Retrain job {Job} lost: {Reason}")]
     public static partial void JobLost(ILogger logger, Guid job, string reason);
+
+    [LoggerMessage(EventId = 5030, Level = LogLevel.Warning, Message = "Retrain job {Job}: the cancellation is recorded but could not be published ({Error}); the trainer's heartbeat will read it")]
+    public static partial void CancelNotPublished(ILogger logger, Exception exception, Guid job, string error);
 }

@@ -277,8 +277,15 @@ public static class ModelEndpoints
             return Problem(StatusCodes.Status409Conflict, "Training is off here", "This process has no retraining job service: Models:TrainingEnabled=false on the in-memory bus (set Messaging:Transport=RabbitMq to reach trainers elsewhere).");
         }
 
-        var id = await jobs.SubmitAsync("admin", admin, ct);
-        return Results.Accepted($"/v1/admin/jobs/{id}", new RetrainAccepted(id, "submitted"));
+        try
+        {
+            var id = await jobs.SubmitAsync("admin", admin, ct);
+            return Results.Accepted($"/v1/admin/jobs/{id}", new RetrainAccepted(id, "submitted"));
+        }
+        catch (ControlPlaneUnavailableException e)
+        {
+            return Problem(StatusCodes.Status503ServiceUnavailable, "Trainers unreachable", e.Message);
+        }
     }
 
     private static async Task<IResult> JobsAsync(HttpContext http, AdminKeys admins, IServiceProvider services, CancellationToken ct) =>

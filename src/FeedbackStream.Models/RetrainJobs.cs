@@ -16,6 +16,9 @@ public sealed record CancelRetrain(Guid JobId, string Reason);
 /// <summary>Published when the champion changed (a run promoted, or a promotion or rollback by hand); scorers reload on it.</summary>
 public sealed record ModelPromoted(string ModelName, string Version, string PreviousVersion, string RunId, string Action = "promote");
 
+/// <summary>The bus could not take a message (broker down or unreachable): a 503 to callers, never a 500.</summary>
+public sealed class ControlPlaneUnavailableException(string message, Exception inner) : Exception(message, inner);
+
 /// <summary>Names shared by every process on the bus.</summary>
 public static class ControlPlane
 {
@@ -280,7 +283,7 @@ public sealed class ModelPromotedConsumer(ModelServer server) : IConsumer<ModelP
 /// Submits, inspects and cancels retraining jobs. The state lives in ClickHouse (<c>retrain_job_events</c>), so any
 /// process answers for any job; the work goes to the trainer queue.
 /// </summary>
-public sealed class RetrainJobs(IBus bus, RetrainJobStore store, ModelsOptions options, MessagingOptions messaging, TimeProvider time)
+public sealed class RetrainJobs(IBus bus, RetrainJobStore store, ModelsOptions options, MessagingOptions messaging, TimeProvider time, ILogger<RetrainJobs> log)
 {
     private readonly ConcurrentDictionary<Guid, TrainingResult> _results = new();
 
@@ -291,8 +294,19 @@ public sealed class RetrainJobs(IBus bus, RetrainJobStore store, ModelsOptions o
     {
         var id = jobId ?? NewId.NextGuid();
         await store.AppendAsync(new RetrainJobEvent(id, time.GetUtcNow().UtcDateTime, RetrainJobState.Submitted, trigger, requestedBy), cancellationToken);
-        var endpoint = await bus.GetSendEndpoint(ControlPlane.RetrainAddress(messaging.Transport));
-        await endpoint.Send(new RetrainModel(id, trigger, requestedBy), cancellationToken);
+        try
+        {
+            var endpoint = await bus.GetSendEndpoint(ControlPlane.RetrainAddress(messaging.Transport));
+            await endpoint.Send(new RetrainModel(id, trigger, requestedBy), cancellationToken);
+        }
+        catch (Exception e)
+        {
+            // A job no trainer will ever see must not stay queued (it would hold back the triggers).
+            await store.AppendAsync(new RetrainJobEvent(id, time.GetUtcNow().UtcDateTime, RetrainJobState.Failed, RunStatus: RetrainJobState.Failed,
+                Reason: $"could not send the job to the trainer queue: {e.Message}"), CancellationToken.None);
+            throw new ControlPlaneUnavailableException($"The retraining job could not be sent to the trainers ({messaging.Transport}): {e.Message}", e);
+        }
+
         return id;
     }
 
@@ -312,7 +326,16 @@ public sealed class RetrainJobs(IBus bus, RetrainJobStore store, ModelsOptions o
         await store.AppendAsync(status.State == RetrainJobState.Queued
             ? new RetrainJobEvent(jobId, now, RetrainJobState.Canceled, Reason: reason)
             : new RetrainJobEvent(jobId, now, RetrainJobState.CancelRequested, Reason: reason), cancellationToken);
-        await bus.Publish(new CancelRetrain(jobId, reason), cancellationToken);
+        try
+        {
+            await bus.Publish(new CancelRetrain(jobId, reason), cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // The request is recorded: the trainer's heartbeat reads it and stops the run within one beat.
+            Log.CancelNotPublished(log, e, jobId, e.Message);
+        }
+
         return await StatusAsync(jobId, cancellationToken);
     }
 
