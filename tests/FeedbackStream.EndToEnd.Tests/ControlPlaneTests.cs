@@ -207,6 +207,19 @@ public sealed class ControlPlaneTests(EngineFixture engine, RabbitMqFixture rabb
                 TimeSpan.FromSeconds(15), "the loss to be recorded", Ct);
         }
 
+        // RabbitMQ hands the killed trainer's unacknowledged job to the next trainer, which acknowledges it without a second run.
+        var restarted = await cluster.RestartTrainerAsync(rabbit.Broker);
+        var restartWatch = Stopwatch.StartNew();
+        await Wait.UntilAsync(() => restarted.StandardError.Contains($"Retrain job {third} skipped: it is failed", StringComparison.Ordinal), TimeSpan.FromSeconds(60), "the restarted trainer to skip the lost job", Ct);
+        var redeliveredMs = restartWatch.Elapsed.TotalMilliseconds;
+        ulong starts;
+        using (var client = engine.Server.CreateClient(cluster.Database))
+        {
+            starts = await E2E.ScalarAsync(client, $"SELECT countIf(kind = 'started') FROM retrain_job_events WHERE job_id = toUUID('{third}')");
+        }
+
+        var afterRestart = await WaitForStateAsync(a, third, "failed", TimeSpan.FromSeconds(5));
+
         Report(new
         {
             test = "jobs",
@@ -224,7 +237,7 @@ public sealed class ControlPlaneTests(EngineFixture engine, RabbitMqFixture rabb
                 promote = new { version = challenger, bus_delivery_ms = promotedByHand.Select(n => n.DeliveryMs), sent_to_serving_ms = promotedByHand.Select(n => n.ServingMs) },
                 rollback = new { version, bus_delivery_ms = rolledBack.Select(n => n.DeliveryMs), sent_to_serving_ms = rolledBack.Select(n => n.ServingMs) },
             },
-            sigkill = new { run_id = doomed.GetProperty("run_id").GetString(), state_on_a = lostOnA.GetProperty("state").GetString(), state_on_b = lostOnB.GetProperty("state").GetString(), run_status = lostOnA.GetProperty("run_status").GetString(), kill_to_failed_ms = Math.Round(lostMs), lease_ms = Cluster.Lease.TotalMilliseconds, reason = lostOnA.GetProperty("reason").GetString() },
+            sigkill = new { run_id = doomed.GetProperty("run_id").GetString(), state_on_a = lostOnA.GetProperty("state").GetString(), state_on_b = lostOnB.GetProperty("state").GetString(), run_status = lostOnA.GetProperty("run_status").GetString(), kill_to_failed_ms = Math.Round(lostMs), lease_ms = Cluster.Lease.TotalMilliseconds, reason = lostOnA.GetProperty("reason").GetString(), redelivered_to_restarted_trainer = "skipped", restarted_ready_to_skip_ms = Math.Round(redeliveredMs), runs_started_for_the_job = starts, state_after_restart = afterRestart.GetProperty("state").GetString() },
         });
 
         Assert.Equal(version, versionA);
@@ -240,6 +253,8 @@ public sealed class ControlPlaneTests(EngineFixture engine, RabbitMqFixture rabb
         Assert.Equal("lost", lostOnA.GetProperty("run_status").GetString());
         Assert.Equal("lost", lostOnB.GetProperty("run_status").GetString());
         Assert.Equal(doomed.GetProperty("run_id").GetString(), lostOnB.GetProperty("run_id").GetString());
+        Assert.Equal(1UL, starts);
+        Assert.Equal("lost", afterRestart.GetProperty("run_status").GetString());
     }
 
     /// <summary>On the RabbitMQ transport too, MassTransit reports no usage anywhere: every connection stays on loopback.</summary>
@@ -367,6 +382,7 @@ public sealed class ControlPlaneTests(EngineFixture engine, RabbitMqFixture rabb
         public static readonly TimeSpan Lease = TimeSpan.FromSeconds(10);
 
         private readonly List<ChildProcess> _processes = [];
+        private List<string> _trainerArguments = [];
         private ClickHouseHttpListener? _listener;
         private KafkaMockCluster? _kafka;
 
@@ -412,6 +428,7 @@ public sealed class ControlPlaneTests(EngineFixture engine, RabbitMqFixture rabb
                 // Started together: each process's start (JIT, bus, migrations check) overlaps the others'.
                 var gatewayA = Serve(cluster, "gateway", broker, [.. common, "--Models:TrainingEnabled=false"]);
                 var gatewayB = Serve(cluster, "gateway", broker, [.. common, "--Models:TrainingEnabled=false"]);
+                cluster._trainerArguments = common;
                 cluster.Trainer = Serve(cluster, "trainer", broker, common);
                 cluster.GatewayA = await ReadyAsync(gatewayA);
                 cluster.GatewayB = await ReadyAsync(gatewayB);
@@ -438,6 +455,14 @@ public sealed class ControlPlaneTests(EngineFixture engine, RabbitMqFixture rabb
             }
 
             _kafka?.Dispose();
+        }
+
+        /// <summary>Starts another trainer process with the same settings and waits until it serves.</summary>
+        public async Task<ChildProcess> RestartTrainerAsync(RabbitMqBroker broker)
+        {
+            var trainer = Serve(this, "trainer", broker, _trainerArguments);
+            await ReadyAsync(trainer);
+            return trainer;
         }
 
         /// <summary>Runs a <c>feedbackstream</c> command on this cluster's ClickHouse, with the broker settings in its environment; its output.</summary>
