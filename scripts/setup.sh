@@ -58,10 +58,17 @@ if [[ $want_broker == 1 ]]; then
     log "rabbitmq-server is missing: installing it from apt"
     if [[ $(id -u) -eq 0 ]]; then SUDO=""; else SUDO="sudo"; fi
     $SUDO apt-get update -qq
-    # policy-rc.d keeps the package from starting its system-wide service (port 5672 on every interface).
-    printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null && $SUDO chmod +x /usr/sbin/policy-rc.d
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq rabbitmq-server >/dev/null || { $SUDO rm -f /usr/sbin/policy-rc.d; exit 1; }
-    $SUDO rm -f /usr/sbin/policy-rc.d
+    # policy-rc.d keeps the package from starting its system-wide service (port 5672 on every interface); one that
+    # is already there is left as it is.
+    own_policy=0
+    if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+      printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null && $SUDO chmod +x /usr/sbin/policy-rc.d
+      own_policy=1
+    fi
+    status=0
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq rabbitmq-server >/dev/null || status=$?
+    [[ $own_policy == 1 ]] && $SUDO rm -f /usr/sbin/policy-rc.d
+    [[ $status == 0 ]] || { log "installing rabbitmq-server failed"; exit 1; }
   fi
 fi
 
