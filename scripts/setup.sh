@@ -7,6 +7,8 @@
 #     into a per-user cache folder keyed by package version, outside the clone, so fresh clones on
 #     the same machine share them. Override the folder with FEEDBACKSTREAM_ENGINES_DIR.
 #   - OpenJDK 17 (for the Kafka 0.9 broker) comes from apt, and only if `java` is missing.
+#   - RabbitMQ (Debian's rabbitmq-server, for the control-plane tests on a real broker) comes from apt, only if
+#     missing; the package's own system service is stopped and disabled: tests start private brokers on loopback.
 #   - NuGet packages are restored by `dotnet build`/`dotnet test` themselves.
 #
 # Usage: scripts/setup.sh [--no-kafka-broker]   (the demo does not need the Kafka 0.9 broker or Java)
@@ -51,6 +53,22 @@ if [[ $want_broker == 1 ]]; then
     if [[ $(id -u) -eq 0 ]]; then SUDO=""; else SUDO="sudo"; fi
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq openjdk-17-jre-headless >/dev/null
+  fi
+  if [[ ! -x /usr/lib/rabbitmq/bin/rabbitmq-server ]]; then
+    log "rabbitmq-server is missing: installing it from apt"
+    if [[ $(id -u) -eq 0 ]]; then SUDO=""; else SUDO="sudo"; fi
+    $SUDO apt-get update -qq
+    # policy-rc.d keeps the package from starting its system-wide service (port 5672 on every interface); one that
+    # is already there is left as it is.
+    own_policy=0
+    if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+      printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null && $SUDO chmod +x /usr/sbin/policy-rc.d
+      own_policy=1
+    fi
+    status=0
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq rabbitmq-server >/dev/null || status=$?
+    [[ $own_policy == 1 ]] && $SUDO rm -f /usr/sbin/policy-rc.d
+    [[ $status == 0 ]] || { log "installing rabbitmq-server failed"; exit 1; }
   fi
 fi
 

@@ -368,7 +368,7 @@ internal static class DemoCommand
         while (!cancellationToken.IsCancellationRequested)
         {
             status = await jobs.StatusAsync(id, cancellationToken);
-            if (status is { State: "Completed" or "Faulted" or "Canceled" } && (status.State != "Completed" || status.RunStatus is not null))
+            if (status is not null && RetrainJobState.IsTerminal(status.State))
             {
                 break;
             }

@@ -27,6 +27,9 @@ internal enum HostRoles
     Gateway = 1,
     Pipeline = 2,
     Labeler = 4,
+
+    /// <summary>The retraining job's consumer only (set Messaging:Transport=RabbitMq to share the gateways' jobs).</summary>
+    Trainer = 8,
     All = Gateway | Pipeline | Labeler,
 }
 
@@ -118,7 +121,7 @@ internal sealed class FeedbackHost : IAsyncDisposable
         {
             var bootstrap = configuration["Kafka:BootstrapServers"];
             var topic = configuration["Kafka:Topic"] is { Length: > 0 } t ? t : KafkaOptions.DefaultTopic;
-            if (string.IsNullOrWhiteSpace(bootstrap))
+            if (string.IsNullOrWhiteSpace(bootstrap) && roles != HostRoles.Trainer)
             {
                 cluster = KafkaMockCluster.Start(int.Parse(configuration["Kafka:EmbeddedBrokers"] ?? "3", System.Globalization.CultureInfo.InvariantCulture));
                 cluster.SetGroupInitialRebalanceDelay(TimeSpan.Zero);
@@ -171,6 +174,11 @@ internal sealed class FeedbackHost : IAsyncDisposable
                 builder.Services.AddFeedbackModels(builder.Configuration, _ => target.CreateClient(database), scoring: true);
             }
 
+            if (roles.HasFlag(HostRoles.Trainer) && !roles.HasFlag(HostRoles.Gateway))
+            {
+                builder.Services.AddFeedbackModels(builder.Configuration, _ => target.CreateClient(database), scoring: false, trainer: true);
+            }
+
             if (roles.HasFlag(HostRoles.Pipeline))
             {
                 builder.Services.AddFeedbackPipeline(builder.Configuration, _ => target.CreateClient(database));
@@ -214,7 +222,7 @@ internal sealed class FeedbackHost : IAsyncDisposable
             var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
             var gateway = new Uri(bound.EndsWith('/') ? bound : bound + "/");
 
-            return new FeedbackHost(app, cluster, clickHouse, listener, database, bootstrap, gateway);
+            return new FeedbackHost(app, cluster, clickHouse, listener, database, bootstrap ?? "", gateway);
         }
         catch
         {

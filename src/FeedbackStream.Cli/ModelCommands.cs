@@ -5,6 +5,7 @@ using FeedbackStream.Models;
 using FeedbackStream.Storage;
 using FeedbackStream.Training;
 using FeedbackStream.Training.Model;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Spectre.Console;
@@ -140,6 +141,7 @@ internal static class ModelCommands
                 var previous = await store.ChampionAsync(ct) ?? "";
                 await store.RecordEventAsync("promote", wanted, previous, parse.GetValue(reason)!, Environment.UserName, ct);
                 Console.WriteLine($"champion: {wanted} (was {(previous.Length == 0 ? "none" : previous)})");
+                await AnnounceAsync(new ModelPromoted(store.ModelName, wanted, previous, "", "promote"), ct);
                 if (parse.GetValue(json))
                 {
                     JsonOutput.WriteLast(new { Champion = wanted, Previous = previous });
@@ -173,6 +175,7 @@ internal static class ModelCommands
 
                 await store.RecordEventAsync("rollback", wanted, current ?? "", parse.GetValue(reason)!, Environment.UserName, ct);
                 Console.WriteLine($"champion: {wanted} (rolled back from {current})");
+                await AnnounceAsync(new ModelPromoted(store.ModelName, wanted, current ?? "", "", "rollback"), ct);
                 if (parse.GetValue(json))
                 {
                     JsonOutput.WriteLast(new { Champion = wanted, Previous = current });
@@ -240,7 +243,7 @@ internal static class ModelCommands
                 await Task.Delay(1000, ct);
                 status = JsonDocument.Parse(await http.GetStringAsync($"v1/admin/jobs/{job}", ct)).RootElement.Clone();
                 state = status.GetProperty("state").GetString() ?? "unknown";
-                if (state is "Faulted" or "Canceled" || (state == "Completed" && status.GetProperty("run_status").ValueKind == JsonValueKind.String))
+                if (RetrainJobState.IsTerminal(state))
                 {
                     Console.WriteLine($"job {job}: {state} {status}");
                     break;
@@ -252,7 +255,7 @@ internal static class ModelCommands
                 JsonOutput.WriteLast(new { JobId = job, State = state, Status = status.ValueKind == JsonValueKind.Undefined ? null : (JsonElement?)status });
             }
 
-            return state is "Faulted" or "Canceled" ? 1 : 0;
+            return state is RetrainJobState.Failed or RetrainJobState.Canceled ? 1 : 0;
         });
 
         models.Subcommands.Add(retrain);
@@ -349,4 +352,17 @@ internal static class ModelCommands
     }
 
     private static string F(double value) => double.IsFinite(value) ? value.ToString("F4", CultureInfo.InvariantCulture) : "n/a";
+
+    /// <summary>
+    /// Tells the scorers on the broker (<c>FEEDBACKSTREAM_Messaging__*</c> from the environment, as <c>serve</c> reads
+    /// them) that the champion changed; without a broker they find it by their registry poll.
+    /// </summary>
+    private static async Task AnnounceAsync(ModelPromoted promoted, CancellationToken cancellationToken)
+    {
+        var messaging = MessagingOptions.Read(new ConfigurationBuilder().AddEnvironmentVariables("FEEDBACKSTREAM_").Build());
+        if (await ControlPlane.AnnounceAsync(messaging, promoted, cancellationToken))
+        {
+            Console.WriteLine($"announced on the broker {messaging.RabbitMqHost}:{messaging.RabbitMqPort}: scorers reload now");
+        }
+    }
 }

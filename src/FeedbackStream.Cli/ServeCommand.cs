@@ -12,8 +12,8 @@ internal static class ServeCommand
 {
     public static Command Create()
     {
-        var role = new Option<string>("--role") { Description = "all, gateway, pipeline or labeler (run several processes of a role to scale it out).", DefaultValueFactory = _ => "all" };
-        role.AcceptOnlyFromAmong("all", "gateway", "pipeline", "labeler");
+        var role = new Option<string>("--role") { Description = "all, gateway, pipeline, labeler or trainer (run several processes of a role to scale it out; trainers share jobs over Messaging:Transport=RabbitMq).", DefaultValueFactory = _ => "all" };
+        role.AcceptOnlyFromAmong("all", "gateway", "pipeline", "labeler", "trainer");
         var config = new Option<FileInfo?>("--config") { Description = "JSON settings file (sections Kafka, ClickHouse, Gateway, Pipeline)." };
         var json = new Option<bool>("--json") { Description = "Print the bound addresses as one JSON object once serving." };
         var serve = new Command("serve", "Run the ingest gateway and the pipeline worker (embedded Kafka and ClickHouse unless configured otherwise).")
@@ -28,6 +28,7 @@ internal static class ServeCommand
                 "gateway" => HostRoles.Gateway,
                 "pipeline" => HostRoles.Pipeline,
                 "labeler" => HostRoles.Labeler,
+                "trainer" => HostRoles.Trainer,
                 _ => HostRoles.All,
             };
             FeedbackHost host;

@@ -37,4 +37,22 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 5024, Level = LogLevel.Information, Message = "Retrain job {Job} submitted by trigger {Trigger} {Why}")]
     public static partial void TriggerSubmitted(ILogger logger, Guid job, string trigger, string why);
+
+    [LoggerMessage(EventId = 5025, Level = LogLevel.Information, Message = "Retrain job {Job} skipped: it is {State}")]
+    public static partial void JobSkipped(ILogger logger, Guid job, string state);
+
+    [LoggerMessage(EventId = 5026, Level = LogLevel.Warning, Message = "Retrain job {Job} {State}: {Reason}")]
+    public static partial void JobEnded(ILogger logger, Exception exception, Guid job, string state, string reason);
+
+    [LoggerMessage(EventId = 5027, Level = LogLevel.Warning, Message = "Retrain job {Job} attempt {Attempt} failed, retrying: {Error}")]
+    public static partial void JobRetrying(ILogger logger, Exception exception, Guid job, int attempt, string error);
+
+    [LoggerMessage(EventId = 5028, Level = LogLevel.Warning, Message = "Retrain job {Job}: heartbeat not recorded: {Error}")]
+    public static partial void HeartbeatFailed(ILogger logger, Exception exception, Guid job, string error);
+
+    [LoggerMessage(EventId = 5029, Level = LogLevel.Warning, Message = "Retrain job {Job} lost: {Reason}")]
+    public static partial void JobLost(ILogger logger, Guid job, string reason);
+
+    [LoggerMessage(EventId = 5030, Level = LogLevel.Warning, Message = "Retrain job {Job}: the cancellation is recorded but could not be published ({Error}); the trainer's heartbeat will read it")]
+    public static partial void CancelNotPublished(ILogger logger, Exception exception, Guid job, string error);
 }

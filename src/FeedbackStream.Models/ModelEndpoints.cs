@@ -72,17 +72,24 @@ public sealed class AdminKeys
 public static class ModelEndpoints
 {
     /// <summary>
-    /// Adds the model store, scorer and reloader, and (when <c>Models:TrainingEnabled</c>) the in-process MassTransit bus with
-    /// the retraining job consumer and its triggers.
+    /// Adds the model store, the scorer and its reloader (<paramref name="scoring"/>), and the retraining job service on
+    /// MassTransit (<c>Messaging:Transport</c>: the in-memory bus of this process, or RabbitMQ shared by every process).
+    /// The job service (submit, status, cancel, triggers) runs wherever there is a bus: with the in-memory transport only
+    /// when this process trains (<c>Models:TrainingEnabled</c>), with RabbitMQ in every process. The trainer (the consumer
+    /// of the one retrain queue) runs when <c>Models:TrainingEnabled</c> or <paramref name="trainer"/> says so.
     /// </summary>
-    public static IServiceCollection AddFeedbackModels(this IServiceCollection services, IConfiguration configuration, Func<IServiceProvider, ClickHouseClient> clickHouse, bool scoring)
+    public static IServiceCollection AddFeedbackModels(this IServiceCollection services, IConfiguration configuration, Func<IServiceProvider, ClickHouseClient> clickHouse, bool scoring, bool trainer = false)
     {
         var options = new ModelsOptions();
         configuration.GetSection(ModelsOptions.SectionName).Bind(options);
+        options.Validate();
+        var messaging = MessagingOptions.Read(configuration);
         services.AddSingleton(options);
+        services.AddSingleton(messaging);
         services.AddSingleton<AdminKeys>();
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton(sp => new ModelStore(clickHouse(sp), options.ModelName));
+        services.AddSingleton(sp => new RetrainJobStore(clickHouse(sp), options.ModelName));
         services.AddSingleton<TrainingService>();
         services.AddSingleton<ModelServer>();
         if (scoring)
@@ -90,51 +97,53 @@ public static class ModelEndpoints
             services.AddHostedService<ModelReloader>();
         }
 
-        if (options.TrainingEnabled)
+        var trains = trainer || options.TrainingEnabled;
+        var rabbit = messaging.Transport == MessagingTransport.RabbitMq;
+        if (!trains && !rabbit)
         {
-            services.AddSingleton<RetrainJobs>();
-            services.AddMassTransit(x =>
-            {
-                // MassTransit reports usage to an outside host by default; the product never calls out of the machine.
-                x.ConfigureUsageTelemetryOptions(o => o.Enabled = false);
-                x.AddConsumer<RetrainJobConsumer>(c => c.Options<JobOptions<RetrainModel>>(o => o
-                    .SetConcurrentJobLimit(1)
-                    .SetJobTimeout(TimeSpan.FromHours(2))
-                    .SetJobCancellationTimeout(TimeSpan.FromSeconds(30))
-                    .SetRetry(r =>
-                    {
-                        if (options.Retries > 0)
-                        {
-                            r.Interval(options.Retries, TimeSpan.FromSeconds(10));
-                        }
-                        else
-                        {
-                            r.None();
-                        }
-                    })));
-                x.AddConsumer<ModelPromotedConsumer>();
-                x.AddDelayedMessageScheduler();
-                x.SetInMemorySagaRepositoryProvider();
-                x.AddJobSagaStateMachines(o =>
-                {
-                    // A queued job asks for its slot again after this long (default 30 s); completed jobs stay queryable.
-                    o.SlotWaitTime = TimeSpan.FromSeconds(1);
-                    o.FinalizeCompleted = false;
-                });
-                x.UsingInMemory((context, bus) =>
-                {
-                    bus.UseDelayedMessageScheduler();
-                    bus.ConfigureEndpoints(context);
-                });
-            });
-            services.AddOptions<MassTransitHostOptions>().Configure(o =>
-            {
-                o.WaitUntilStarted = true;
-                o.StopTimeout = TimeSpan.FromSeconds(30);
-            });
-            services.AddHostedService<RetrainTriggers>();
+            return services;
         }
 
+        services.AddSingleton<RetrainJobs>();
+        services.AddSingleton<RetrainRunner>();
+        // Each process hears cancellations and promotions on a queue of its own (deleted when it disconnects).
+        var instance = NewId.NextGuid().ToString("N")[..12];
+        services.AddMassTransit(x =>
+        {
+            if (trains)
+            {
+                x.AddConsumer<RetrainConsumer>().Endpoint(e =>
+                {
+                    e.Name = ControlPlane.RetrainQueue;
+                    e.PrefetchCount = 1;
+                    e.ConcurrentMessageLimit = 1;
+                });
+                x.AddConsumer<CancelRetrainConsumer>().Endpoint(e =>
+                {
+                    e.InstanceId = instance;
+                    e.Temporary = true;
+                });
+            }
+
+            if (scoring)
+            {
+                x.AddConsumer<ModelPromotedConsumer>().Endpoint(e =>
+                {
+                    e.InstanceId = instance;
+                    e.Temporary = true;
+                });
+            }
+
+            ControlPlane.UseTransport(x, messaging);
+        });
+        services.AddOptions<MassTransitHostOptions>().Configure(o =>
+        {
+            o.WaitUntilStarted = true;
+            o.StartTimeout = TimeSpan.FromSeconds(60);
+            o.StopTimeout = TimeSpan.FromSeconds(30);
+        });
+        services.AddHostedService<RetrainTriggers>();
+        services.AddHostedService<RetrainLeaseSweeper>();
         return services;
     }
 
@@ -158,6 +167,8 @@ public static class ModelEndpoints
         admin.MapGet("/jobs", JobsAsync).WithSummary("Recent retraining jobs and their states.");
         admin.MapGet("/jobs/{id:guid}", JobAsync).WithSummary("One retraining job's state.");
         admin.MapDelete("/jobs/{id:guid}", CancelAsync).WithSummary("Cancel a retraining job.");
+        admin.MapGet("/serving", (HttpContext http, AdminKeys admins, ModelServer server) => admins.Refusal(http, out _) ?? Results.Ok(server.Status))
+            .WithSummary("The version this process serves, since when, and the last promotion it heard on the bus.");
         admin.MapGet("/models", async (HttpContext http, AdminKeys admins, ModelStore store, CancellationToken ct) =>
             admins.Refusal(http, out _) ?? Results.Ok(await store.ListAsync(ct))).WithSummary("Registered model versions.");
         return endpoints;
@@ -263,11 +274,18 @@ public static class ModelEndpoints
 
         if (services.GetService<RetrainJobs>() is not { } jobs)
         {
-            return Problem(StatusCodes.Status409Conflict, "Training is off here", "This process does not run the retraining job (Models:TrainingEnabled=false).");
+            return Problem(StatusCodes.Status409Conflict, "Training is off here", "This process has no retraining job service: Models:TrainingEnabled=false on the in-memory bus (set Messaging:Transport=RabbitMq to reach trainers elsewhere).");
         }
 
-        var id = await jobs.SubmitAsync("admin", admin, ct);
-        return Results.Accepted($"/v1/admin/jobs/{id}", new RetrainAccepted(id, "submitted"));
+        try
+        {
+            var id = await jobs.SubmitAsync("admin", admin, ct);
+            return Results.Accepted($"/v1/admin/jobs/{id}", new RetrainAccepted(id, "submitted"));
+        }
+        catch (ControlPlaneUnavailableException e)
+        {
+            return Problem(StatusCodes.Status503ServiceUnavailable, "Trainers unreachable", e.Message);
+        }
     }
 
     private static async Task<IResult> JobsAsync(HttpContext http, AdminKeys admins, IServiceProvider services, CancellationToken ct) =>
@@ -281,7 +299,7 @@ public static class ModelEndpoints
         }
 
         var status = services.GetService<RetrainJobs>() is { } jobs ? await jobs.StatusAsync(id, ct) : null;
-        return status is null ? Problem(StatusCodes.Status404NotFound, "Unknown job", $"No retraining job {id} was submitted to this process.") : Results.Ok(status);
+        return status is null ? Problem(StatusCodes.Status404NotFound, "Unknown job", $"No retraining job {id} is known.") : Results.Ok(status);
     }
 
     private static async Task<IResult> CancelAsync(Guid id, HttpContext http, AdminKeys admins, IServiceProvider services, CancellationToken ct)
@@ -291,13 +309,12 @@ public static class ModelEndpoints
             return refusal;
         }
 
-        if (services.GetService<RetrainJobs>() is not { } jobs || await jobs.StatusAsync(id, ct) is null)
+        if (services.GetService<RetrainJobs>() is not { } jobs || await jobs.CancelAsync(id, $"canceled by {admin}", ct) is not { } status)
         {
-            return Problem(StatusCodes.Status404NotFound, "Unknown job", $"No retraining job {id} was submitted to this process.");
+            return Problem(StatusCodes.Status404NotFound, "Unknown job", $"No retraining job {id} is known.");
         }
 
-        await jobs.CancelAsync(id, $"canceled by {admin}");
-        return Results.Accepted($"/v1/admin/jobs/{id}", new RetrainAccepted(id, "cancel requested"));
+        return Results.Accepted($"/v1/admin/jobs/{id}", new RetrainAccepted(id, status.State == RetrainJobState.Canceled ? "canceled" : RetrainJobState.IsTerminal(status.State) ? status.State : "cancel requested"));
     }
 
     private static IResult Problem(int status, string title, string detail) => Results.Problem(title: title, detail: detail, statusCode: status);

@@ -5,8 +5,14 @@ using Microsoft.Extensions.Logging;
 
 namespace FeedbackStream.Models;
 
-/// <summary>The champion this process scores with.</summary>
-public sealed record ServingModel(string Version, LoveModel Model);
+/// <summary>The champion this process scores with, and when it was loaded.</summary>
+public sealed record ServingModel(string Version, LoveModel Model, DateTime LoadedAt = default);
+
+/// <summary>The last champion change this process heard of on the bus: sent by the promoting process, received here, loaded.</summary>
+public sealed record PromotionNotice(string Version, string Action, DateTime? SentAt, DateTime ReceivedAt, DateTime? LoadedAt);
+
+/// <summary>What a scoring process serves (<c>GET /v1/admin/serving</c>).</summary>
+public sealed record ServingStatus(string? Version, DateTime? LoadedAt, PromotionNotice? LastPromotion, string Process);
 
 /// <summary>
 /// Holds the champion model for scoring and swaps it when the registry names another one (on a <c>ModelPromoted</c>
@@ -17,8 +23,21 @@ public sealed class ModelServer(ModelStore store, ILogger<ModelServer> log)
 {
     private readonly SemaphoreSlim _reload = new(1, 1);
     private volatile ServingModel? _current;
+    private volatile PromotionNotice? _notice;
 
     public ServingModel? Current => _current;
+
+    public ServingStatus Status => new(_current?.Version, _current?.LoadedAt, _notice, ControlPlane.ProcessName);
+
+    /// <summary>Reloads on a promotion or rollback heard on the bus, and remembers when it arrived and when it was served.</summary>
+    public async Task OnPromotedAsync(ModelPromoted promoted, DateTime? sentAt, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(promoted);
+        var received = DateTime.UtcNow;
+        _notice = new PromotionNotice(promoted.Version, promoted.Action, sentAt, received, null);
+        await RefreshAsync(cancellationToken);
+        _notice = new PromotionNotice(promoted.Version, promoted.Action, sentAt, received, _current?.Version == promoted.Version ? _current.LoadedAt : null);
+    }
 
     /// <summary>Loads the registry's champion if it differs from the one served; true when it changed.</summary>
     public async Task<bool> RefreshAsync(CancellationToken cancellationToken)
@@ -36,7 +55,7 @@ public sealed class ModelServer(ModelStore store, ILogger<ModelServer> log)
                 ?? throw new InvalidDataException($"The champion {champion} has no artifact in model_artifacts.");
             var model = LoveModel.FromBytes(bytes);
             var previous = _current?.Version;
-            _current = new ServingModel(champion, model);
+            _current = new ServingModel(champion, model, DateTime.UtcNow);
             Log.Serving(log, champion, previous ?? "none");
             return true;
         }

@@ -46,7 +46,7 @@ public sealed class ModelsOptions
 
     public double MinimumAuc { get; set; } = 0.55;
 
-    /// <summary>Cron expression (five fields, UTC) of the recurring retrain; "off" (or empty) turns the schedule off.</summary>
+    /// <summary>Cron expression (five fields, or six with seconds first; UTC) of the recurring retrain; "off" (or empty) turns the schedule off.</summary>
     public string Schedule { get; set; } = "0 3 * * *";
 
     public bool ScheduleEnabled => !string.IsNullOrWhiteSpace(Schedule) && !Schedule.Trim().Equals("off", StringComparison.OrdinalIgnoreCase);
@@ -60,6 +60,15 @@ public sealed class ModelsOptions
     /// <summary>Retries of a failed run (after the first attempt).</summary>
     public int Retries { get; set; } = 2;
 
+    /// <summary>Wait before retrying a failed run.</summary>
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often the process running a job records that it is alive (and checks for a cancellation).</summary>
+    public TimeSpan JobHeartbeatInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>A running job whose process sent no heartbeat for this long is recorded failed (run status 'lost').</summary>
+    public TimeSpan JobLease { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How often the scorer checks the registry for a new champion (besides the in-process ModelPromoted event).</summary>
     public TimeSpan ReloadInterval { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -68,6 +77,36 @@ public sealed class ModelsOptions
 
     /// <summary>Keys allowed to trigger, inspect and cancel retraining (SHA-256 only, as for Gateway:ApiKeys).</summary>
     public List<ApiKeyOptions> AdminKeys { get; } = [];
+
+    /// <summary>Checks the job timings; the message names the key.</summary>
+    public void Validate()
+    {
+        var failures = new List<string>();
+        if (JobHeartbeatInterval <= TimeSpan.Zero)
+        {
+            failures.Add($"Models:JobHeartbeatInterval must be positive, not {JobHeartbeatInterval}.");
+        }
+
+        if (JobLease < 2 * JobHeartbeatInterval)
+        {
+            failures.Add($"Models:JobLease ({JobLease}) must be at least twice Models:JobHeartbeatInterval ({JobHeartbeatInterval}), or a slow heartbeat reads as a dead trainer.");
+        }
+
+        if (RetryDelay < TimeSpan.Zero || Retries < 0)
+        {
+            failures.Add("Models:Retries and Models:RetryDelay must not be negative.");
+        }
+
+        if (ScheduleEnabled && Schedule.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries).Length is not (5 or 6))
+        {
+            failures.Add($"Models:Schedule '{Schedule}' must be a cron expression of five fields (or six, seconds first), or 'off'.");
+        }
+
+        if (failures.Count > 0)
+        {
+            throw new Microsoft.Extensions.Options.OptionsValidationException(SectionName, typeof(ModelsOptions), failures);
+        }
+    }
 
     public TrainingRunOptions ToRunOptions() => new()
     {

@@ -31,9 +31,9 @@ public sealed class TrainingService(ModelStore store, ModelsOptions options, Tim
 
     public ModelStore Store => store;
 
-    public async Task<TrainingResult> RunAsync(string trigger, CancellationToken cancellationToken, DateTime? pinnedAt = null)
+    public async Task<TrainingResult> RunAsync(string trigger, CancellationToken cancellationToken, DateTime? pinnedAt = null, string? runId = null)
     {
-        var runId = Guid.NewGuid().ToString("N");
+        runId ??= Guid.NewGuid().ToString("N");
         var started = time.GetUtcNow().UtcDateTime;
         var pinned = pinnedAt ?? started;
         var clock = Stopwatch.StartNew();

@@ -17,10 +17,10 @@ namespace FeedbackStream.EndToEnd.Tests;
 [Collection(EnginesCollection.Name)]
 public sealed class ModelTests(EngineFixture engine)
 {
-    private const string AdminKey = "e2e-admin-key";
-    private static readonly DateTimeOffset Start = DateTimeOffset.UtcNow.AddDays(-20);
+    internal const string AdminKey = "e2e-admin-key";
+    internal static readonly DateTimeOffset Start = DateTimeOffset.UtcNow.AddDays(-20);
 
-    private static Dictionary<string, string?> Settings(bool compare = false) => new()
+    internal static Dictionary<string, string?> Settings(bool compare = false) => new()
     {
         ["Models:AdminKeys:0:Name"] = "ops",
         ["Models:AdminKeys:0:Sha256"] = ApiKeyRing.Hash(AdminKey),
@@ -58,7 +58,7 @@ public sealed class ModelTests(EngineFixture engine)
         }
 
         var job = await SubmitAsync(http);
-        var status = await WaitForJobAsync(http, job, TimeSpan.FromMinutes(2), "Completed");
+        var status = await WaitForJobAsync(http, job, TimeSpan.FromMinutes(2), "finished");
         Assert.Equal("promoted", status.GetProperty("run_status").GetString());
         var version = status.GetProperty("version").GetString()!;
 
@@ -122,13 +122,13 @@ public sealed class ModelTests(EngineFixture engine)
 
         await InsertAsync(client, LoveSimulator.Generate(new LoveSimulationOptions { Responses = 60_000, Seed = 3 }, Start));
         var job = await SubmitAsync(http);
-        await WaitForJobAsync(http, job, TimeSpan.FromSeconds(60), "Started");
+        await WaitForJobAsync(http, job, TimeSpan.FromSeconds(60), "running");
         using (var cancel = await AdminAsync(http, HttpMethod.Delete, $"v1/admin/jobs/{job}"))
         {
             Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
         }
 
-        await WaitForJobAsync(http, job, TimeSpan.FromSeconds(60), "Canceled");
+        await WaitForJobAsync(http, job, TimeSpan.FromSeconds(60), "canceled");
         Assert.Null(await store.ChampionAsync(E2E.Ct));
         var statuses = await E2E.ScalarAsync(client, "SELECT countIf(status = 'canceled') FROM model_runs FINAL");
         Assert.Equal(1UL, statuses);
@@ -247,7 +247,7 @@ public sealed class ModelTests(EngineFixture engine)
         return (code, JsonDocument.Parse(last).RootElement.Clone());
     }
 
-    private static object Items() => new
+    internal static object Items() => new
     {
         items = new object[]
         {
@@ -256,21 +256,21 @@ public sealed class ModelTests(EngineFixture engine)
         },
     };
 
-    private static async Task<HttpResponseMessage> ScoreAsync(HttpClient http, string key, object body)
+    internal static async Task<HttpResponseMessage> ScoreAsync(HttpClient http, string key, object body)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, "v1/score") { Content = JsonContent.Create(body) };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
         return await http.SendAsync(request, E2E.Ct);
     }
 
-    private static async Task<HttpResponseMessage> AdminAsync(HttpClient http, HttpMethod method, string path)
+    internal static async Task<HttpResponseMessage> AdminAsync(HttpClient http, HttpMethod method, string path)
     {
         var request = new HttpRequestMessage(method, path);
         request.Headers.Add("X-Api-Key", AdminKey);
         return await http.SendAsync(request, E2E.Ct);
     }
 
-    private static async Task<Guid> SubmitAsync(HttpClient http)
+    internal static async Task<Guid> SubmitAsync(HttpClient http)
     {
         using var response = await AdminAsync(http, HttpMethod.Post, "v1/admin/retrain");
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
@@ -288,12 +288,12 @@ public sealed class ModelTests(EngineFixture engine)
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             last = await response.Content.ReadFromJsonAsync<JsonElement>(E2E.Ct);
             var current = last.GetProperty("state").GetString();
-            if (current == state && (state != "Completed" || last.GetProperty("run_status").ValueKind == JsonValueKind.String))
+            if (current == state)
             {
                 return last;
             }
 
-            Assert.False(current is "Faulted" || (current is "Completed" or "Canceled" && current != state), $"job ended {current}: {last}");
+            Assert.False(current is "failed" || (current is "finished" or "canceled" && current != state), $"job ended {current}: {last}");
             await Task.Delay(200, E2E.Ct);
         }
 
@@ -325,7 +325,7 @@ public sealed class ModelTests(EngineFixture engine)
     }
 
     /// <summary>Writes simulated settled responses as response_labels rows (and their sibling pairs), as the labelling worker would.</summary>
-    private static async Task InsertAsync(ClickHouseClient client, LoveSimulation data)
+    internal static async Task InsertAsync(ClickHouseClient client, LoveSimulation data)
     {
         var now = DateTime.UtcNow;
         await client.InsertBinaryAsync(
