@@ -35,6 +35,12 @@ public sealed class MessagingOptions
 
     public string RabbitMqPassword { get; init; } = "";
 
+    /// <summary>
+    /// Longest wait for the bus to take a job, a cancellation or a promotion (<c>Messaging:SendTimeout</c>): with the
+    /// broker unreachable, a caller gets a clear 503 after this long instead of waiting for the broker's return.
+    /// </summary>
+    public TimeSpan SendTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>AMQP heartbeat: how soon the broker notices a process that died (and requeues what it held).</summary>
     public TimeSpan RabbitMqHeartbeat { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -67,8 +73,15 @@ public sealed class MessagingOptions
             failures.Add($"Messaging:RabbitMq:HeartbeatInterval '{beatText}' must be a time span between 00:00:01 and 00:10:00.");
         }
 
+        var sendTimeout = TimeSpan.FromSeconds(10);
+        if (section["SendTimeout"] is { Length: > 0 } sendText && (!TimeSpan.TryParse(sendText, CultureInfo.InvariantCulture, out sendTimeout) || sendTimeout < TimeSpan.FromMilliseconds(100) || sendTimeout > TimeSpan.FromMinutes(5)))
+        {
+            failures.Add($"Messaging:SendTimeout '{sendText}' must be a time span between 00:00:00.1 and 00:05:00.");
+        }
+
         var options = new MessagingOptions
         {
+            SendTimeout = sendTimeout,
             Transport = transport,
             RabbitMqHost = rabbit["Host"]?.Trim() ?? "",
             RabbitMqPort = port,

@@ -296,8 +296,10 @@ public sealed class RetrainJobs(IBus bus, RetrainJobStore store, ModelsOptions o
         await store.AppendAsync(new RetrainJobEvent(id, time.GetUtcNow().UtcDateTime, RetrainJobState.Submitted, trigger, requestedBy), cancellationToken);
         try
         {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(messaging.SendTimeout);
             var endpoint = await bus.GetSendEndpoint(ControlPlane.RetrainAddress(messaging.Transport));
-            await endpoint.Send(new RetrainModel(id, trigger, requestedBy), cancellationToken);
+            await endpoint.Send(new RetrainModel(id, trigger, requestedBy), timeout.Token);
         }
         catch (Exception e)
         {
@@ -328,11 +330,14 @@ public sealed class RetrainJobs(IBus bus, RetrainJobStore store, ModelsOptions o
             : new RetrainJobEvent(jobId, now, RetrainJobState.CancelRequested, Reason: reason), cancellationToken);
         try
         {
-            await bus.Publish(new CancelRetrain(jobId, reason), cancellationToken);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(messaging.SendTimeout);
+            await bus.Publish(new CancelRetrain(jobId, reason), timeout.Token);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
-            // The request is recorded: the trainer's heartbeat reads it and stops the run within one beat.
+            // Broker unreachable or too slow (Messaging:SendTimeout): the request is recorded, and the trainer's
+            // heartbeat reads it and stops the run within one beat.
             Log.CancelNotPublished(log, e, jobId, e.Message);
         }
 

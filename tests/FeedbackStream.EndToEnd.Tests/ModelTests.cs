@@ -5,6 +5,7 @@ using System.Text.Json;
 using ClickHouse.Driver;
 using ClickHouse.Driver.Utility;
 using FeedbackStream.Cli;
+using FeedbackStream.EndToEnd.Tests.Infrastructure;
 using FeedbackStream.Gateway;
 using FeedbackStream.Models;
 using FeedbackStream.Simulator;
@@ -261,6 +262,32 @@ public sealed class ModelTests(EngineFixture engine)
         var request = new HttpRequestMessage(HttpMethod.Post, "v1/score") { Content = JsonContent.Create(body) };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
         return await http.SendAsync(request, E2E.Ct);
+    }
+
+    [Fact]
+    public async Task ARetrainRequest_AfterTheBrokerWentDown_IsA503WithinTheSendTimeout_AndTheJobIsRecordedFailed_NotLeftQueued()
+    {
+        var broker = await RabbitMqBroker.StartAsync(E2E.Ct);
+        var settings = Settings();
+        foreach (var argument in broker.Arguments)
+        {
+            var equals = argument.IndexOf('=', StringComparison.Ordinal);
+            settings[argument[2..equals]] = argument[(equals + 1)..];
+        }
+
+        settings["Messaging:RabbitMq:Password"] = broker.Password;
+        settings["Messaging:SendTimeout"] = "00:00:02";
+        await using var host = await E2E.StartHostAsync(engine, HostRoles.Gateway, settings);
+        using var http = new HttpClient { BaseAddress = host.GatewayAddress, Timeout = TimeSpan.FromSeconds(60) };
+        await broker.DisposeAsync();
+
+        using var response = await AdminAsync(http, HttpMethod.Post, "v1/admin/retrain");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Contains("Trainers unreachable", await response.Content.ReadAsStringAsync(E2E.Ct), StringComparison.Ordinal);
+        using var jobs = await AdminAsync(http, HttpMethod.Get, "v1/admin/jobs");
+        var recorded = Assert.Single((await jobs.Content.ReadFromJsonAsync<JsonElement>(E2E.Ct)).EnumerateArray());
+        Assert.Equal("failed", recorded.GetProperty("state").GetString());
     }
 
     internal static async Task<HttpResponseMessage> AdminAsync(HttpClient http, HttpMethod method, string path)
