@@ -48,6 +48,14 @@ public sealed class MessagingOptionsTests
     }
 
     [Fact]
+    public void SendTimeout_OutOfRange_NamesTheKey()
+    {
+        var e = Assert.Throws<OptionsValidationException>(() => Read(("Messaging:SendTimeout", "00:30:00")));
+        Assert.Contains("Messaging:SendTimeout '00:30:00'", e.Message, StringComparison.Ordinal);
+        Assert.Equal(TimeSpan.FromSeconds(10), Read().SendTimeout);
+    }
+
+    [Fact]
     public void RabbitMq_Complete_IsAccepted()
     {
         var options = Read(("Messaging:Transport", "rabbitmq"), ("Messaging:RabbitMq:Host", "broker"), ("Messaging:RabbitMq:Username", "fs"), ("Messaging:RabbitMq:Password", "secret"));
