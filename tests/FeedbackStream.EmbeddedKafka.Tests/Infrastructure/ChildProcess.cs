@@ -171,6 +171,34 @@ internal sealed class ChildProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>
+    /// Stops a watchdog child gracefully, then disposes it: closing its standard input makes it kill what it watches
+    /// (SIGKILL), reap it and exit, so nothing is left for init to reap; the process tree is killed only if that
+    /// does not happen within 15 s. Nothing to do for null.
+    /// </summary>
+    public static async Task StopAndDisposeAsync(ChildProcess? watchdog)
+    {
+        if (watchdog is null)
+        {
+            return;
+        }
+
+        try
+        {
+            if (!watchdog.HasExited)
+            {
+                watchdog.CloseInput();
+                await watchdog.WaitForExitAsync(TimeSpan.FromSeconds(15), CancellationToken.None);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or InvalidOperationException)
+        {
+            // Disposal below kills the whole tree.
+        }
+
+        await watchdog.DisposeAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
         try

@@ -178,14 +178,14 @@ public sealed class Kafka09Broker : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
-        await StopJvmAsync(_broker);
+        await ChildProcess.StopAndDisposeAsync(_broker);
         _broker = null;
         if (_brokerPid > 0)
         {
             KillQuietly(_brokerPid);
         }
 
-        await StopJvmAsync(_zooKeeper);
+        await ChildProcess.StopAndDisposeAsync(_zooKeeper);
         _zooKeeper = null;
 
         try
@@ -249,33 +249,6 @@ public sealed class Kafka09Broker : IAsyncDisposable
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    /// <summary>
-    /// Closes the watchdog's standard input: it kills its JVM with SIGKILL, reaps it and exits (so no
-    /// JVM is left for init to reap); the process tree is killed only if that does not happen in time.
-    /// </summary>
-    private static async Task StopJvmAsync(ChildProcess? watchdog)
-    {
-        if (watchdog is null)
-        {
-            return;
-        }
-
-        try
-        {
-            if (!watchdog.HasExited)
-            {
-                watchdog.CloseInput();
-                await watchdog.WaitForExitAsync(TimeSpan.FromSeconds(15), CancellationToken.None);
-            }
-        }
-        catch (Exception e) when (e is OperationCanceledException or IOException or InvalidOperationException)
-        {
-            // Disposal below kills the whole tree.
-        }
-
-        await watchdog.DisposeAsync();
     }
 
     private static void KillQuietly(int pid)

@@ -99,9 +99,9 @@ public sealed class RabbitMqBroker : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await StopAsync(_server);
+        await ChildProcess.StopAndDisposeAsync(_server);
         _server = null;
-        await StopAsync(_epmd);
+        await ChildProcess.StopAndDisposeAsync(_epmd);
         _epmd = null;
         try
         {
@@ -186,29 +186,6 @@ public sealed class RabbitMqBroker : IAsyncDisposable
             "rabbitmq-server to accept the generated user",
             cancellationToken);
         StartedIn = clock.Elapsed;
-    }
-
-    private static async Task StopAsync(ChildProcess? watchdog)
-    {
-        if (watchdog is null)
-        {
-            return;
-        }
-
-        try
-        {
-            if (!watchdog.HasExited)
-            {
-                watchdog.CloseInput();
-                await watchdog.WaitForExitAsync(TimeSpan.FromSeconds(15), CancellationToken.None);
-            }
-        }
-        catch (Exception e) when (e is OperationCanceledException or IOException or InvalidOperationException)
-        {
-            // Disposal below kills the tree.
-        }
-
-        await watchdog.DisposeAsync();
     }
 
     private static int FreePort()
