@@ -387,13 +387,18 @@ public sealed partial class LabelingWorker : BackgroundService
         // Only what this owner has passed (records below each owned partition's commit offset) and records of a log
         // that is gone (at or beyond the high watermark). Records in between are pending here or not consumed yet, and
         // the normal path labels them.
+        // The broker is asked once per partition; after the first failure (Kafka unreachable) it is not asked again
+        // in this sweep, so the consume thread waits at most one timeout.
         var scopes = new List<SweepScope>();
+        var brokerAnswers = true;
         foreach (var partition in _tracker.Partitions)
         {
-            var end = LogEnd(consumer, partition);
-            if (_tracker.CommitOffset(partition) is { } passed || end is not null)
+            var end = brokerAnswers ? LogEnd(consumer, partition) : null;
+            brokerAnswers &= end is not null;
+            var passed = _tracker.CommitOffset(partition);
+            if (passed is not null || end is not null)
             {
-                scopes.Add(new SweepScope(partition, _tracker.CommitOffset(partition) ?? 0, end ?? long.MaxValue));
+                scopes.Add(new SweepScope(partition, passed ?? 0, end ?? long.MaxValue));
             }
         }
 
