@@ -1,3 +1,5 @@
+using FeedbackStream.Contracts;
+
 namespace FeedbackStream.Mining;
 
 /// <summary>A conversation within a tenant: the unit a labeller owns (Kafka key = conversation_id).</summary>
@@ -20,6 +22,13 @@ public sealed class PendingConversation(ConversationKey key, int partition, long
     /// <summary>Newest occurred_at seen (client clock, bounded by the gateway).</summary>
     public DateTimeOffset LastActivity { get; internal set; } = DateTimeOffset.MinValue;
 
+    /// <summary>
+    /// The events consumed for this conversation since it became pending, held so a pass can label it without reading
+    /// them back; null when they are not all held (the tracker's memory bound was reached). Whether they are the
+    /// conversation's whole history is for the caller to check against the store.
+    /// </summary>
+    public List<FeedbackEvent>? Events { get; internal set; }
+
     /// <summary>When the conversation is next worth labelling (<see cref="SettlePolicy.DueAt"/> of its newest activity,
     /// or of its earliest still-pending response after a pass).</summary>
     public DateTimeOffset DueAt { get; internal set; }
@@ -29,29 +38,57 @@ public sealed class PendingConversation(ConversationKey key, int partition, long
 /// Which conversations an owner of Kafka partitions still has to label, and how far each partition's offset may be
 /// committed: never past the first record of a conversation whose label is not written yet. Pure (no I/O, no clock of
 /// its own), so ownership, rebalances and restarts are unit-tested. Not thread-safe: the labeller's one loop owns it.
+/// It holds at most <paramref name="maxEventsHeld"/> consumed events of pending conversations (0: none); a conversation
+/// whose events do not all fit is read back from the store when it is labelled.
 /// </summary>
-public sealed class ConversationTracker(SettlePolicy policy)
+public sealed class ConversationTracker(SettlePolicy policy, int maxEventsHeld = 0)
 {
     private readonly Dictionary<int, PartitionState> _partitions = [];
+    private int _eventsHeld;
 
     public IReadOnlyCollection<int> Partitions => _partitions.Keys;
 
     public int PendingCount => _partitions.Values.Sum(p => p.Pending.Count);
 
+    /// <summary>Consumed events held in memory for pending conversations.</summary>
+    public int EventsHeld => _eventsHeld;
+
     /// <summary>Starts tracking a partition newly owned; its pending work is rebuilt by consuming from the committed offset.</summary>
     public void Assign(int partition) => _partitions.TryAdd(partition, new PartitionState());
 
     /// <summary>Forgets a partition that moved to another owner (that owner re-consumes from the committed offset).</summary>
-    public void Revoke(int partition) => _partitions.Remove(partition);
+    public void Revoke(int partition)
+    {
+        if (_partitions.Remove(partition, out var state))
+        {
+            foreach (var conversation in state.Pending.Values)
+            {
+                Release(conversation);
+            }
+        }
+    }
 
-    /// <summary>A decodable record of <paramref name="key"/> at <paramref name="offset"/>.</summary>
-    public void Observe(int partition, long offset, ConversationKey key, DateTimeOffset occurredAt)
+    /// <summary>A decodable record of <paramref name="key"/> at <paramref name="offset"/>, with its event when the caller wants it held.</summary>
+    public void Observe(int partition, long offset, ConversationKey key, DateTimeOffset occurredAt, FeedbackEvent? @event = null)
     {
         var state = State(partition);
         state.Advance(offset);
         if (!state.Pending.TryGetValue(key, out var conversation))
         {
-            state.Pending[key] = conversation = new PendingConversation(key, partition, offset);
+            state.Pending[key] = conversation = new PendingConversation(key, partition, offset) { Events = [] };
+        }
+
+        if (conversation.Events is not null)
+        {
+            if (@event is not null && _eventsHeld < maxEventsHeld)
+            {
+                conversation.Events.Add(@event);
+                _eventsHeld++;
+            }
+            else
+            {
+                Release(conversation);
+            }
         }
 
         conversation.LastOffset = Math.Max(conversation.LastOffset, offset);
@@ -112,6 +149,7 @@ public sealed class ConversationTracker(SettlePolicy policy)
         if (_partitions.TryGetValue(conversation.Partition, out var state) && state.Pending.TryGetValue(conversation.Key, out var current) && ReferenceEquals(current, conversation))
         {
             state.Pending.Remove(conversation.Key);
+            Release(conversation);
         }
     }
 
@@ -147,6 +185,12 @@ public sealed class ConversationTracker(SettlePolicy policy)
 
         var oldest = state.Pending.Values.Min(c => c.LastActivity);
         return oldest < horizon ? oldest - TimeSpan.FromMilliseconds(1) : horizon;
+    }
+
+    private void Release(PendingConversation conversation)
+    {
+        _eventsHeld -= conversation.Events?.Count ?? 0;
+        conversation.Events = null;
     }
 
     private PartitionState State(int partition)

@@ -135,5 +135,13 @@ public static class PairSources
     public const string Edit = "edit";
 }
 
-/// <summary>An event and when the pipeline stored it (late events are counted by it).</summary>
-public readonly record struct StoredEvent(FeedbackEvent Event, DateTimeOffset IngestedAt);
+/// <summary>An event and when the pipeline stored it.</summary>
+public readonly record struct StoredEvent(FeedbackEvent Event, DateTimeOffset IngestedAt)
+{
+    /// <summary>
+    /// When the event arrived: the gateway's <c>received_at</c>, else when it was stored. Copies of one event_id are
+    /// resolved, and late events counted, by it; a label computed from the consumed records and one computed from the
+    /// stored rows agree, because both carry the same gateway stamp.
+    /// </summary>
+    public DateTimeOffset ArrivedAt => Event.ReceivedAt ?? IngestedAt;
+}

@@ -44,7 +44,7 @@ public sealed class SignalLabeler(MiningOptions options, IFollowupScorer followu
     {
         var decisions = new List<SignalDecision>();
         var unique = new Dictionary<(string App, string EventId), StoredEvent>();
-        foreach (var item in stored.OrderBy(s => s.IngestedAt).ThenBy(s => s.Event.EventId, StringComparer.Ordinal))
+        foreach (var item in stored.OrderBy(s => s.ArrivedAt).ThenBy(s => s.Event.EventId, StringComparer.Ordinal))
         {
             if (!unique.TryAdd((item.Event.AppId, item.Event.EventId), item))
             {
@@ -267,7 +267,7 @@ public sealed class SignalLabeler(MiningOptions options, IFollowupScorer followu
         var signalCount = reactionsKept.Count + actions.Count + (confidentFollowup is null ? 0 : 1);
         var confidence = signalCount == 0 ? 0 : Math.Clamp(0.5 + (0.5 * Math.Tanh(Math.Abs(score))), 0, 1) * Math.Max(0.25, Math.Max(loveWeight, Math.Max(dislikeWeight, confidentFollowup is null ? 0.5 : 1)));
         var lastSignalAt = signals.Select(s => s.Event.OccurredAt).Append(e.OccurredAt).Max();
-        var late = signals.Count(s => s.IngestedAt - s.Event.OccurredAt > options.SettleWindow);
+        var late = signals.Count(s => s.ArrivedAt - s.Event.OccurredAt > options.SettleWindow);
         return new ResponseLabel(
             Ids.Of("label", e.AppId, payload.ResponseId),
             e.AppId,

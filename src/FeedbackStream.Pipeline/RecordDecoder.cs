@@ -19,7 +19,11 @@ public sealed record EventRow(
     DateTime OccurredAt,
     DateTime ReceivedAt,
     string Payload,
-    RecordPosition Position);
+    RecordPosition Position)
+{
+    /// <summary>The validated event the row was made from (the labeller holds it instead of reading the row back).</summary>
+    public FeedbackEvent? Event { get; init; }
+}
 
 /// <summary>A row of <c>events_rejected</c>: a record that could not be decoded or validated, and why.</summary>
 public sealed record RejectedRow(RecordPosition Position, string Key, string Raw, uint RawBytes, string Reason, string ErrorPath);
@@ -76,7 +80,10 @@ public sealed class RecordDecoder(int rejectedRawMaxBytes)
                 e.OccurredAt.UtcDateTime,
                 (e.ReceivedAt ?? new DateTimeOffset(receivedFallback, TimeSpan.Zero)).UtcDateTime,
                 document.RootElement.GetProperty("payload").GetRawText(),
-                position);
+                position)
+            {
+                Event = e,
+            };
         }
     }
 

@@ -74,21 +74,31 @@ public sealed class LabelingTests(EngineFixture engine)
         Assert.Equal(await E2E.ScalarAsync(client, "SELECT count() FROM preference_pairs FINAL"), await E2E.ScalarAsync(client, "SELECT sum(pairs) FROM v_pairs_daily"));
         Assert.Equal((ulong)events.Count, await E2E.ScalarAsync(client, "SELECT count() FROM v_events"));
 
-        // A labeller of another group reads the topic from the start and recomputes everything: rows are replaced, not added.
+        // The first labeller labelled from the events it consumed and held (their stored rows were exactly those events).
+        Assert.Equal(40, host.Labeling!.ConversationsFromMemory);
+        Assert.Equal(0, host.Labeling.ConversationsReadBack);
+
+        // A labeller of another group, holding no events, reads the topic from the start and recomputes everything from
+        // the stored rows: rows are replaced, not added, and every value but the write clocks is the same.
         var labelIds = await IdsAsync(client, "SELECT label_id FROM response_labels FINAL ORDER BY label_id");
         var pairIds = await IdsAsync(client, "SELECT pair_id FROM preference_pairs FINAL ORDER BY pair_id");
+        var contents = await ContentsAsync(client);
         var again = Fast();
         again["Kafka:BootstrapServers"] = host.KafkaBootstrapServers;
         again["ClickHouse:Database"] = host.Database;
         again["Labeling:ConsumerGroup"] = "second-labeller";
+        again["Labeling:MaxEventsHeld"] = "0";
         await using (var second = await E2E.StartHostAsync(engine, HostRoles.Labeler, again))
         {
             await Wait.UntilAsync(() => second.Labeling!.LabelsWritten >= (long)served, TimeSpan.FromSeconds(60), "the second labeller relabelled everything", Ct);
+            Assert.Equal(0, second.Labeling!.ConversationsFromMemory);
+            Assert.Equal(40, second.Labeling.ConversationsReadBack);
         }
 
         Assert.Equal(labelIds, await IdsAsync(client, "SELECT label_id FROM response_labels FINAL ORDER BY label_id"));
         Assert.Equal(pairIds, await IdsAsync(client, "SELECT pair_id FROM preference_pairs FINAL ORDER BY pair_id"));
         Assert.Equal(served, await E2E.ScalarAsync(client, "SELECT uniqExact(label_id) FROM response_labels"));
+        Assert.Equal(contents, await ContentsAsync(client));
     }
 
     [Fact]
@@ -189,6 +199,12 @@ public sealed class LabelingTests(EngineFixture engine)
         Assert.Equal((ulong)responses, check.SettledResponses);
         Assert.Equal(0UL, check.Violations);
     }
+
+    /// <summary>A digest of every label, decision and pair value except the write clocks.</summary>
+    private static async Task<(ulong Labels, ulong Decisions, ulong Pairs)> ContentsAsync(ClickHouse.Driver.ClickHouseClient client) => (
+        await E2E.ScalarAsync(client, "SELECT sum(cityHash64(* EXCEPT (computed_at))) FROM response_labels FINAL"),
+        await E2E.ScalarAsync(client, "SELECT sum(cityHash64(* EXCEPT (decided_at))) FROM signal_decisions FINAL"),
+        await E2E.ScalarAsync(client, "SELECT sum(cityHash64(* EXCEPT (mined_at))) FROM preference_pairs FINAL"));
 
     private static async Task<List<string>> IdsAsync(ClickHouse.Driver.ClickHouseClient client, string sql)
     {

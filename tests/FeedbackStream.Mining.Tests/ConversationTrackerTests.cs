@@ -266,6 +266,42 @@ public sealed class ConversationTrackerTests
     }
 
     [Fact]
+    public void HeldEvents_StayWithinTheBound_AndAreReleasedWhenLabelledRevokedOrOverflowing()
+    {
+        var tracker = new ConversationTracker(Policy, maxEventsHeld: 3);
+        tracker.Assign(0);
+        tracker.Assign(1);
+        var a = new ConversationKey("app", "a");
+        var b = new ConversationKey("app", "b");
+        var c = new ConversationKey("app", "c");
+        tracker.Observe(0, 0, a, T0, Served("a", "ra", T0));
+        tracker.Observe(0, 1, a, T0, Love("a", "ra", T0, "a-love"));
+        tracker.Observe(1, 0, b, T0, Served("b", "rb", T0));
+        Assert.Equal(3, tracker.EventsHeld);
+
+        // Past the bound, the conversation that did not fit holds nothing (it is read back), the others keep theirs.
+        tracker.Observe(1, 1, b, T0, Love("b", "rb", T0, "b-love"));
+        tracker.Observe(0, 2, c, T0, Served("c", "rc", T0));
+        var due = tracker.Due(T0.AddMinutes(1), new Dictionary<int, long> { [0] = 2, [1] = 1 }, 10, out _).ToDictionary(d => d.Key);
+        Assert.Equal(["app-ra-served", "a-love"], due[a].Events!.Select(e => e.EventId));
+        Assert.Null(due[b].Events);
+        Assert.Equal(["app-rc-served"], due[c].Events!.Select(e => e.EventId));
+        Assert.Equal(3, tracker.EventsHeld);
+
+        // A record whose event the caller could not hold (no gateway stamp) releases the conversation's events.
+        tracker.Observe(0, 3, c, T0);
+        Assert.Null(due[c].Events);
+        Assert.Equal(2, tracker.EventsHeld);
+
+        tracker.Completed(due[a]);
+        Assert.Equal(0, tracker.EventsHeld);
+        tracker.Observe(1, 2, new ConversationKey("app", "d"), T0, Served("d", "rd", T0));
+        Assert.Equal(1, tracker.EventsHeld);
+        tracker.Revoke(1);
+        Assert.Equal(0, tracker.EventsHeld);
+    }
+
+    [Fact]
     public void SettlePolicy_IsTheOneClockRule()
     {
         Assert.False(Policy.IsSettled(T0, T0.AddSeconds(9.999)));

@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Confluent.Kafka;
+using FeedbackStream.Contracts;
 using FeedbackStream.EmbeddedKafka;
 using FeedbackStream.Mining;
 using FeedbackStream.Storage;
@@ -54,6 +55,13 @@ public sealed class LabelingOptions
     [Range(1, 10_000_000)]
     public int ConversationsPerPass { get; set; } = 20_000;
 
+    /// <summary>
+    /// Most consumed events held in memory for conversations waiting to be labelled (0: none). A conversation whose
+    /// held events are all it has stored is labelled from them; any other is read back from ClickHouse.
+    /// </summary>
+    [Range(0, 10_000_000)]
+    public int MaxEventsHeld { get; set; } = 200_000;
+
     /// <summary>Kafka session timeout of the labeller's consumer: how soon the group notices a dead labeller.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
     public TimeSpan SessionTimeout { get; set; } = TimeSpan.FromSeconds(10);
@@ -69,6 +77,8 @@ public sealed class LabelingStatus
     private long _pairs;
     private long _repaired;
     private long _records;
+    private long _fromMemory;
+    private long _readBack;
 
     public long Passes => Interlocked.Read(ref _passes);
 
@@ -79,6 +89,12 @@ public sealed class LabelingStatus
     public long ConversationsLabelled => Interlocked.Read(ref _conversations);
 
     public long LabelsWritten => Interlocked.Read(ref _labels);
+
+    /// <summary>Conversations labelled from the events the labeller held (no read of their rows).</summary>
+    public long ConversationsFromMemory => Interlocked.Read(ref _fromMemory);
+
+    /// <summary>Conversations whose events were read back from ClickHouse (history before the held events, a sweep, a restart).</summary>
+    public long ConversationsReadBack => Interlocked.Read(ref _readBack);
 
     public long DecisionsWritten => Interlocked.Read(ref _decisions);
 
@@ -101,6 +117,12 @@ public sealed class LabelingStatus
     public string? LastError { get; internal set; }
 
     internal void AddRecords(long n) => Interlocked.Add(ref _records, n);
+
+    internal void AddSources(int fromMemory, int readBack)
+    {
+        Interlocked.Add(ref _fromMemory, fromMemory);
+        Interlocked.Add(ref _readBack, readBack);
+    }
 
     internal void AddPass(int conversations, int labels, int decisions, int pairs, bool repair)
     {
@@ -166,7 +188,7 @@ public sealed partial class LabelingWorker : BackgroundService
         _time = time;
         _logger = logger;
         _policy = SettlePolicy.From(_mining);
-        _tracker = new ConversationTracker(_policy);
+        _tracker = new ConversationTracker(_policy, _options.MaxEventsHeld);
         Status = status;
     }
 
@@ -304,12 +326,26 @@ public sealed partial class LabelingWorker : BackgroundService
         var position = new RecordPosition(record.Topic, record.Partition.Value, record.Offset.Value);
         if (_decoder.Decode(position, record.Message.Key, record.Message.Value, DateTime.UtcNow) is EventRow row)
         {
-            _tracker.Observe(position.Partition, position.Offset, new ConversationKey(row.AppId, row.ConversationId), new DateTimeOffset(DateTime.SpecifyKind(row.OccurredAt, DateTimeKind.Utc)));
+            _tracker.Observe(position.Partition, position.Offset, new ConversationKey(row.AppId, row.ConversationId), new DateTimeOffset(DateTime.SpecifyKind(row.OccurredAt, DateTimeKind.Utc)), AsStored(row.Event));
         }
         else
         {
             _tracker.Skip(position.Partition, position.Offset);
         }
+    }
+
+    /// <summary>
+    /// The event as its stored row reads back (timestamps at the millisecond of <c>DateTime64(3)</c>), so a label from
+    /// held events equals one from the rows; null when it cannot be: no gateway <c>received_at</c> (the pipeline
+    /// stamps its own clock then).
+    /// </summary>
+    internal static FeedbackEvent? AsStored(FeedbackEvent? e) =>
+        e?.ReceivedAt is { } received ? e with { OccurredAt = Millisecond(e.OccurredAt), ReceivedAt = Millisecond(received) } : null;
+
+    private static DateTimeOffset Millisecond(DateTimeOffset t)
+    {
+        var ticks = t.UtcTicks;
+        return new DateTimeOffset(ticks - (ticks % TimeSpan.TicksPerMillisecond), TimeSpan.Zero);
     }
 
     private void RunGuarded(Func<Task> work, string what)
@@ -345,7 +381,8 @@ public sealed partial class LabelingWorker : BackgroundService
         foreach (var chunk in due.Chunk(_options.ConversationsPerChunk))
         {
             var timer = Stopwatch.StartNew();
-            var outcome = await LabelAsync([.. chunk.Select(c => c.Key)], now, cancellationToken);
+            var held = chunk.Where(c => c.Events is not null).ToDictionary(c => c.Key, c => (IReadOnlyList<FeedbackEvent>)c.Events!);
+            var outcome = await LabelAsync([.. chunk.Select(c => c.Key)], now, cancellationToken, held);
             foreach (var conversation in chunk)
             {
                 if (outcome.PendingDue.TryGetValue(conversation.Key, out var dueAt))
@@ -427,11 +464,12 @@ public sealed partial class LabelingWorker : BackgroundService
     }
 
     /// <summary>Labels whole conversations, one app at a time (profiles and population rates never mix tenants).</summary>
-    private async Task<LabelOutcome> LabelAsync(IReadOnlyCollection<ConversationKey> conversations, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task<LabelOutcome> LabelAsync(
+        IReadOnlyCollection<ConversationKey> conversations, DateTimeOffset now, CancellationToken cancellationToken, IReadOnlyDictionary<ConversationKey, IReadOnlyList<FeedbackEvent>>? held = null)
     {
         var outcome = new LabelOutcome();
         var stage = Stopwatch.StartNew();
-        var events = await _store.EventsAsync(conversations, cancellationToken);
+        var events = await EventsAsync(conversations, held, cancellationToken);
         outcome.Stages.Add(("events", stage.ElapsedMilliseconds));
         var labeler = new SignalLabeler(_mining, _followups);
         foreach (var app in events.GroupBy(e => e.Event.AppId, StringComparer.Ordinal))
@@ -465,6 +503,40 @@ public sealed partial class LabelingWorker : BackgroundService
         }
 
         return outcome;
+    }
+
+    /// <summary>
+    /// The conversations' events: the held ones of a conversation whose stored rows are exactly those events (one
+    /// narrow count per chunk), the stored rows of every other (history before the held events, rows the pipeline
+    /// stored beyond them or could not store, events not held).
+    /// </summary>
+    private async Task<List<StoredEvent>> EventsAsync(
+        IReadOnlyCollection<ConversationKey> conversations, IReadOnlyDictionary<ConversationKey, IReadOnlyList<FeedbackEvent>>? held, CancellationToken cancellationToken)
+    {
+        var events = new List<StoredEvent>();
+        var readBack = new List<ConversationKey>(conversations.Count);
+        var candidates = held is null ? [] : conversations.Where(k => held.TryGetValue(k, out var e) && e.Count > 0).ToList();
+        var stored = candidates.Count == 0 ? [] : await _store.EventCountsAsync(candidates, cancellationToken);
+        foreach (var key in conversations)
+        {
+            if (held is not null && held.TryGetValue(key, out var own) && own.Count > 0 && stored.TryGetValue(key, out var count)
+                && count == (ulong)own.Select(e => e.EventId).Distinct(StringComparer.Ordinal).Count())
+            {
+                events.AddRange(own.Select(e => new StoredEvent(e, e.ReceivedAt!.Value)));
+            }
+            else
+            {
+                readBack.Add(key);
+            }
+        }
+
+        if (readBack.Count > 0)
+        {
+            events.AddRange(await _store.EventsAsync(readBack, cancellationToken));
+        }
+
+        Status.AddSources(conversations.Count - readBack.Count, readBack.Count);
+        return events;
     }
 
     /// <summary>An app's population rates, read at most every <see cref="LabelingOptions.PopulationRefresh"/> (a whole-app aggregate moves slowly).</summary>

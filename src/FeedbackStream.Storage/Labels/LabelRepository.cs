@@ -66,6 +66,38 @@ public sealed class LabelRepository(ClickHouseClient client)
         return events;
     }
 
+    /// <summary>
+    /// How many distinct events each conversation has stored (scoped by app). A labeller that holds a conversation's
+    /// consumed events labels from them only when they are all the conversation has; otherwise it reads the rows.
+    /// Conversations with nothing stored are absent.
+    /// </summary>
+    public async Task<Dictionary<ConversationKey, ulong>> EventCountsAsync(IReadOnlyCollection<ConversationKey> conversations, CancellationToken cancellationToken)
+    {
+        var wanted = conversations.ToHashSet();
+        var counts = new Dictionary<ConversationKey, ulong>(wanted.Count);
+        foreach (var chunk in SqlLiteral.Chunks(wanted, k => k.ConversationId.Length + k.AppId.Length))
+        {
+            var rows = await client.RowsAsync<EventCountRecord>(
+                $"""
+                SELECT app_id, conversation_id, uniqExact(event_id) AS events
+                FROM events_raw
+                PREWHERE conversation_id IN {SqlLiteral.List(chunk.Select(k => k.ConversationId).Distinct(StringComparer.Ordinal))}
+                WHERE app_id IN {SqlLiteral.List(chunk.Select(k => k.AppId).Distinct(StringComparer.Ordinal))}
+                GROUP BY app_id, conversation_id
+                """, null, cancellationToken);
+            foreach (var row in rows)
+            {
+                var key = new ConversationKey(row.AppId, row.ConversationId);
+                if (wanted.Contains(key))
+                {
+                    counts[key] = row.Events;
+                }
+            }
+        }
+
+        return counts;
+    }
+
     /// <summary>Stored rows skipped because no v1 event could be rebuilt from them (malformed payload written around the pipeline).</summary>
     public long UnreadableRows => Interlocked.Read(ref _unreadableRows);
 
@@ -251,6 +283,15 @@ public sealed class LabelRepository(ClickHouseClient client)
         public DateTime IngestedAt { get; set; }
 
         public FeedbackEvent ToEvent() => Rebuild(EventId, Type, AppId, UserId, ConversationId, OccurredAt, ReceivedAt, Payload);
+    }
+
+    private sealed class EventCountRecord
+    {
+        public string AppId { get; set; } = "";
+
+        public string ConversationId { get; set; } = "";
+
+        public ulong Events { get; set; }
     }
 
     private sealed class ActivityRecord
