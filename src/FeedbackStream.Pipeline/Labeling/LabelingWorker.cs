@@ -47,6 +47,10 @@ public sealed class LabelingOptions
     [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
     public TimeSpan PopulationRefresh { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>How long the sibling candidates of a popular prompt (its highest and lowest scored labels) are reused, with this labeller's own labels added, before they are read again.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan SiblingRefresh { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Conversations loaded per query.</summary>
     [Range(1, 100_000)]
     public int ConversationsPerChunk { get; set; } = 2000;
@@ -169,6 +173,7 @@ public sealed partial class LabelingWorker : BackgroundService
     private readonly ConversationTracker _tracker;
     private readonly RecordDecoder _decoder = new(1024);
     private readonly Dictionary<string, (PopulationRates Rates, DateTimeOffset ReadAt)> _population = new(StringComparer.Ordinal);
+    private readonly SiblingCandidates _siblings;
     private DateTimeOffset _progressWrittenAt = DateTimeOffset.MinValue;
 
     public LabelingWorker(
@@ -189,6 +194,7 @@ public sealed partial class LabelingWorker : BackgroundService
         _logger = logger;
         _policy = SettlePolicy.From(_mining);
         _tracker = new ConversationTracker(_policy, _options.MaxEventsHeld);
+        _siblings = new SiblingCandidates(_options.SiblingRefresh);
         Status = status;
     }
 
@@ -483,14 +489,18 @@ public sealed partial class LabelingWorker : BackgroundService
             var batch = labeler.Label(app, profiles, population, now);
             outcome.Stages.Add(("label", stage.ElapsedMilliseconds));
             stage.Restart();
-            var keys = batch.Labels.Select(l => l.PromptKey).ToHashSet(StringComparer.Ordinal);
-            var known = keys.Count == 0 ? [] : await _store.LabelsForPromptsAsync(_mining.PairAcrossApps ? null : app.Key, keys, cancellationToken);
+            var keys = batch.Labels.Select(l => l.PromptKey).Where(k => k.Length > 0).ToHashSet(StringComparer.Ordinal);
+            var read = _siblings.ToRead(keys, now);
+            var loaded = read.Count == 0 ? [] : await _store.LabelsForPromptsAsync(_mining.PairAcrossApps ? null : app.Key, read, cancellationToken, SiblingMiner.MaxCandidatesPerSide);
+            _siblings.Loaded(read, loaded, now);
+            var known = loaded.Concat(_siblings.For(keys.Except(read, StringComparer.Ordinal)));
             var fresh = batch.Labels.Select(l => l.LabelId).ToHashSet(StringComparer.Ordinal);
             var siblings = SiblingMiner.Mine(batch.Labels.Concat(known.Where(l => !fresh.Contains(l.LabelId))), _mining);
             outcome.Stages.Add(("siblings", stage.ElapsedMilliseconds));
             stage.Restart();
             // computed_at is the write's own clock, not the pass's: the label's age (freshness) is measured honestly.
             await _store.WriteAsync(batch, siblings, _time.GetUtcNow().UtcDateTime, cancellationToken);
+            _siblings.Written(batch.Labels);
             outcome.Stages.Add(("write", stage.ElapsedMilliseconds));
             outcome.Labels += batch.Labels.Count;
             outcome.Decisions += batch.Decisions.Count;
