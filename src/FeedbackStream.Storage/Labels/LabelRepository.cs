@@ -147,8 +147,8 @@ public sealed class LabelRepository(ClickHouseClient client)
         var totals = (await client.RowsAsync<PopulationRecord>(
             """
             SELECT uniqExactIf(event_id, type = 'response.served') AS served,
-                   uniqExactIf(event_id, type = 'reaction.set' AND JSONExtractString(payload, 'reaction') = 'love') AS loves,
-                   uniqExactIf(event_id, type = 'reaction.set' AND JSONExtractString(payload, 'reaction') = 'dislike') AS dislikes
+                   uniqExactIf(event_id, type = 'reaction.set' AND reaction = 'love') AS loves,
+                   uniqExactIf(event_id, type = 'reaction.set' AND reaction = 'dislike') AS dislikes
             FROM events_raw WHERE app_id = @app AND type IN ('response.served', 'reaction.set') AND occurred_at > now64(3) - toIntervalSecond(@seconds)
             """, new { app = appId, seconds = (long)lookback.TotalSeconds }, cancellationToken)).Single();
         return UserProfiles.Population((long)totals.Served, (long)totals.Loves, (long)totals.Dislikes);
@@ -158,7 +158,7 @@ public sealed class LabelRepository(ClickHouseClient client)
     {
         var rows = await client.RowsAsync<ActivityRecord>(
             $"""
-            SELECT user_id, type, if(type = 'reaction.set', JSONExtractString(payload, 'reaction'), '') AS reaction,
+            SELECT user_id, type, reaction,
                    if(type = 'reaction.set', intDiv(toUnixTimestamp(occurred_at), 60), 0) AS minute, uniqExact(event_id) AS n
             FROM events_raw
             WHERE app_id = @app AND {userFilter} AND type IN ('response.served', 'reaction.set') AND occurred_at > now64(3) - toIntervalSecond(@seconds)
