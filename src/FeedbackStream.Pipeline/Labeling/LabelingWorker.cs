@@ -107,6 +107,9 @@ public sealed class LabelingStatus
     /// <summary>Labels written by the reconciliation sweep (each one a violation it repaired).</summary>
     public long LabelsRepaired => Interlocked.Read(ref _repaired);
 
+    /// <summary>Stored event rows skipped because no event could be rebuilt from them (written around the pipeline with a malformed payload).</summary>
+    public long UnreadableRows { get; internal set; }
+
     /// <summary>Conversations waiting for their settle window, in owned partitions.</summary>
     public int Pending { get; internal set; }
 
@@ -546,6 +549,7 @@ public sealed partial class LabelingWorker : BackgroundService
         }
 
         Status.AddSources(conversations.Count - readBack.Count, readBack.Count);
+        Status.UnreadableRows = _store.UnreadableRows;
         return events;
     }
 
