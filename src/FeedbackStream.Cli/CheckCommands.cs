@@ -19,7 +19,6 @@ internal static class CheckCommands
 
     private static Command CreateLabels()
     {
-        var config = new Option<FileInfo?>("--config") { Description = "Settings file (JSON), as for serve." };
         var examples = new Option<int>("--examples") { Description = "How many violations to print.", DefaultValueFactory = _ => 10 };
         var json = new Option<bool>("--json") { Description = "Print the report as one JSON object on the last line." };
         var command = new Command(
@@ -27,15 +26,13 @@ internal static class CheckCommands
             "Every served response whose last activity is older than Mining:SettleWindow + Mining:SettleGrace has exactly one current label. " +
             "Reads the same configuration chain as serve (file, FEEDBACKSTREAM_ environment, --Section:Key=value). Exit 0 when none is violated, 4 otherwise.")
         {
-            config, examples, json,
+            examples, json,
         };
-        command.TreatUnmatchedTokensAsErrors = false;
-        command.SetAction(async (parse, cancellationToken) =>
+        var settings = DataSettings.AddTo(command);
+        command.SetAction((parse, cancellationToken) => settings.RunAsync(parse, async (target, configuration) =>
         {
-            var configuration = ServeCommand.BuildConfiguration(parse.GetValue(config), parse.UnmatchedTokens);
             var mining = configuration.GetSection("Mining").Get<MiningOptions>() ?? new MiningOptions();
-            using var target = ClickHouseTarget.Open(configuration["ClickHouse:ConnectionString"], configuration["ClickHouse:DataPath"] ?? ClickHouseCommands.DefaultDataPath);
-            using var client = target.CreateClient(configuration["ClickHouse:Database"] ?? MigrateCommand.DefaultDatabase);
+            var client = target.Client;
             var report = await new LabelInvariant(client).CheckAsync(SettlePolicy.From(mining), DateTimeOffset.UtcNow, parse.GetValue(examples), cancellationToken);
             if (parse.GetValue(json))
             {
@@ -57,7 +54,7 @@ internal static class CheckCommands
             }
 
             return report.Violations == 0 ? 0 : 4;
-        });
+        }, cancellationToken));
         return command;
     }
 

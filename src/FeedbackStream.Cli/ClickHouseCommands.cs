@@ -96,39 +96,51 @@ internal static class ClickHouseCommands
     public static Command CreateSql()
     {
         var query = new Argument<string>("query") { Description = "One SQL statement." };
-        var data = DataOption();
         var format = new Option<string>("--format") { Description = "ClickHouse output format.", DefaultValueFactory = _ => "PrettyCompactMonoBlock" };
         var json = new Option<bool>("--json") { Description = "Print {\"rows\": [...]} as one JSON object." };
-        var sql = new Command("sql", "Run one SQL statement on the embedded ClickHouse data and print the result.") { query, data, format, json };
-        sql.SetAction(async (parse, cancellationToken) =>
+        var sql = new Command(
+            "sql",
+            "Run one SQL statement on FeedbackStream's ClickHouse (the embedded data by default; reads the same configuration chain as serve) and print the result.")
         {
-            using var server = EmbeddedClickHouseServer.Start(new EmbeddedClickHouseOptions { DataPath = parse.GetValue(data)! });
-            var asJson = parse.GetValue(json);
-            var outputFormat = asJson ? "JSONEachRow" : parse.GetValue(format)!;
-            using var content = new StringContent(parse.GetValue(query)!, Encoding.UTF8);
-            using var response = await server.HttpClient.PostAsync(
-                $"http://{EmbeddedClickHouseServer.HostName}/?default_format={Uri.EscapeDataString(outputFormat)}", content, cancellationToken);
-            var body = await response.Content.ReadAsStringAsync(cancellationToken);
-            if (!response.IsSuccessStatusCode)
+            query, format, json,
+        };
+        var settings = DataSettings.AddTo(sql);
+        sql.SetAction((parse, cancellationToken) => settings.RunAsync(
+            parse,
+            async (target, _) =>
             {
-                await Console.Error.WriteLineAsync(body.TrimEnd());
-                return 1;
-            }
+                var asJson = parse.GetValue(json);
+                var outputFormat = asJson ? "JSONEachRow" : parse.GetValue(format)!;
+                string body;
+                try
+                {
+                    using var result = await target.Client.ExecuteRawResultAsync(
+                        parse.GetValue(query)!, new ClickHouse.Driver.QueryOptions { CustomSettings = new Dictionary<string, object> { ["default_format"] = outputFormat } }, cancellationToken);
+                    using var reader = new StreamReader(await result.ReadDecompressedStreamAsync(), Encoding.UTF8);
+                    body = await reader.ReadToEndAsync(cancellationToken);
+                }
+                catch (ClickHouse.Driver.ClickHouseServerException e)
+                {
+                    await Console.Error.WriteLineAsync(e.Message.TrimEnd());
+                    return 1;
+                }
 
-            if (asJson)
-            {
-                var rows = body.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-                    .Select(line => System.Text.Json.JsonDocument.Parse(line).RootElement.Clone())
-                    .ToList();
-                JsonOutput.WriteLast(new { Rows = rows, RowCount = rows.Count });
-            }
-            else
-            {
-                Console.Write(body);
-            }
+                if (asJson)
+                {
+                    var rows = body.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                        .Select(line => System.Text.Json.JsonDocument.Parse(line).RootElement.Clone())
+                        .ToList();
+                    JsonOutput.WriteLast(new { Rows = rows, RowCount = rows.Count });
+                }
+                else
+                {
+                    Console.Write(body);
+                }
 
-            return 0;
-        });
+                return 0;
+            },
+            cancellationToken,
+            prepareSchema: false));
         return sql;
     }
 

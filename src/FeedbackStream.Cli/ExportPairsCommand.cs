@@ -29,16 +29,14 @@ internal static class ExportPairsCommand
         var minEnsembleMargin = new Option<double?>("--min-ensemble-margin") { Description = "Only pairs the newest P[Love] run's ensemble scored with at least this mean margin (P[Love] chosen - rejected); e.g. 0 drops pairs the scorers disagree with." };
         var since = new Option<DateTime?>("--since") { Description = "Only pairs mined at or after this UTC time." };
         var source = new Option<string?>("--source") { Description = "Only pairs from this source (regeneration, same_prompt_siblings, followup_sat_vs_dsat, edit)." };
-        var data = ClickHouseCommands.DataOption();
-        var connection = ClickHouseTarget.ConnectionOption();
-        var database = MigrateCommand.DatabaseOption();
         var top = new Option<int?>("--top") { Description = "Keep only the K most useful pairs, ranked by confidence, margin and diversity (FiFA-style). Holds the filtered candidates in memory." };
         var diversity = new Option<double>("--diversity") { Description = "With --top: weight of diversity against quality, 0..1.", DefaultValueFactory = _ => 0.5 };
         var json = new Option<bool>("--json") { Description = "Print what was written as one JSON object on the last line (needs --out)." };
         var command = new Command("export-pairs", "Export preference pairs as DPO-ready records (JSONL or Parquet) with bounded memory.")
         {
-            format, output, minConfidence, minEnsembleMargin, since, source, top, diversity, data, connection, database, json,
+            format, output, minConfidence, minEnsembleMargin, since, source, top, diversity, json,
         };
+        var settings = DataSettings.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var file = parse.GetValue(output);
@@ -49,35 +47,36 @@ internal static class ExportPairsCommand
                 return 2;
             }
 
-            using var target = ClickHouseTarget.Open(parse.GetValue(connection), parse.GetValue(data)!);
-            using var client = target.CreateClient(parse.GetValue(database)!);
-            var pages = ReadAsync(client, parse.GetValue(minConfidence), parse.GetValue(since), parse.GetValue(source), PageRows, cancellationToken, parse.GetValue(minEnsembleMargin));
-            if (parse.GetValue(top) is { } k)
+            return await settings.RunAsync(parse, async (target, _) =>
             {
-                pages = SelectAsync(pages, k, parse.GetValue(diversity), cancellationToken);
-            }
-            long written;
-            if (asParquet)
-            {
-                await using var stream = new FileStream(file!.FullName, FileMode.Create, FileAccess.ReadWrite);
-                written = await WriteParquetAsync(pages, stream, cancellationToken);
-            }
-            else
-            {
-                await using var stream = file is null ? Console.OpenStandardOutput() : file.Create();
-                written = await WriteJsonlAsync(pages, stream, cancellationToken);
-            }
-
-            if (file is not null)
-            {
-                Console.Error.WriteLine($"{written:N0} pairs written to {file.FullName}");
-                if (parse.GetValue(json))
+                var pages = ReadAsync(target.Client, parse.GetValue(minConfidence), parse.GetValue(since), parse.GetValue(source), PageRows, cancellationToken, parse.GetValue(minEnsembleMargin));
+                if (parse.GetValue(top) is { } k)
                 {
-                    JsonOutput.WriteLast(new { Pairs = written, File = file.FullName, Format = parse.GetValue(format) });
+                    pages = SelectAsync(pages, k, parse.GetValue(diversity), cancellationToken);
                 }
-            }
+                long written;
+                if (asParquet)
+                {
+                    await using var stream = new FileStream(file!.FullName, FileMode.Create, FileAccess.ReadWrite);
+                    written = await WriteParquetAsync(pages, stream, cancellationToken);
+                }
+                else
+                {
+                    await using var stream = file is null ? Console.OpenStandardOutput() : file.Create();
+                    written = await WriteJsonlAsync(pages, stream, cancellationToken);
+                }
 
-            return 0;
+                if (file is not null)
+                {
+                    Console.Error.WriteLine($"{written:N0} pairs written to {file.FullName}");
+                    if (parse.GetValue(json))
+                    {
+                        JsonOutput.WriteLast(new { Pairs = written, File = file.FullName, Format = parse.GetValue(format) });
+                    }
+                }
+
+                return 0;
+            }, cancellationToken);
         });
         return command;
     }

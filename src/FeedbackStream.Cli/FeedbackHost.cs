@@ -107,11 +107,8 @@ internal sealed class FeedbackHost : IAsyncDisposable
     public static async Task<FeedbackHost> StartAsync(IConfiguration configuration, HostRoles roles, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        if (configuration["ClickHouse:Database"] is { } name && !MigrateCommand.IsValidDatabaseName(name))
-        {
-            // Checked before any engine starts: a bad name is a one-line error, not a stack trace.
-            throw new HostConfigurationException($"ClickHouse:Database '{name}' is not a valid ClickHouse database name: use letters, digits and '_', not starting with a digit.");
-        }
+        // Checked before any engine starts: a bad setting is a one-line error naming its key, not a stack trace.
+        var clickHouseOptions = ClickHouseTarget.ReadOptions(configuration);
 
         var overrides = new Dictionary<string, string?>();
         KafkaMockCluster? cluster = null;
@@ -132,12 +129,9 @@ internal sealed class FeedbackHost : IAsyncDisposable
                 overrides["Kafka:BootstrapServers"] = bootstrap;
             }
 
-            var database = configuration["ClickHouse:Database"] ?? MigrateCommand.DefaultDatabase;
-            clickHouse = ClickHouseTarget.Open(configuration["ClickHouse:ConnectionString"], configuration["ClickHouse:DataPath"] ?? ClickHouseCommands.DefaultDataPath);
-            using (var admin = clickHouse.CreateClient())
-            {
-                await new Migrator(admin, database).MigrateAsync(cancellationToken);
-            }
+            var database = clickHouseOptions.Database;
+            clickHouse = await ClickHouseTarget.OpenAsync(clickHouseOptions, cancellationToken);
+            await clickHouse.PrepareSchemaAsync(cancellationToken);
 
             if (int.TryParse(configuration["ClickHouse:HttpPort"], out var httpPort) && clickHouse.Embedded is { } embedded)
             {
@@ -171,24 +165,24 @@ internal sealed class FeedbackHost : IAsyncDisposable
             if (roles.HasFlag(HostRoles.Gateway))
             {
                 builder.Services.AddFeedbackGateway(builder.Configuration);
-                builder.Services.AddFeedbackModels(builder.Configuration, _ => target.CreateClient(database), scoring: true);
+                builder.Services.AddFeedbackModels(builder.Configuration, _ => target.Client, scoring: true);
             }
 
             if (roles.HasFlag(HostRoles.Trainer) && !roles.HasFlag(HostRoles.Gateway))
             {
-                builder.Services.AddFeedbackModels(builder.Configuration, _ => target.CreateClient(database), scoring: false, trainer: true);
+                builder.Services.AddFeedbackModels(builder.Configuration, _ => target.Client, scoring: false, trainer: true);
             }
 
             if (roles.HasFlag(HostRoles.Pipeline))
             {
-                builder.Services.AddFeedbackPipeline(builder.Configuration, _ => target.CreateClient(database));
+                builder.Services.AddFeedbackPipeline(builder.Configuration, _ => target.Client);
             }
 
             if (roles.HasFlag(HostRoles.Labeler))
             {
                 builder.Services.AddFeedbackLabeling(
                     builder.Configuration,
-                    _ => target.CreateClient(database),
+                    _ => target.Client,
                     _ => new FeedbackStream.Pipeline.Labeling.FollowupScorer(FeedbackStream.Followups.Lexicon.LexiconClassifier.Default));
             }
 

@@ -182,7 +182,7 @@ internal static class LabelingBenchmark
         foreach (var argument in new[]
                  {
                      "serve", "--role", "labeler", $"--Kafka:BootstrapServers={bootstrap}",
-                     $"--ClickHouse:ConnectionString={clickHouse}", $"--ClickHouse:Database={database}",
+                     "--ClickHouse:Mode=Server", $"--ClickHouse:ConnectionString={clickHouse}", $"--ClickHouse:Database={database}",
                      $"--Mining:SettleWindow={settle.ToString("c", CultureInfo.InvariantCulture)}", "--Labeling:Interval=00:00:00.200",
                      "--Labeling:SessionTimeout=00:02:00",
                      "--Logging:LogLevel:Default=Error", "--Logging:LogLevel:FeedbackStream=Warning", $"--Logging:LogLevel:FeedbackStream.Pipeline.Labeling={(verbose ? "Debug" : "Warning")}",

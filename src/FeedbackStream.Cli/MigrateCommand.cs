@@ -6,7 +6,7 @@ namespace FeedbackStream.Cli;
 /// <summary><c>feedbackstream migrate</c>: applies the numbered ClickHouse migrations, once each.</summary>
 internal static class MigrateCommand
 {
-    public const string DefaultDatabase = "feedbackstream";
+    public const string DefaultDatabase = ClickHouseOptions.DefaultDatabase;
 
     public static Option<string> DatabaseOption() => Checked(new("--database")
     {
@@ -15,8 +15,7 @@ internal static class MigrateCommand
     });
 
     /// <summary>Whether <paramref name="name"/> is a database name the migrator accepts (letters, digits, '_'; not starting with a digit).</summary>
-    public static bool IsValidDatabaseName(string? name) =>
-        !string.IsNullOrEmpty(name) && (char.IsAsciiLetter(name[0]) || name[0] == '_') && name.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
+    public static bool IsValidDatabaseName(string? name) => ClickHouseOptions.IsValidDatabaseName(name);
 
     /// <summary>Adds the database-name check to a <c>--database</c> option: a bad value is a one-line usage error, not a stack trace.</summary>
     public static Option<string> Checked(Option<string> option)
@@ -35,27 +34,30 @@ internal static class MigrateCommand
 
     public static Command Create()
     {
-        var data = ClickHouseCommands.DataOption();
-        var connection = ClickHouseTarget.ConnectionOption();
-        var database = DatabaseOption();
         var json = new Option<bool>("--json") { Description = "Print the outcome as one JSON object on the last line." };
-        var command = new Command("migrate", "Apply the ClickHouse schema migrations (idempotent; each is recorded with its checksum).")
+        var command = new Command(
+            "migrate",
+            "Apply the ClickHouse schema migrations (idempotent; each is recorded with its checksum). On a server this is the job to run before the " +
+            "roles start (they only check the schema unless ClickHouse:MigrateOnStart=true). Reads the same configuration chain as serve.")
         {
-            data, connection, database, json,
+            json,
         };
-        command.SetAction(async (parse, cancellationToken) =>
-        {
-            using var target = ClickHouseTarget.Open(parse.GetValue(connection), parse.GetValue(data)!);
-            using var client = target.CreateClient();
-            var report = await new Migrator(client, parse.GetValue(database)!).MigrateAsync(cancellationToken);
-            Console.WriteLine($"{target.Description}, database {report.Database}: applied [{string.Join(", ", report.Applied)}], already applied [{string.Join(", ", report.AlreadyApplied)}]");
-            if (parse.GetValue(json))
+        var settings = DataSettings.AddTo(command);
+        command.SetAction((parse, cancellationToken) => settings.RunAsync(
+            parse,
+            async (target, _) =>
             {
-                JsonOutput.WriteLast(report);
-            }
+                var report = await new Migrator(target.Client, target.Options.Database).MigrateAsync(cancellationToken);
+                Console.WriteLine($"{target.Description}, database {report.Database}: applied [{string.Join(", ", report.Applied)}], already applied [{string.Join(", ", report.AlreadyApplied)}]");
+                if (parse.GetValue(json))
+                {
+                    JsonOutput.WriteLast(report);
+                }
 
-            return 0;
-        });
+                return 0;
+            },
+            cancellationToken,
+            prepareSchema: false));
         return command;
     }
 }

@@ -21,27 +21,25 @@ internal static class ModelCommands
 
     public static Command CreateTrain()
     {
-        var (data, connection, database) = (ClickHouseCommands.DataOption(), ClickHouseTarget.ConnectionOption(), MigrateCommand.DatabaseOption());
-        var learner = new Option<LoveLearner>("--learner") { Description = "Learner of the model.", DefaultValueFactory = _ => LoveLearner.LightGbm };
-        var denoising = new Option<TrainingDenoising>("--denoising") { Description = "Training-time denoising (None, Rce, Tce).", DefaultValueFactory = _ => TrainingDenoising.None };
+        var learner = new Option<LoveLearner?>("--learner") { Description = "Learner of the model (Models:Learner; default LightGbm)." };
+        var denoising = new Option<TrainingDenoising?>("--denoising") { Description = "Training-time denoising: None, Rce, Tce (Models:Denoising; default None)." };
         var noCompare = new Option<bool>("--no-compare") { Description = "Skip the report's comparison learners (faster)." };
         var trigger = new Option<string>("--trigger") { Description = "Recorded as the run's trigger (e.g. cron, k8s).", DefaultValueFactory = _ => "cli" };
         var report = new Option<FileInfo?>("--report") { Description = "Also write the HTML report here." };
         var json = new Option<bool>("--json") { Description = "Print the outcome as one JSON object on the last line." };
         var command = new Command("train", "Train P[Love] once on the labels in ClickHouse, evaluate it on the later slice, and promote it if the gate passes (for cron or a Kubernetes CronJob).")
         {
-            learner, denoising, noCompare, trigger, report, data, connection, database, json,
+            learner, denoising, noCompare, trigger, report, json,
         };
-        command.SetAction(async (parse, cancellationToken) =>
+        var settings = DataSettings.AddTo(command);
+        command.Description += " Reads the same configuration chain as serve (the Models section: gate, window, learner).";
+        command.SetAction((parse, cancellationToken) => settings.RunAsync(parse, async (target, configuration) =>
         {
-            using var target = ClickHouseTarget.Open(parse.GetValue(connection), parse.GetValue(data)!);
-            using var client = target.CreateClient(parse.GetValue(database)!);
-            using (var admin = target.CreateClient())
-            {
-                await new Migrator(admin, parse.GetValue(database)!).MigrateAsync(cancellationToken);
-            }
-
-            var options = new ModelsOptions { Learner = parse.GetValue(learner), Denoising = parse.GetValue(denoising), CompareLearners = !parse.GetValue(noCompare) };
+            var client = target.Client;
+            var options = ModelsOptions.Read(configuration);
+            options.Learner = parse.GetValue(learner) ?? options.Learner;
+            options.Denoising = parse.GetValue(denoising) ?? options.Denoising;
+            options.CompareLearners &= !parse.GetValue(noCompare);
             TrainingResult result;
             // Progress goes to standard error, and the logger is flushed before the outcome is printed: with --json the
             // last line of standard output must be the JSON object.
@@ -66,7 +64,7 @@ internal static class ModelCommands
             }
 
             return result.Status == "failed" ? 3 : 0;
-        });
+        }, cancellationToken));
         return command;
     }
 
@@ -97,114 +95,105 @@ internal static class ModelCommands
     public static Command CreateModels()
     {
         var models = new Command("models", "The P[Love] model registry: list versions, promote one, roll back, write a run's report, ask a gateway to retrain.");
-        var (data, connection, database) = (ClickHouseCommands.DataOption(), ClickHouseTarget.ConnectionOption(), MigrateCommand.DatabaseOption());
         var json = new Option<bool>("--json") { Description = "Print the result as one JSON object on the last line." };
 
-        var list = new Command("list", "Model versions, newest first, with their metrics and the champion marked.") { data, connection, database, json };
-        list.SetAction(async (parse, ct) =>
+        var list = new Command("list", "Model versions, newest first, with their metrics and the champion marked.") { json };
+        var listSettings = DataSettings.AddTo(list);
+        list.SetAction((parse, ct) => listSettings.RunAsync(parse, async (target, configuration) =>
         {
-            var (target, store) = Open(parse, data, connection, database);
-            using (target)
+            var store = Store(target, configuration);
+            var versions = await store.ListAsync(ct);
+            var table = new Table().AddColumns("version", "status", "champion", "AUC", "ECE", "finished", "trigger");
+            foreach (var v in versions)
             {
-                var versions = await store.ListAsync(ct);
-                var table = new Table().AddColumns("version", "status", "champion", "AUC", "ECE", "finished", "trigger");
-                foreach (var v in versions)
-                {
-                    table.AddRow(v.Version, v.Status, v.IsChampion ? "yes" : "", F(v.Auc), F(v.Ece), v.FinishedAt.ToString("u", CultureInfo.InvariantCulture), v.Trigger);
-                }
+                table.AddRow(v.Version, v.Status, v.IsChampion ? "yes" : "", F(v.Auc), F(v.Ece), v.FinishedAt.ToString("u", CultureInfo.InvariantCulture), v.Trigger);
+            }
 
-                AnsiConsole.Write(table);
-                if (parse.GetValue(json))
-                {
-                    JsonOutput.WriteLast(new { Champion = versions.FirstOrDefault(v => v.IsChampion)?.Version, Versions = versions });
-                }
+            AnsiConsole.Write(table);
+            if (parse.GetValue(json))
+            {
+                JsonOutput.WriteLast(new { Champion = versions.FirstOrDefault(v => v.IsChampion)?.Version, Versions = versions });
             }
 
             return 0;
-        });
+        }, ct));
 
         var version = new Argument<string>("version") { Description = "The model version." };
         var reason = new Option<string>("--reason") { Description = "Why (recorded with the event).", DefaultValueFactory = _ => "manual" };
-        var promote = new Command("promote", "Make a registered version the champion (bypasses the gate; recorded with its reason).") { version, reason, data, connection, database, json };
-        promote.SetAction(async (parse, ct) =>
+        var promote = new Command("promote", "Make a registered version the champion (bypasses the gate; recorded with its reason).") { version, reason, json };
+        var promoteSettings = DataSettings.AddTo(promote);
+        promote.SetAction((parse, ct) => promoteSettings.RunAsync(parse, async (target, configuration) =>
         {
-            var (target, store) = Open(parse, data, connection, database);
-            using (target)
+            var store = Store(target, configuration);
+            var wanted = parse.GetValue(version)!;
+            if (await store.LoadArtifactAsync(wanted, ct) is null)
             {
-                var wanted = parse.GetValue(version)!;
-                if (await store.LoadArtifactAsync(wanted, ct) is null)
-                {
-                    await Console.Error.WriteLineAsync($"No model version '{wanted}' in model_artifacts (see: feedbackstream models list).");
-                    return 2;
-                }
+                await Console.Error.WriteLineAsync($"No model version '{wanted}' in model_artifacts (see: feedbackstream models list).");
+                return 2;
+            }
 
-                var previous = await store.ChampionAsync(ct) ?? "";
-                await store.RecordEventAsync("promote", wanted, previous, parse.GetValue(reason)!, Environment.UserName, ct);
-                Console.WriteLine($"champion: {wanted} (was {(previous.Length == 0 ? "none" : previous)})");
-                await AnnounceAsync(new ModelPromoted(store.ModelName, wanted, previous, "", "promote"), ct);
-                if (parse.GetValue(json))
-                {
-                    JsonOutput.WriteLast(new { Champion = wanted, Previous = previous });
-                }
+            var previous = await store.ChampionAsync(ct) ?? "";
+            await store.RecordEventAsync("promote", wanted, previous, parse.GetValue(reason)!, Environment.UserName, ct);
+            Console.WriteLine($"champion: {wanted} (was {(previous.Length == 0 ? "none" : previous)})");
+            await AnnounceAsync(configuration, new ModelPromoted(store.ModelName, wanted, previous, "", "promote"), ct);
+            if (parse.GetValue(json))
+            {
+                JsonOutput.WriteLast(new { Champion = wanted, Previous = previous });
             }
 
             return 0;
-        });
+        }, ct));
 
         var to = new Option<string?>("--to") { Description = "Version to roll back to (default: the champion before the current one)." };
-        var rollback = new Command("rollback", "Make the previous champion (or --to) the champion again.") { to, reason, data, connection, database, json };
-        rollback.SetAction(async (parse, ct) =>
+        var rollback = new Command("rollback", "Make the previous champion (or --to) the champion again.") { to, reason, json };
+        var rollbackSettings = DataSettings.AddTo(rollback);
+        rollback.SetAction((parse, ct) => rollbackSettings.RunAsync(parse, async (target, configuration) =>
         {
-            var (target, store) = Open(parse, data, connection, database);
-            using (target)
+            var store = Store(target, configuration);
+            var current = await store.ChampionAsync(ct);
+            var history = await store.HistoryAsync(ct);
+            var wanted = parse.GetValue(to) ?? history.LastOrDefault(e => e.Version == current)?.PreviousVersion;
+            if (string.IsNullOrEmpty(wanted))
             {
-                var current = await store.ChampionAsync(ct);
-                var history = await store.HistoryAsync(ct);
-                var wanted = parse.GetValue(to) ?? history.LastOrDefault(e => e.Version == current)?.PreviousVersion;
-                if (string.IsNullOrEmpty(wanted))
-                {
-                    await Console.Error.WriteLineAsync("Nothing to roll back to: there was no champion before the current one (use --to <version>).");
-                    return 2;
-                }
+                await Console.Error.WriteLineAsync("Nothing to roll back to: there was no champion before the current one (use --to <version>).");
+                return 2;
+            }
 
-                if (await store.LoadArtifactAsync(wanted, ct) is null)
-                {
-                    await Console.Error.WriteLineAsync($"No model version '{wanted}' in model_artifacts.");
-                    return 2;
-                }
+            if (await store.LoadArtifactAsync(wanted, ct) is null)
+            {
+                await Console.Error.WriteLineAsync($"No model version '{wanted}' in model_artifacts.");
+                return 2;
+            }
 
-                await store.RecordEventAsync("rollback", wanted, current ?? "", parse.GetValue(reason)!, Environment.UserName, ct);
-                Console.WriteLine($"champion: {wanted} (rolled back from {current})");
-                await AnnounceAsync(new ModelPromoted(store.ModelName, wanted, current ?? "", "", "rollback"), ct);
-                if (parse.GetValue(json))
-                {
-                    JsonOutput.WriteLast(new { Champion = wanted, Previous = current });
-                }
+            await store.RecordEventAsync("rollback", wanted, current ?? "", parse.GetValue(reason)!, Environment.UserName, ct);
+            Console.WriteLine($"champion: {wanted} (rolled back from {current})");
+            await AnnounceAsync(configuration, new ModelPromoted(store.ModelName, wanted, current ?? "", "", "rollback"), ct);
+            if (parse.GetValue(json))
+            {
+                JsonOutput.WriteLast(new { Champion = wanted, Previous = current });
             }
 
             return 0;
-        });
+        }, ct));
 
         var output = new Option<FileInfo>("--out") { Description = "HTML file to write.", Required = true };
-        var reportCommand = new Command("report", "Write the HTML report of the run that produced a version.") { version, output, data, connection, database };
-        reportCommand.SetAction(async (parse, ct) =>
+        var reportCommand = new Command("report", "Write the HTML report of the run that produced a version.") { version, output };
+        var reportCommandSettings = DataSettings.AddTo(reportCommand);
+        reportCommand.SetAction((parse, ct) => reportCommandSettings.RunAsync(parse, async (target, configuration) =>
         {
-            var (target, store) = Open(parse, data, connection, database);
-            using (target)
+            var store = Store(target, configuration);
+            var html = await store.ReportHtmlAsync(parse.GetValue(version)!, ct);
+            if (html is null)
             {
-                var html = await store.ReportHtmlAsync(parse.GetValue(version)!, ct);
-                if (html is null)
-                {
-                    await Console.Error.WriteLineAsync($"No run produced version '{parse.GetValue(version)}'.");
-                    return 2;
-                }
-
-                await File.WriteAllTextAsync(parse.GetValue(output)!.FullName, html, ct);
-                Console.WriteLine(parse.GetValue(output)!.FullName);
+                await Console.Error.WriteLineAsync($"No run produced version '{parse.GetValue(version)}'.");
+                return 2;
             }
 
+            await File.WriteAllTextAsync(parse.GetValue(output)!.FullName, html, ct);
+            Console.WriteLine(parse.GetValue(output)!.FullName);
+
             return 0;
-        });
+        }, ct));
 
         var gateway = new Option<string>("--gateway") { Description = "Base address of a running gateway process.", DefaultValueFactory = _ => "http://127.0.0.1:8080/" };
         var wait = new Option<bool>("--wait") { Description = "Wait until the job finished and print its outcome." };
@@ -268,66 +257,63 @@ internal static class ModelCommands
 
     public static Command CreateScore()
     {
-        var (data, connection, database) = (ClickHouseCommands.DataOption(), ClickHouseTarget.ConnectionOption(), MigrateCommand.DatabaseOption());
         var input = new Option<FileInfo>("--input") { Description = "JSONL, one item per line: context, response, and optionally app_id, surface, model_version, turn_index, latency_ms, served_at.", Required = true };
         var output = new Option<FileInfo?>("--out") { Description = "JSONL to write (each input line plus p_love and model_version); default standard output." };
-        var command = new Command("score", "Score a file of (context, response) items with the champion P[Love] model.") { input, output, data, connection, database };
-        command.SetAction(async (parse, ct) =>
+        var command = new Command("score", "Score a file of (context, response) items with the champion P[Love] model.") { input, output };
+        var commandSettings = DataSettings.AddTo(command);
+        command.SetAction((parse, ct) => commandSettings.RunAsync(parse, async (target, configuration) =>
         {
-            var (target, store) = Open(parse, data, connection, database);
-            using (target)
+            var store = Store(target, configuration);
+            var champion = await store.ChampionAsync(ct);
+            if (champion is null || await store.LoadArtifactAsync(champion, ct) is not { } bytes)
             {
-                var champion = await store.ChampionAsync(ct);
-                if (champion is null || await store.LoadArtifactAsync(champion, ct) is not { } bytes)
-                {
-                    await Console.Error.WriteLineAsync("No P[Love] model has been promoted yet (feedbackstream train).");
-                    return 2;
-                }
-
-                var model = LoveModel.FromBytes(bytes);
-                await using var sink = parse.GetValue(output) is { } file ? file.Create() : Console.OpenStandardOutput();
-                await using var writer = new StreamWriter(sink);
-                var lineNumber = 0;
-                var batch = new List<(JsonElement Line, LoveExample Example)>();
-                foreach (var line in File.ReadLines(parse.GetValue(input)!.FullName))
-                {
-                    lineNumber++;
-                    if (string.IsNullOrWhiteSpace(line))
-                    {
-                        continue;
-                    }
-
-                    ScoreItem? item;
-                    JsonElement element;
-                    try
-                    {
-                        element = JsonSerializer.Deserialize<JsonElement>(line);
-                        item = element.Deserialize<ScoreItem>(JsonOutput.Options);
-                    }
-                    catch (JsonException e)
-                    {
-                        await Console.Error.WriteLineAsync($"line {lineNumber}: not JSON ({e.Message}); skipped.");
-                        continue;
-                    }
-
-                    if (item?.Response is not { Length: > 0 })
-                    {
-                        await Console.Error.WriteLineAsync($"line {lineNumber}: $.response is required (a non-empty string); skipped.");
-                        continue;
-                    }
-
-                    batch.Add((element, new LoveExample(string.Empty, item.AppId ?? "", "", item.ModelVersion ?? "", item.Surface ?? "", item.Context ?? "", item.Response, item.TurnIndex ?? 0, item.LatencyMs ?? 0, item.ServedAt ?? DateTimeOffset.UtcNow, false)));
-                    if (batch.Count == 10_000)
-                    {
-                        await FlushAsync(writer, model, champion, batch);
-                    }
-                }
-
-                await FlushAsync(writer, model, champion, batch);
+                await Console.Error.WriteLineAsync("No P[Love] model has been promoted yet (feedbackstream train).");
+                return 2;
             }
 
+            var model = LoveModel.FromBytes(bytes);
+            await using var sink = parse.GetValue(output) is { } file ? file.Create() : Console.OpenStandardOutput();
+            await using var writer = new StreamWriter(sink);
+            var lineNumber = 0;
+            var batch = new List<(JsonElement Line, LoveExample Example)>();
+            foreach (var line in File.ReadLines(parse.GetValue(input)!.FullName))
+            {
+                lineNumber++;
+                if (string.IsNullOrWhiteSpace(line))
+                {
+                    continue;
+                }
+
+                ScoreItem? item;
+                JsonElement element;
+                try
+                {
+                    element = JsonSerializer.Deserialize<JsonElement>(line);
+                    item = element.Deserialize<ScoreItem>(JsonOutput.Options);
+                }
+                catch (JsonException e)
+                {
+                    await Console.Error.WriteLineAsync($"line {lineNumber}: not JSON ({e.Message}); skipped.");
+                    continue;
+                }
+
+                if (item?.Response is not { Length: > 0 })
+                {
+                    await Console.Error.WriteLineAsync($"line {lineNumber}: $.response is required (a non-empty string); skipped.");
+                    continue;
+                }
+
+                batch.Add((element, new LoveExample(string.Empty, item.AppId ?? "", "", item.ModelVersion ?? "", item.Surface ?? "", item.Context ?? "", item.Response, item.TurnIndex ?? 0, item.LatencyMs ?? 0, item.ServedAt ?? DateTimeOffset.UtcNow, false)));
+                if (batch.Count == 10_000)
+                {
+                    await FlushAsync(writer, model, champion, batch);
+                }
+            }
+
+            await FlushAsync(writer, model, champion, batch);
+
             return 0;
-        });
+        }, ct));
         return command;
     }
 
@@ -345,21 +331,19 @@ internal static class ModelCommands
         batch.Clear();
     }
 
-    private static (ClickHouseTarget Target, ModelStore Store) Open(ParseResult parse, Option<string> data, Option<string?> connection, Option<string> database)
-    {
-        var target = ClickHouseTarget.Open(parse.GetValue(connection), parse.GetValue(data)!);
-        return (target, new ModelStore(target.CreateClient(parse.GetValue(database)!)));
-    }
+    /// <summary>The model registry of the configured ClickHouse, under <c>Models:ModelName</c>.</summary>
+    private static ModelStore Store(ClickHouseTarget target, IConfiguration configuration) =>
+        new(target.Client, configuration[$"{ModelsOptions.SectionName}:{nameof(ModelsOptions.ModelName)}"] is { Length: > 0 } name ? name : ModelStore.DefaultModelName);
 
     private static string F(double value) => double.IsFinite(value) ? value.ToString("F4", CultureInfo.InvariantCulture) : "n/a";
 
     /// <summary>
-    /// Tells the scorers on the broker (<c>FEEDBACKSTREAM_Messaging__*</c> from the environment, as <c>serve</c> reads
-    /// them) that the champion changed; without a broker they find it by their registry poll.
+    /// Tells the scorers on the broker (the <c>Messaging</c> section of the same configuration chain as <c>serve</c>) that
+    /// the champion changed; without a broker they find it by their registry poll.
     /// </summary>
-    private static async Task AnnounceAsync(ModelPromoted promoted, CancellationToken cancellationToken)
+    private static async Task AnnounceAsync(IConfiguration configuration, ModelPromoted promoted, CancellationToken cancellationToken)
     {
-        var messaging = MessagingOptions.Read(new ConfigurationBuilder().AddEnvironmentVariables("FEEDBACKSTREAM_").Build());
+        var messaging = MessagingOptions.Read(configuration);
         if (await ControlPlane.AnnounceAsync(messaging, promoted, cancellationToken))
         {
             Console.WriteLine($"announced on the broker {messaging.RabbitMqHost}:{messaging.RabbitMqPort}: scorers reload now");

@@ -12,6 +12,7 @@ using FeedbackStream.Gateway;
 using FeedbackStream.Mining;
 using FeedbackStream.Pipeline.Labeling;
 using FeedbackStream.Replay;
+using FeedbackStream.Storage;
 using Microsoft.Extensions.Configuration;
 using Spectre.Console;
 
@@ -104,7 +105,10 @@ internal static class OasstCommands
         var file = FileArgument();
         var gateway = new Option<string?>("--gateway") { Description = "Send to this gateway (with --api-key) instead of starting the embedded host." };
         var apiKey = new Option<string?>("--api-key") { Description = "API key for --gateway allowed app 'oasst'; default: $FEEDBACKSTREAM_API_KEY." };
-        var clickHouse = ClickHouseTarget.ConnectionOption();
+        var clickHouse = new Option<string?>("--clickhouse")
+        {
+            Description = "With --gateway: the ClickHouse server behind it, to check storage and labels (sets ClickHouse:Mode=Server and ClickHouse:ConnectionString; or configure them as for serve: FEEDBACKSTREAM_ environment, --Section:Key=value).",
+        };
         var database = MigrateCommand.Checked(new Option<string>("--database") { Description = "ClickHouse database.", DefaultValueFactory = _ => MigrateCommand.DefaultDatabase });
         var data = new Option<string>("--data") { Description = "Folder for the embedded host's data (recreated at every run).", DefaultValueFactory = _ => DefaultDataPath };
         var timeout = new Option<TimeSpan>("--timeout") { Description = "Give up after this long.", DefaultValueFactory = _ => TimeSpan.FromMinutes(10) };
@@ -113,6 +117,7 @@ internal static class OasstCommands
         {
             file, gateway, apiKey, clickHouse, database, data, timeout, json,
         };
+        command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (parse, cancellationToken) =>
         {
             var path = parse.GetValue(file)!;
@@ -143,9 +148,18 @@ internal static class OasstCommands
 
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             deadline.CancelAfter(parse.GetValue(timeout));
-            var summary = remote is null
-                ? await ReplayEmbeddedAsync(path, corpus, parse.GetValue(data)!, parse.GetValue(database)!, deadline.Token)
-                : await ReplayRemoteAsync(path, corpus, remote, key!, parse.GetValue(clickHouse), parse.GetValue(database)!, deadline.Token);
+            ReplaySummary summary;
+            try
+            {
+                summary = remote is null
+                    ? await ReplayEmbeddedAsync(path, corpus, parse.GetValue(data)!, parse.GetValue(database)!, deadline.Token)
+                    : await ReplayRemoteAsync(path, corpus, remote, key!, RemoteConfiguration(parse, clickHouse, database), deadline.Token);
+            }
+            catch (HostConfigurationException e)
+            {
+                await Console.Error.WriteLineAsync($"feedbackstream replay oasst: {e.Message}");
+                return 2;
+            }
             PrintReplay(summary);
             if (parse.GetValue(json))
             {
@@ -295,18 +309,30 @@ internal static class OasstCommands
         return await ReplayAsync(path, corpus, host.GatewayAddress!, apiKey, clickHouse, host.Database, "embedded host", TimeSpan.FromSeconds(1), cancellationToken);
     }
 
-    private static async Task<ReplaySummary> ReplayRemoteAsync(string path, OasstCorpus corpus, Uri gateway, string apiKey, string? connection, string database, CancellationToken cancellationToken)
+    /// <summary>The configuration chain of serve, with <c>--clickhouse</c> and <c>--database</c> on top.</summary>
+    private static IConfiguration RemoteConfiguration(ParseResult parse, Option<string?> clickHouse, Option<string> database)
     {
-        connection ??= Environment.GetEnvironmentVariable(ClickHouseTarget.ConnectionVariable);
-        if (string.IsNullOrWhiteSpace(connection))
+        var shorthands = new Dictionary<string, string?> { ["ClickHouse:Database"] = parse.GetValue(database) };
+        if (parse.GetValue(clickHouse) is { } server)
         {
-            AnsiConsole.MarkupLine("[yellow]no --clickhouse given: events are sent, but storage and labels cannot be checked[/]");
-            return await ReplayAsync(path, corpus, gateway, apiKey, null, database, gateway.ToString(), TimeSpan.FromSeconds(5), cancellationToken);
+            shorthands["ClickHouse:Mode"] = "Server";
+            shorthands["ClickHouse:ConnectionString"] = server;
         }
 
-        using var target = ClickHouseTarget.Open(connection, DefaultDataPath);
-        using var client = target.CreateClient(database);
-        return await ReplayAsync(path, corpus, gateway, apiKey, client, database, gateway.ToString(), TimeSpan.FromSeconds(5), cancellationToken);
+        return ServeCommand.BuildConfiguration(null, parse.UnmatchedTokens, shorthands);
+    }
+
+    private static async Task<ReplaySummary> ReplayRemoteAsync(string path, OasstCorpus corpus, Uri gateway, string apiKey, IConfiguration configuration, CancellationToken cancellationToken)
+    {
+        var options = ClickHouseTarget.ReadOptions(configuration);
+        if (options.Mode != ClickHouseMode.Server)
+        {
+            AnsiConsole.MarkupLine("[yellow]no ClickHouse server configured (--clickhouse or ClickHouse:Mode=Server): events are sent, but storage and labels cannot be checked[/]");
+            return await ReplayAsync(path, corpus, gateway, apiKey, null, options.Database, gateway.ToString(), TimeSpan.FromSeconds(5), cancellationToken);
+        }
+
+        using var target = await ClickHouseTarget.OpenAsync(options, cancellationToken);
+        return await ReplayAsync(path, corpus, gateway, apiKey, target.Client, options.Database, gateway.ToString(), TimeSpan.FromSeconds(5), cancellationToken);
     }
 
     private static async Task<ReplaySummary> ReplayAsync(

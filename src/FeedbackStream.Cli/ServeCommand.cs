@@ -78,7 +78,7 @@ internal static class ServeCommand
         return serve;
     }
 
-    public static IConfiguration BuildConfiguration(FileInfo? file, IReadOnlyList<string> arguments)
+    public static IConfiguration BuildConfiguration(FileInfo? file, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string?>? overrides = null)
     {
         var builder = new ConfigurationBuilder().AddInMemoryCollection(FeedbackHost.Defaults);
         if (file is not null)
@@ -93,6 +93,11 @@ internal static class ServeCommand
 
         builder.AddEnvironmentVariables("FEEDBACKSTREAM_");
         builder.AddCommandLine(arguments.ToArray());
+        if (overrides is { Count: > 0 })
+        {
+            builder.AddInMemoryCollection(overrides);
+        }
+
         return builder.Build();
     }
 }

@@ -80,9 +80,7 @@ public static class ModelEndpoints
     /// </summary>
     public static IServiceCollection AddFeedbackModels(this IServiceCollection services, IConfiguration configuration, Func<IServiceProvider, ClickHouseClient> clickHouse, bool scoring, bool trainer = false)
     {
-        var options = new ModelsOptions();
-        configuration.GetSection(ModelsOptions.SectionName).Bind(options);
-        options.Validate();
+        var options = ModelsOptions.Read(configuration);
         var messaging = MessagingOptions.Read(configuration);
         services.AddSingleton(options);
         services.AddSingleton(messaging);

@@ -78,6 +78,15 @@ public sealed class ModelsOptions
     /// <summary>Keys allowed to trigger, inspect and cancel retraining (SHA-256 only, as for Gateway:ApiKeys).</summary>
     public List<ApiKeyOptions> AdminKeys { get; } = [];
 
+    /// <summary>The <c>Models</c> section of <paramref name="configuration"/>, validated.</summary>
+    public static ModelsOptions Read(Microsoft.Extensions.Configuration.IConfiguration configuration)
+    {
+        var options = new ModelsOptions();
+        Microsoft.Extensions.Configuration.ConfigurationBinder.Bind(configuration.GetSection(SectionName), options);
+        options.Validate();
+        return options;
+    }
+
     /// <summary>Checks the job timings; the message names the key.</summary>
     public void Validate()
     {

@@ -67,6 +67,36 @@ public sealed partial class Migrator(ClickHouseClient client, string database)
     public async Task<MigrationReport> MigrateAsync(CancellationToken cancellationToken) =>
         await MigrateAsync(Embedded(), cancellationToken);
 
+    /// <summary>
+    /// The versions this build has and the database has not applied (all of them when the database is new). A process
+    /// that does not migrate at start refuses to run on a schema older than its code.
+    /// </summary>
+    public async Task<IReadOnlyList<int>> PendingAsync(CancellationToken cancellationToken)
+    {
+        var known = Embedded().Select(m => m.Version).ToList();
+        var tables = new ClickHouseParameterCollection();
+        tables.AddParameter("database", database);
+        var exists = Convert.ToUInt64(
+            await client.ExecuteScalarAsync(
+                "SELECT count() FROM system.tables WHERE database = {database:String} AND name = 'schema_migrations'", tables, new QueryOptions { Database = "default" }, cancellationToken),
+            CultureInfo.InvariantCulture);
+        if (exists == 0)
+        {
+            return known;
+        }
+
+        var applied = new HashSet<int>();
+        using (var reader = await client.ExecuteReaderAsync("SELECT version FROM schema_migrations FINAL", null, new QueryOptions { Database = database }, cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                applied.Add(Convert.ToInt32(reader.GetValue(0), CultureInfo.InvariantCulture));
+            }
+        }
+
+        return known.Where(v => !applied.Contains(v)).ToList();
+    }
+
     internal async Task<MigrationReport> MigrateAsync(IReadOnlyList<Migration> migrations, CancellationToken cancellationToken)
     {
         if (!IdentifierPattern().IsMatch(database))

@@ -421,6 +421,7 @@ public sealed class ControlPlaneTests(EngineFixture engine, RabbitMqFixture rabb
                 settings["Models:ReloadInterval"] = "00:10:00"; // the bus, not the poll, must deliver promotions here
                 List<string> common =
                 [
+                    "--ClickHouse:Mode=Server",
                     $"--ClickHouse:ConnectionString={cluster._listener.ConnectionString()}",
                     $"--ClickHouse:Database={cluster.Database}",
                     $"--Kafka:BootstrapServers={cluster._kafka.BootstrapServers}",

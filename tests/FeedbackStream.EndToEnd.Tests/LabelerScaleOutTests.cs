@@ -49,6 +49,7 @@ public sealed partial class LabelerScaleOutTests(EngineFixture engine)
         [
             "serve", "--role", "labeler",
             $"--Kafka:BootstrapServers={cluster.BootstrapServers}",
+            "--ClickHouse:Mode=Server",
             $"--ClickHouse:ConnectionString={listener.ConnectionString()}",
             $"--ClickHouse:Database={database}",
             "--Mining:SettleWindow=00:00:02",

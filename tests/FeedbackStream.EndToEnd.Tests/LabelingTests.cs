@@ -181,7 +181,9 @@ public sealed class LabelingTests(EngineFixture engine)
         const int responses = 20_000;
         await using var listener = await FeedbackStream.EmbeddedClickHouse.ClickHouseHttpListener.StartAsync(engine.Server.Core, 0, cancellationToken: Ct);
         var settings = Fast();
+        settings["ClickHouse:Mode"] = "Server";
         settings["ClickHouse:ConnectionString"] = listener.ConnectionString();
+        settings["ClickHouse:MigrateOnStart"] = "true"; // this process is the one that migrates the new database
         await using var host = await E2E.StartHostAsync(engine, settings: settings);
         using var http = new HttpClient { BaseAddress = host.GatewayAddress };
         var t0 = DateTimeOffset.UtcNow.AddMinutes(-20);

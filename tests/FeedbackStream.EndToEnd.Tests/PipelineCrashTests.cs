@@ -36,6 +36,7 @@ public sealed class PipelineCrashTests(EngineFixture engine)
         [
             "serve", "--role", "pipeline",
             $"--Kafka:BootstrapServers={cluster.BootstrapServers}",
+            "--ClickHouse:Mode=Server",
             $"--ClickHouse:ConnectionString={listener.ConnectionString()}",
             $"--ClickHouse:Database={database}",
             "--Pipeline:BatchMaxRecords=250",

@@ -11,7 +11,7 @@ namespace FeedbackStream.EndToEnd.Tests;
 /// the line must say so; with an external Kafka it must not.
 /// </summary>
 [Collection(EnginesCollection.Name)]
-public sealed class ServeStartupTests
+public sealed class ServeStartupTests(EngineFixture engine)
 {
     private static CancellationToken Ct => E2E.Ct;
 
@@ -56,6 +56,110 @@ public sealed class ServeStartupTests
 
         Assert.True(ready.RootElement.GetProperty("kafka_durable").GetBoolean());
         Assert.DoesNotContain("NOT DURABLE", ready.RootElement.GetProperty("durability").GetString()!, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ClickHouseSettings_ThatCannotBeServed_FailAtStartNamingTheKey_NeverFallingBackToTheEmbeddedEngine()
+    {
+        // A connection string without the mode: explicit, not a silent embedded engine.
+        var implicitServer = await RunAsync(["serve", "--ClickHouse:ConnectionString=Host=127.0.0.1;Port=9;Protocol=http"]);
+        Assert.Equal(2, implicitServer.ExitCode);
+        Assert.Contains("ClickHouse:ConnectionString is set but ClickHouse:Mode is Embedded", implicitServer.Stderr, StringComparison.Ordinal);
+
+        var unknownMode = await RunAsync(["serve", "--ClickHouse:Mode=Cloud"]);
+        Assert.Equal(2, unknownMode.ExitCode);
+        Assert.Contains("ClickHouse:Mode must be Embedded or Server, not 'Cloud'", unknownMode.Stderr, StringComparison.Ordinal);
+
+        var noConnection = await RunAsync(["serve", "--ClickHouse:Mode=Server"]);
+        Assert.Equal(2, noConnection.ExitCode);
+        Assert.Contains("ClickHouse:ConnectionString is required when ClickHouse:Mode is Server", noConnection.Stderr, StringComparison.Ordinal);
+
+        // A server nobody answers on (a port just closed): the key is named, within the connect timeout.
+        var port = FreePort();
+        var unreachable = await RunAsync(["serve", "--ClickHouse:Mode=Server", $"--ClickHouse:ConnectionString=Host=127.0.0.1;Port={port};Protocol=http", "--ClickHouse:ConnectTimeout=00:00:05"]);
+        Assert.Equal(2, unreachable.ExitCode);
+        Assert.Contains("ClickHouse:ConnectionString: the server (ClickHouse:Mode is Server) did not answer SELECT 1", unreachable.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task OnAServer_ARoleDoesNotMigrate_ItRefusesAnUnmigratedDatabase_AndMigrateThenSqlWorkThroughTheSameSettings()
+    {
+        await using var listener = await FeedbackStream.EmbeddedClickHouse.ClickHouseHttpListener.StartAsync(engine.Server.Core, 0, cancellationToken: Ct);
+        var database = E2E.NewDatabase();
+        string[] server = ["--ClickHouse:Mode=Server", $"--ClickHouse:ConnectionString={listener.ConnectionString()}", $"--ClickHouse:Database={database}"];
+
+        var refused = await RunAsync(["serve", "--role", "pipeline", .. server]);
+        Assert.Equal(2, refused.ExitCode);
+        Assert.Contains($"ClickHouse:Database '{database}' lacks migrations [1, ", refused.Stderr, StringComparison.Ordinal);
+        Assert.Contains("feedbackstream migrate", refused.Stderr, StringComparison.Ordinal);
+        using (var client = engine.Server.CreateClient())
+        {
+            Assert.Equal(0UL, await E2E.ScalarAsync(client, $"SELECT count() FROM system.databases WHERE name = '{database}'"));
+        }
+
+        var migrated = await RunAsync(["migrate", "--json", .. server]);
+        Assert.Equal(0, migrated.ExitCode);
+        Assert.Contains("ClickHouse server, database " + database, migrated.Stdout, StringComparison.Ordinal);
+
+        // The shorthand options mean the same as the keys.
+        var count = await RunAsync(["sql", "--json", "--clickhouse", listener.ConnectionString(), "--database", database, "SELECT count() AS n FROM schema_migrations"]);
+        Assert.Equal(0, count.ExitCode);
+        using var rows = JsonDocument.Parse(count.Stdout.TrimEnd().Split('\n')[^1]);
+        Assert.Equal(FeedbackStream.Storage.Migrator.Embedded().Count.ToString(System.Globalization.CultureInfo.InvariantCulture), rows.RootElement.GetProperty("rows")[0].GetProperty("n").ToString());
+    }
+
+    private static int FreePort()
+    {
+        using var socket = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        socket.Start();
+        return ((System.Net.IPEndPoint)socket.LocalEndpoint).Port;
+    }
+
+    /// <summary>Runs the CLI to its end (at most 60 s) on a fresh data folder; its exit code and both outputs.</summary>
+    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(IEnumerable<string> arguments)
+    {
+        var data = Path.Combine(Path.GetTempPath(), $"fs-run-{Guid.NewGuid():N}");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "feedbackstream.dll"));
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.ArgumentList.Add($"--ClickHouse:DataPath={data}");
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start feedbackstream");
+        var stdout = process.StandardOutput.ReadToEndAsync(Ct);
+        var stderr = process.StandardError.ReadToEndAsync(Ct);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        deadline.CancelAfter(TimeSpan.FromSeconds(60));
+        try
+        {
+            await process.WaitForExitAsync(deadline.Token);
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+
+            try
+            {
+                Directory.Delete(data, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Temp folder; best effort.
+            }
+            catch (UnauthorizedAccessException)
+            {
+                // Temp folder; best effort.
+            }
+        }
+
+        var (output, error) = (await stdout, await stderr);
+        TestContext.Current.SendDiagnosticMessage($"feedbackstream {string.Join(' ', arguments)} -> {process.ExitCode}: {error}");
+        return (process.ExitCode, output, error);
     }
 
     private static async Task<string> FirstStdoutLineAsync(IEnumerable<string> arguments) => (await StdoutLinesAsync(arguments, 1))[0];
