@@ -19,6 +19,14 @@ internal sealed class DataSettings
         command.Options.Add(Server);
         command.Options.Add(Database);
         command.TreatUnmatchedTokensAsErrors = false;
+        Database.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<string?>();
+            if (value is not null && !Storage.ClickHouseOptions.IsValidDatabaseName(value))
+            {
+                result.AddError($"--database '{value}' is not a valid ClickHouse database name: use letters, digits and '_', not starting with a digit.");
+            }
+        });
     }
 
     public Command Command { get; }

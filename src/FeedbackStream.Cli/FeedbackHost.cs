@@ -162,6 +162,8 @@ internal sealed class FeedbackHost : IAsyncDisposable
             });
             builder.Services.AddKafkaOptions(builder.Configuration);
             var target = clickHouse;
+            builder.Services.AddRoleHealth(roles, target.Client);
+            builder.Services.AddProblemDetails();
             if (roles.HasFlag(HostRoles.Gateway))
             {
                 builder.Services.AddFeedbackGateway(builder.Configuration);
@@ -195,7 +197,9 @@ internal sealed class FeedbackHost : IAsyncDisposable
             }
             else
             {
-                app.MapGet("/health/live", () => Results.Ok(new { status = "live" }));
+                // Every error answer of the health port is a problem detail too (404, 405 ...).
+                app.UseStatusCodePages();
+                app.MapRoleHealth();
             }
 
             if (roles.HasFlag(HostRoles.Labeler))

@@ -39,6 +39,7 @@ public static partial class GatewayEndpoints
         services.AddSingleton<IngestService>();
         services.AddHostedService<MemoryTrimmer>();
         services.AddProblemDetails();
+        services.AddHealthChecks().AddCheck<KafkaPublisherHealthCheck>("kafka", tags: [HealthResponses.Ready]);
         services.AddRateLimiter(limiter =>
         {
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
@@ -138,15 +139,10 @@ public static partial class GatewayEndpoints
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .RequireRateLimiting(PerKeyRateLimit);
-        endpoints.MapGet("/health/live", () => TypedResults.Ok(new { status = "live" })).WithTags("health");
-        endpoints.MapGet("/health/ready", Results<Ok<HealthStatus>, JsonHttpResult<HealthStatus>> (IEventPublisher publisher) =>
-            publisher.IsReachable(TimeSpan.FromSeconds(2))
-                ? TypedResults.Ok(new HealthStatus("ready", "kafka reachable"))
-                : TypedResults.Json(new HealthStatus("not ready", "kafka unreachable"), statusCode: StatusCodes.Status503ServiceUnavailable)).WithTags("health");
+        endpoints.MapHealthChecks("/health/live", HealthResponses.Liveness).WithTags("health");
+        endpoints.MapHealthChecks("/health/ready", HealthResponses.Readiness).WithTags("health");
         return endpoints;
     }
-
-    public sealed record HealthStatus(string Status, string Detail);
 
     internal static async Task<IResult> PostEventsAsync(HttpContext context, ApiKeyRing keys, IngestService ingest, IOptions<GatewayOptions> options, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
