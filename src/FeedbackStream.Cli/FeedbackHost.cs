@@ -2,6 +2,7 @@ using System.Net;
 using ClickHouse.Driver;
 using FeedbackStream.EmbeddedClickHouse;
 using FeedbackStream.EmbeddedKafka;
+using FeedbackStream.Kafka;
 using FeedbackStream.Gateway;
 using FeedbackStream.Models;
 using FeedbackStream.Pipeline;

@@ -1,6 +1,6 @@
 using ClickHouse.Driver;
 using Confluent.Kafka;
-using FeedbackStream.EmbeddedKafka;
+using FeedbackStream.Kafka;
 using FeedbackStream.Gateway;
 using FeedbackStream.Pipeline;
 using FeedbackStream.Pipeline.Labeling;

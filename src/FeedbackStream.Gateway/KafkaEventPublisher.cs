@@ -1,5 +1,5 @@
 using Confluent.Kafka;
-using FeedbackStream.EmbeddedKafka;
+using FeedbackStream.Kafka;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Confluent.Kafka;
+using FeedbackStream.Kafka;
 using FeedbackStream.EmbeddedKafka.Tests.Infrastructure;
 
 namespace FeedbackStream.EmbeddedKafka.Tests;

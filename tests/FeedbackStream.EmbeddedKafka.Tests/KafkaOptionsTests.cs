@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using FeedbackStream.Kafka;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;

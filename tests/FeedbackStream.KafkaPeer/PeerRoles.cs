@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using Confluent.Kafka;
 using FeedbackStream.EmbeddedKafka;
+using FeedbackStream.Kafka;
 
 namespace FeedbackStream.KafkaPeer;
 

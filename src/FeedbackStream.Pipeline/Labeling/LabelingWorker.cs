@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Confluent.Kafka;
 using FeedbackStream.Contracts;
-using FeedbackStream.EmbeddedKafka;
+using FeedbackStream.Kafka;
 using FeedbackStream.Mining;
 using FeedbackStream.Storage;
 using FeedbackStream.Storage.Labels;

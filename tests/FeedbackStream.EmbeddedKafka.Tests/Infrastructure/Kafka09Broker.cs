@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Confluent.Kafka;
+using FeedbackStream.Kafka;
 
 namespace FeedbackStream.EmbeddedKafka.Tests.Infrastructure;
 

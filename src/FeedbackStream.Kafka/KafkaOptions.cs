@@ -1,7 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using Confluent.Kafka;
 
-namespace FeedbackStream.EmbeddedKafka;
+namespace FeedbackStream.Kafka;
 
 /// <summary>
 /// Kafka settings bound from the <c>Kafka</c> configuration section. Besides the few named

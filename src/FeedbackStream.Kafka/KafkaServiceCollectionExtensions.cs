@@ -2,7 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
-namespace FeedbackStream.EmbeddedKafka;
+namespace FeedbackStream.Kafka;
 
 /// <summary>Registration of <see cref="KafkaOptions"/>.</summary>
 public static class KafkaServiceCollectionExtensions
