@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text;
+using FeedbackStream.Auth;
 using FeedbackStream.Contracts;
 using FeedbackStream.Gateway;
 using Microsoft.Extensions.Configuration;

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.CommandLine;
 using System.Net.Http.Json;
+using FeedbackStream.Auth;
 using FeedbackStream.Models;
 using Microsoft.Extensions.DependencyInjection;
 using System.Diagnostics;

@@ -6,6 +6,7 @@ using System.Security.Cryptography;
 using ClickHouse.Driver;
 using ClickHouse.Driver.ADO.Parameters;
 using ClickHouse.Driver.Utility;
+using FeedbackStream.Auth;
 using FeedbackStream.Client;
 using FeedbackStream.Followups.Lexicon;
 using FeedbackStream.Gateway;

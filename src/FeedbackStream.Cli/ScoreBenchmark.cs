@@ -6,6 +6,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using ClickHouse.Driver;
+using FeedbackStream.Auth;
 using FeedbackStream.Gateway;
 using FeedbackStream.Models;
 using FeedbackStream.Simulator;

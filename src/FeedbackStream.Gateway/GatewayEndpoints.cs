@@ -1,3 +1,4 @@
+using FeedbackStream.Auth;
 using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
@@ -18,7 +19,7 @@ namespace FeedbackStream.Gateway;
 /// <summary>Registration and routes of the ingest gateway.</summary>
 public static partial class GatewayEndpoints
 {
-    public const string ApiKeyHeader = "X-Api-Key";
+    public const string ApiKeyHeader = ApiKeyHeaders.ApiKeyHeader;
 
     /// <summary>The rate-limiting policy of the keyed routes (<c>/v1/events</c>, <c>/v1/score</c>): one token bucket per API key.</summary>
     public const string PerKeyRateLimit = "per-api-key";
@@ -47,7 +48,7 @@ public static partial class GatewayEndpoints
             limiter.AddPolicy(PerKeyRateLimit, context =>
             {
                 var limits = context.RequestServices.GetRequiredService<IOptions<GatewayOptions>>().Value;
-                var caller = context.RequestServices.GetRequiredService<ApiKeyRing>().Find(ReadApiKey(context.Request));
+                var caller = context.RequestServices.GetRequiredService<ApiKeyRing>().Find(ApiKeyHeaders.Read(context.Request));
                 if (caller is null || limits.RateLimitRequestsPerSecond == 0)
                 {
                     return RateLimitPartition.GetNoLimiter(Anonymous);
@@ -147,7 +148,7 @@ public static partial class GatewayEndpoints
     internal static async Task<IResult> PostEventsAsync(HttpContext context, ApiKeyRing keys, IngestService ingest, IOptions<GatewayOptions> options, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var limits = options.Value;
-        var caller = keys.Find(ReadApiKey(context.Request));
+        var caller = keys.Find(ApiKeyHeaders.Read(context.Request));
         if (caller is null)
         {
             return Problem(new RequestRefusal(
@@ -244,20 +245,6 @@ public static partial class GatewayEndpoints
         $"The request holds {count} events; max_events_per_batch = {limits.MaxEventsPerBatch}.",
         "max_events_per_batch",
         limits.MaxEventsPerBatch.ToString(CultureInfo.InvariantCulture));
-
-    /// <summary>The key a request presents: <c>Authorization: Bearer &lt;key&gt;</c> or the <c>X-Api-Key</c> header; null when none.</summary>
-    public static string? ReadApiKey(HttpRequest request)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        var authorization = request.Headers.Authorization.ToString();
-        if (authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-        {
-            return authorization["Bearer ".Length..].Trim();
-        }
-
-        var header = request.Headers[ApiKeyHeader].ToString();
-        return header.Length > 0 ? header.Trim() : null;
-    }
 
     private static bool IsNdjson(string? contentType) =>
         contentType is not null &&

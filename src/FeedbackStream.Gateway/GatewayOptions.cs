@@ -1,3 +1,4 @@
+using FeedbackStream.Auth;
 using System.ComponentModel.DataAnnotations;
 
 namespace FeedbackStream.Gateway;

@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using System.Globalization;
 using System.Text.Json;
+using FeedbackStream.Auth;
 using FeedbackStream.Contracts;
 using Microsoft.Extensions.Options;
 

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using ClickHouse.Driver;
+using FeedbackStream.Auth;
 using FeedbackStream.Gateway;
 using FeedbackStream.Training;
 using MassTransit;
@@ -58,7 +59,7 @@ public sealed class AdminKeys
             return Results.Problem(title: "No admin keys", detail: "Admin routes are closed until Models:AdminKeys lists at least one key (name and SHA-256).", statusCode: StatusCodes.Status403Forbidden);
         }
 
-        if (_ring.Find(GatewayEndpoints.ReadApiKey(http.Request)) is not { } admin)
+        if (_ring.Find(ApiKeyHeaders.Read(http.Request)) is not { } admin)
         {
             return Results.Problem(title: "Missing or unknown admin key", detail: "Send an admin key as 'Authorization: Bearer <key>' or 'X-Api-Key: <key>'.", statusCode: StatusCodes.Status401Unauthorized);
         }
@@ -182,7 +183,7 @@ public static class ModelEndpoints
     internal static async Task<IResult> Score(HttpContext http, ModelServer server, ModelsOptions options, IServiceProvider services, CancellationToken cancellationToken)
     {
         var keys = services.GetService<ApiKeyRing>();
-        var caller = keys?.Find(GatewayEndpoints.ReadApiKey(http.Request));
+        var caller = keys?.Find(ApiKeyHeaders.Read(http.Request));
         if (keys is null || caller is null)
         {
             return Problem(StatusCodes.Status401Unauthorized, "Missing or unknown API key", "Send an app API key as 'Authorization: Bearer <key>' or 'X-Api-Key: <key>'.");

@@ -1,4 +1,4 @@
-using FeedbackStream.Gateway;
+using FeedbackStream.Auth;
 using FeedbackStream.Training.Evaluation;
 using FeedbackStream.Training.Model;
 

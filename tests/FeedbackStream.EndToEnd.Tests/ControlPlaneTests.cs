@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using ClickHouse.Driver;
+using FeedbackStream.Auth;
 using FeedbackStream.EmbeddedClickHouse;
 using FeedbackStream.EmbeddedKafka;
 using FeedbackStream.EmbeddedKafka.Tests.Infrastructure;

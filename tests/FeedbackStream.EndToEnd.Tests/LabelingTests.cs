@@ -1,4 +1,5 @@
 using System.Net;
+using FeedbackStream.Auth;
 using FeedbackStream.Contracts;
 using FeedbackStream.Cli;
 using FeedbackStream.EmbeddedKafka.Tests.Infrastructure;
@@ -137,7 +138,7 @@ public sealed class LabelingTests(EngineFixture engine)
     {
         var settings = Fast();
         settings["Gateway:ApiKeys:1:Name"] = "app2";
-        settings["Gateway:ApiKeys:1:Sha256"] = FeedbackStream.Gateway.ApiKeyRing.Hash("app2-key");
+        settings["Gateway:ApiKeys:1:Sha256"] = FeedbackStream.Auth.ApiKeyRing.Hash("app2-key");
         settings["Gateway:ApiKeys:1:Apps:0"] = "app2";
         await using var host = await E2E.StartHostAsync(engine, settings: settings);
         using var http = new HttpClient { BaseAddress = host.GatewayAddress };

@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using ClickHouse.Driver;
 using ClickHouse.Driver.Utility;
+using FeedbackStream.Auth;
 using FeedbackStream.Cli;
 using FeedbackStream.EndToEnd.Tests.Infrastructure;
 using FeedbackStream.Gateway;

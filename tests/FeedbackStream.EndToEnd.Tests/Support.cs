@@ -5,6 +5,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using ClickHouse.Driver;
 using Confluent.Kafka;
+using FeedbackStream.Auth;
 using FeedbackStream.Cli;
 using FeedbackStream.Contracts;
 using FeedbackStream.EmbeddedClickHouse;

@@ -1,3 +1,4 @@
+using FeedbackStream.Auth;
 using System.Net;
 
 namespace FeedbackStream.Gateway.Tests;

@@ -1,3 +1,4 @@
+using FeedbackStream.Auth;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace FeedbackStream.Gateway;
+namespace FeedbackStream.Auth;
 
 /// <summary>An API key as configured: its SHA-256 (hex) and the apps it may send events for. The key itself is never stored.</summary>
 public sealed class ApiKeyOptions
