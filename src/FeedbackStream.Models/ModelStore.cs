@@ -1,5 +1,6 @@
 using System.Globalization;
 using ClickHouse.Driver;
+using FeedbackStream.Storage;
 using FeedbackStream.Storage.Labels;
 using ClickHouse.Driver.ADO.Parameters;
 using ClickHouse.Driver.Utility;
@@ -57,85 +58,59 @@ public sealed class ModelStore(ClickHouseClient client, string modelName = Model
     /// </summary>
     public async Task<TrainingSet> ReadTrainingSetAsync(DateTime pinnedAt, int maximumRows, int maximumPairs, double calibrationFrom, double testFrom, CancellationToken cancellationToken)
     {
-        var parameters = new ClickHouseParameterCollection();
-        parameters.AddParameter("pinned", Text(pinnedAt));
-        parameters.AddParameter("cal", calibrationFrom);
-        parameters.AddParameter("test", testFrom);
-        DateTime calibrationStart, testStart;
-        long total, trainPositives, trainNegatives, later;
-        using (var reader = await client.ExecuteReaderAsync(
+        var slice = (await client.RowsAsync<SliceRecord>(
             """
-            SELECT count(), quantileExact({cal:Float64})(served_at), quantileExact({test:Float64})(served_at)
+            SELECT count() AS total, quantileExact({cal:Float64})(served_at) AS calibration_start, quantileExact({test:Float64})(served_at) AS test_start
             FROM response_labels FINAL WHERE computed_at <= parseDateTime64BestEffort({pinned:String}, 3, 'UTC')
-            """, parameters, null, cancellationToken))
-        {
-            await reader.ReadAsync(cancellationToken);
-            total = Convert.ToInt64(reader.GetValue(0), CultureInfo.InvariantCulture);
-            calibrationStart = Utc(reader.GetDateTime(1));
-            testStart = Utc(reader.GetDateTime(2));
-        }
-
-        parameters.AddParameter("calfrom", Text(calibrationStart));
-        using (var reader = await client.ExecuteReaderAsync(
+            """, new { pinned = Text(pinnedAt), cal = calibrationFrom, test = testFrom }, cancellationToken)).Single();
+        var (total, calibrationStart, testStart) = ((long)slice.Total, Utc(slice.CalibrationStart), Utc(slice.TestStart));
+        var counts = (await client.RowsAsync<CountsRecord>(
             """
-            SELECT countIf(served_at < parseDateTime64BestEffort({calfrom:String}, 3, 'UTC') AND love),
-                   countIf(served_at < parseDateTime64BestEffort({calfrom:String}, 3, 'UTC') AND NOT love),
-                   countIf(served_at >= parseDateTime64BestEffort({calfrom:String}, 3, 'UTC'))
+            SELECT countIf(served_at < parseDateTime64BestEffort({calfrom:String}, 3, 'UTC') AND love) AS train_positives,
+                   countIf(served_at < parseDateTime64BestEffort({calfrom:String}, 3, 'UTC') AND NOT love) AS train_negatives,
+                   countIf(served_at >= parseDateTime64BestEffort({calfrom:String}, 3, 'UTC')) AS later
             FROM response_labels FINAL WHERE computed_at <= parseDateTime64BestEffort({pinned:String}, 3, 'UTC')
-            """, parameters, null, cancellationToken))
-        {
-            await reader.ReadAsync(cancellationToken);
-            trainPositives = Convert.ToInt64(reader.GetValue(0), CultureInfo.InvariantCulture);
-            trainNegatives = Convert.ToInt64(reader.GetValue(1), CultureInfo.InvariantCulture);
-            later = Convert.ToInt64(reader.GetValue(2), CultureInfo.InvariantCulture);
-        }
+            """, new { pinned = Text(pinnedAt), calfrom = Text(calibrationStart) }, cancellationToken)).Single();
+        var (trainPositives, trainNegatives, later) = ((long)counts.TrainPositives, (long)counts.TrainNegatives, (long)counts.Later);
 
         var rate = total <= maximumRows || trainNegatives == 0 ? 1.0 : Math.Clamp((maximumRows - later - trainPositives) / (double)trainNegatives, 0.01, 1.0);
-        parameters.AddParameter("rate", (ulong)Math.Round(rate * 1_000_000));
         var examples = new List<LoveExample>();
         var byResponse = new Dictionary<string, LoveExample>(StringComparer.Ordinal);
-        using (var reader = await client.ExecuteReaderAsync(
+        var rows = await client.RowsAsync<ExampleRecord>(
             """
             SELECT label_id, response_id, app_id, user_id, model_version, surface, prompt_text, response_text, turn_index, latency_ms, served_at, love, love_weight,
                    served_at < parseDateTime64BestEffort({calfrom:String}, 3, 'UTC') AND NOT love AS sampled
             FROM response_labels FINAL
             WHERE computed_at <= parseDateTime64BestEffort({pinned:String}, 3, 'UTC')
               AND (love OR served_at >= parseDateTime64BestEffort({calfrom:String}, 3, 'UTC') OR cityHash64(label_id) % 1000000 < {rate:UInt64})
-            """, parameters, null, cancellationToken))
+            """, new { pinned = Text(pinnedAt), calfrom = Text(calibrationStart), rate = (ulong)Math.Round(rate * 1_000_000) }, cancellationToken);
+        foreach (var row in rows)
         {
-            while (await reader.ReadAsync(cancellationToken))
+            var weight = row.Love ? Math.Max(0.05, row.LoveWeight) : 1.0;
+            if (row.Sampled)
             {
-                var love = reader.GetBoolean(11);
-                var weight = love ? Math.Max(0.05, reader.GetDouble(12)) : 1.0;
-                if (reader.GetBoolean(13))
-                {
-                    weight /= rate;
-                }
-
-                var example = new LoveExample(
-                    reader.GetString(0), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5), reader.GetString(6),
-                    reader.GetString(7), Convert.ToInt32(reader.GetValue(8), CultureInfo.InvariantCulture), reader.GetDouble(9),
-                    new DateTimeOffset(Utc(reader.GetDateTime(10))), love, weight);
-                examples.Add(example);
-                byResponse[reader.GetString(1)] = example;
+                weight /= rate;
             }
+
+            var example = new LoveExample(
+                row.LabelId, row.AppId, row.UserId, row.ModelVersion, row.Surface, row.PromptText, row.ResponseText, (int)row.TurnIndex, row.LatencyMs,
+                new DateTimeOffset(Utc(row.ServedAt)), row.Love, weight);
+            examples.Add(example);
+            byResponse[row.ResponseId] = example;
         }
 
-        parameters.AddParameter("pairs", maximumPairs);
         var pairs = new List<PairExample>();
-        using (var reader = await client.ExecuteReaderAsync(
+        var pairRows = await client.RowsAsync<PairRecord>(
             """
             SELECT pair_id, chosen_response_id, rejected_response_id, mined_at FROM preference_pairs FINAL
             WHERE mined_at <= parseDateTime64BestEffort({pinned:String}, 3, 'UTC') AND source != 'edit'
             ORDER BY mined_at DESC LIMIT {pairs:Int32}
-            """, parameters, null, cancellationToken))
+            """, new { pinned = Text(pinnedAt), pairs = maximumPairs }, cancellationToken);
+        foreach (var row in pairRows)
         {
-            while (await reader.ReadAsync(cancellationToken))
+            if (byResponse.TryGetValue(row.ChosenResponseId, out var chosen) && byResponse.TryGetValue(row.RejectedResponseId, out var rejected))
             {
-                if (byResponse.TryGetValue(reader.GetString(1), out var chosen) && byResponse.TryGetValue(reader.GetString(2), out var rejected))
-                {
-                    pairs.Add(new PairExample(reader.GetString(0), chosen, rejected, new DateTimeOffset(Utc(reader.GetDateTime(3)))));
-                }
+                pairs.Add(new PairExample(row.PairId, chosen, rejected, new DateTimeOffset(Utc(row.MinedAt))));
             }
         }
 
@@ -146,14 +121,9 @@ public sealed class ModelStore(ClickHouseClient client, string modelName = Model
     }
 
     /// <summary>Labels computed after <paramref name="since"/> (for the "enough new labels" trigger).</summary>
-    public async Task<long> LabelsComputedSinceAsync(DateTime since, CancellationToken cancellationToken)
-    {
-        var parameters = new ClickHouseParameterCollection();
-        parameters.AddParameter("since", Text(since));
-        var value = await client.ExecuteScalarAsync(
-            "SELECT count() FROM response_labels FINAL WHERE computed_at > parseDateTime64BestEffort({since:String}, 3, 'UTC')", parameters, null, cancellationToken);
-        return Convert.ToInt64(value, CultureInfo.InvariantCulture);
-    }
+    public async Task<long> LabelsComputedSinceAsync(DateTime since, CancellationToken cancellationToken) =>
+        (long)await client.ValueAsync<ulong>(
+            "SELECT count() FROM response_labels FINAL WHERE computed_at > parseDateTime64BestEffort({since:String}, 3, 'UTC')", new { since = Text(since) }, cancellationToken);
 
     public Task WriteRunAsync(ModelRunRow run, CancellationToken cancellationToken)
     {
@@ -180,18 +150,15 @@ public sealed class ModelStore(ClickHouseClient client, string modelName = Model
     /// <summary>The artifact of <paramref name="version"/>, checked against its recorded SHA-256; null when absent.</summary>
     public async Task<byte[]?> LoadArtifactAsync(string version, CancellationToken cancellationToken)
     {
-        var parameters = new ClickHouseParameterCollection();
-        parameters.AddParameter("version", version);
-        using var reader = await client.ExecuteReaderAsync("SELECT sha256, content FROM model_artifacts FINAL WHERE version = {version:String}", parameters, null, cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken))
+        var rows = await client.RowsAsync<ArtifactRecord>("SELECT sha256, content FROM model_artifacts FINAL WHERE version = {version:String}", new { version }, cancellationToken);
+        if (rows.Count == 0)
         {
             return null;
         }
 
-        var sha = reader.GetString(0);
-        var bytes = Convert.FromBase64String(reader.GetString(1));
+        var bytes = Convert.FromBase64String(rows[0].Content);
         var actual = Training.Model.LoveModel.Hash(bytes);
-        return actual == sha ? bytes : throw new InvalidDataException($"Model {version}: content hash {actual} does not match the registered {sha}.");
+        return actual == rows[0].Sha256 ? bytes : throw new InvalidDataException($"Model {version}: content hash {actual} does not match the registered {rows[0].Sha256}.");
     }
 
     public Task RecordEventAsync(string action, string version, string previous, string reason, string actor, CancellationToken cancellationToken) =>
@@ -200,63 +167,36 @@ public sealed class ModelStore(ClickHouseClient client, string modelName = Model
             [[Guid.NewGuid().ToString("N"), modelName, action, version, previous, reason, actor, DateTime.UtcNow]], null, cancellationToken);
 
     /// <summary>The champion: the version of the newest promotion or rollback; null before the first.</summary>
-    public async Task<string?> ChampionAsync(CancellationToken cancellationToken)
-    {
-        var parameters = new ClickHouseParameterCollection();
-        parameters.AddParameter("model", modelName);
-        var value = await client.ExecuteScalarAsync(
-            "SELECT argMax(version, at) FROM model_registry_events FINAL WHERE model_name = {model:String} HAVING count() > 0", parameters, null, cancellationToken);
-        return value as string is { Length: > 0 } version ? version : null;
-    }
+    public async Task<string?> ChampionAsync(CancellationToken cancellationToken) =>
+        await client.ValueAsync<string>(
+            "SELECT argMax(version, at) FROM model_registry_events FINAL WHERE model_name = {model:String} HAVING count() > 0", new { model = modelName }, cancellationToken) is { Length: > 0 } version
+            ? version
+            : null;
 
-    public async Task<List<RegistryEvent>> HistoryAsync(CancellationToken cancellationToken)
-    {
-        var parameters = new ClickHouseParameterCollection();
-        parameters.AddParameter("model", modelName);
-        var events = new List<RegistryEvent>();
-        using var reader = await client.ExecuteReaderAsync(
-            "SELECT action, version, previous_version, reason, actor, at FROM model_registry_events FINAL WHERE model_name = {model:String} ORDER BY at",
-            parameters, null, cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            events.Add(new RegistryEvent(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), Utc(reader.GetDateTime(5))));
-        }
-
-        return events;
-    }
+    public async Task<List<RegistryEvent>> HistoryAsync(CancellationToken cancellationToken) =>
+        [.. (await client.RowsAsync<RegistryEventRecord>(
+                "SELECT action, version, previous_version, reason, actor, at FROM model_registry_events FINAL WHERE model_name = {model:String} ORDER BY at",
+                new { model = modelName }, cancellationToken))
+            .Select(r => new RegistryEvent(r.Action, r.Version, r.PreviousVersion, r.Reason, r.Actor, Utc(r.At)))];
 
     /// <summary>Every run that produced a version, newest first, with the champion marked.</summary>
     public async Task<List<ModelVersionInfo>> ListAsync(CancellationToken cancellationToken)
     {
         var champion = await ChampionAsync(cancellationToken);
-        var parameters = new ClickHouseParameterCollection();
-        parameters.AddParameter("model", modelName);
-        var versions = new List<ModelVersionInfo>();
-        using var reader = await client.ExecuteReaderAsync(
+        var rows = await client.RowsAsync<VersionRecord>(
             """
             SELECT version, status, finished_at, trigger, auc, ece, pearson_length, data_hash, artifact_sha256, gate_reason
             FROM model_runs FINAL WHERE model_name = {model:String} AND version != '' ORDER BY finished_at DESC
-            """, parameters, null, cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            var version = reader.GetString(0);
-            versions.Add(new ModelVersionInfo(
-                version, reader.GetString(1), Utc(reader.GetDateTime(2)), reader.GetString(3), reader.GetDouble(4), reader.GetDouble(5), reader.GetDouble(6),
-                reader.GetString(7), reader.GetString(8), version == champion, reader.GetString(9)));
-        }
-
-        return versions;
+            """, new { model = modelName }, cancellationToken);
+        return [.. rows.Select(r => new ModelVersionInfo(
+            r.Version, r.Status, Utc(r.FinishedAt), r.Trigger, r.Auc, r.Ece, r.PearsonLength, r.DataHash, r.ArtifactSha256, r.Version == champion, r.GateReason))];
     }
 
     /// <summary>When the newest run that produced a model started reading (for "new labels since the last model").</summary>
-    public async Task<DateTime?> LastPinnedAtAsync(CancellationToken cancellationToken)
-    {
-        var parameters = new ClickHouseParameterCollection();
-        parameters.AddParameter("model", modelName);
-        var value = await client.ExecuteScalarAsync(
-            "SELECT max(pinned_at) FROM model_runs FINAL WHERE model_name = {model:String} AND version != '' HAVING count() > 0", parameters, null, cancellationToken);
-        return value is DateTime at ? Utc(at) : null;
-    }
+    public async Task<DateTime?> LastPinnedAtAsync(CancellationToken cancellationToken) =>
+        (await client.RowsAsync<DateTime>(
+            "SELECT max(pinned_at) FROM model_runs FINAL WHERE model_name = {model:String} AND version != '' HAVING count() > 0", new { model = modelName }, cancellationToken))
+        is [var at] ? Utc(at) : null;
 
     /// <summary>Writes the ensemble margins of a run's pairs (a later run replaces them).</summary>
     public async Task WritePairMarginsAsync(string version, IReadOnlyList<Training.Evaluation.PairMargin> margins, CancellationToken cancellationToken)
@@ -271,16 +211,118 @@ public sealed class ModelStore(ClickHouseClient client, string modelName = Model
     }
 
     /// <summary>The HTML report of the run that produced <paramref name="version"/>, or null.</summary>
-    public async Task<string?> ReportHtmlAsync(string version, CancellationToken cancellationToken)
-    {
-        var parameters = new ClickHouseParameterCollection();
-        parameters.AddParameter("version", version);
-        return await client.ExecuteScalarAsync("SELECT any(report_html) FROM model_runs FINAL WHERE version = {version:String} HAVING count() > 0", parameters, null, cancellationToken) as string;
-    }
+    public async Task<string?> ReportHtmlAsync(string version, CancellationToken cancellationToken) =>
+        (await client.RowsAsync<string>("SELECT any(report_html) FROM model_runs FINAL WHERE version = {version:String} HAVING count() > 0", new { version }, cancellationToken))
+        is [var html] ? html : null;
 
     private static double Finite(double? value) => value is { } v && double.IsFinite(v) ? v : double.NaN;
 
     private static string Text(DateTime at) => at.ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture);
 
     private static DateTime Utc(DateTime value) => DateTime.SpecifyKind(value, DateTimeKind.Utc);
+
+    private sealed class SliceRecord
+    {
+        public ulong Total { get; set; }
+
+        public DateTime CalibrationStart { get; set; }
+
+        public DateTime TestStart { get; set; }
+    }
+
+    private sealed class CountsRecord
+    {
+        public ulong TrainPositives { get; set; }
+
+        public ulong TrainNegatives { get; set; }
+
+        public ulong Later { get; set; }
+    }
+
+    private sealed class ExampleRecord
+    {
+        public string LabelId { get; set; } = "";
+
+        public string ResponseId { get; set; } = "";
+
+        public string AppId { get; set; } = "";
+
+        public string UserId { get; set; } = "";
+
+        public string ModelVersion { get; set; } = "";
+
+        public string Surface { get; set; } = "";
+
+        public string PromptText { get; set; } = "";
+
+        public string ResponseText { get; set; } = "";
+
+        public uint TurnIndex { get; set; }
+
+        public double LatencyMs { get; set; }
+
+        public DateTime ServedAt { get; set; }
+
+        public bool Love { get; set; }
+
+        public double LoveWeight { get; set; }
+
+        public bool Sampled { get; set; }
+    }
+
+    private sealed class PairRecord
+    {
+        public string PairId { get; set; } = "";
+
+        public string ChosenResponseId { get; set; } = "";
+
+        public string RejectedResponseId { get; set; } = "";
+
+        public DateTime MinedAt { get; set; }
+    }
+
+    private sealed class ArtifactRecord
+    {
+        public string Sha256 { get; set; } = "";
+
+        public string Content { get; set; } = "";
+    }
+
+    private sealed class RegistryEventRecord
+    {
+        public string Action { get; set; } = "";
+
+        public string Version { get; set; } = "";
+
+        public string PreviousVersion { get; set; } = "";
+
+        public string Reason { get; set; } = "";
+
+        public string Actor { get; set; } = "";
+
+        public DateTime At { get; set; }
+    }
+
+    private sealed class VersionRecord
+    {
+        public string Version { get; set; } = "";
+
+        public string Status { get; set; } = "";
+
+        public DateTime FinishedAt { get; set; }
+
+        public string Trigger { get; set; } = "";
+
+        public double Auc { get; set; }
+
+        public double Ece { get; set; }
+
+        public double PearsonLength { get; set; }
+
+        public string DataHash { get; set; } = "";
+
+        public string ArtifactSha256 { get; set; } = "";
+
+        public string GateReason { get; set; } = "";
+    }
 }

@@ -28,19 +28,7 @@ public static class ClickHouseDapper
         ArgumentNullException.ThrowIfNull(client);
         await using var connection = client.CreateConnection();
         await connection.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        if (parameters is not null)
-        {
-            foreach (var property in ParameterProperties.GetOrAdd(parameters.GetType(), t => t.GetProperties(BindingFlags.Public | BindingFlags.Instance)))
-            {
-                var parameter = command.CreateParameter();
-                parameter.ParameterName = property.Name;
-                parameter.Value = property.GetValue(parameters);
-                command.Parameters.Add(parameter);
-            }
-        }
-
+        await using var command = Command(connection, sql, parameters);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var rows = new List<T>();
         if (reader.FieldCount == 0)
@@ -66,6 +54,31 @@ public static class ClickHouseDapper
         ArgumentNullException.ThrowIfNull(client);
         await using DbConnection connection = client.CreateConnection();
         await connection.OpenAsync(cancellationToken);
-        return await connection.ExecuteScalarAsync<T>(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken));
+        await using var command = Command(connection, sql, parameters);
+        var value = await command.ExecuteScalarAsync(cancellationToken);
+        return value is null or DBNull ? default : value is T typed ? typed : (T)Convert.ChangeType(value, Nullable.GetUnderlyingType(typeof(T)) ?? typeof(T), CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>
+    /// A command whose parameters are the public properties of <paramref name="parameters"/>, bound by name
+    /// (<c>{name:Type}</c> in the SQL). Bound here rather than by Dapper, which drops parameters it does not see written
+    /// as <c>@name</c> and caches binding code per SQL text.
+    /// </summary>
+    private static DbCommand Command(DbConnection connection, string sql, object? parameters)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        if (parameters is not null)
+        {
+            foreach (var property in ParameterProperties.GetOrAdd(parameters.GetType(), t => t.GetProperties(BindingFlags.Public | BindingFlags.Instance)))
+            {
+                var parameter = command.CreateParameter();
+                parameter.ParameterName = property.Name;
+                parameter.Value = property.GetValue(parameters);
+                command.Parameters.Add(parameter);
+            }
+        }
+
+        return command;
     }
 }
