@@ -82,7 +82,8 @@ public sealed partial class KafkaEventPublisher : IEventPublisher, IDisposable
             return Task.CompletedTask;
         }
 
-        // The produce span exists only when tracing listens; its context then travels in each record's traceparent header.
+        // The produce span exists only when tracing listens; its context then travels in each record's traceparent header
+        // (no header when tracing is off).
         var caller = Activity.Current;
         var activity = Source.StartActivity($"send {_topic}", ActivityKind.Producer);
         // This method is not async: put the caller's current activity back so the span does not leak into its context.
@@ -92,11 +93,11 @@ public sealed partial class KafkaEventPublisher : IEventPublisher, IDisposable
         activity?.SetTag("messaging.operation.type", "send");
         activity?.SetTag("messaging.destination.name", _topic);
         activity?.SetTag("messaging.batch.message_count", events.Count);
-        Headers? headers = null;
-        if (activity is not null)
-        {
-            headers = [new Header(TelemetryNames.TraceParentHeader, TraceParent.Format(activity.Context))];
-        }
+        // A sampler that drops the span (its parent request is not sampled) still propagates the caller's context.
+        var context = activity?.Context ?? (Source.HasListeners() ? caller?.Context : null);
+        Headers? headers = context is { } propagated && propagated != default
+            ? [new Header(TelemetryNames.TraceParentHeader, TraceParent.Format(propagated))]
+            : null;
 
         var started = Stopwatch.GetTimestamp();
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
