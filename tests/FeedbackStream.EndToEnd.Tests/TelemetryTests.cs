@@ -7,6 +7,9 @@ using FeedbackStream.Cli;
 using FeedbackStream.Contracts;
 using FeedbackStream.Contracts.Telemetry;
 using FeedbackStream.EmbeddedKafka;
+using FeedbackStream.Models;
+using FeedbackStream.Simulator;
+using Microsoft.Extensions.Logging.Abstractions;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
@@ -247,6 +250,37 @@ public sealed class TelemetryTests(EngineFixture engine)
         Assert.Equal(0, host.Pipeline.SinkFailures);
         await WaitUntilAsync(() => Snapshot(spans).Any(s => s.OperationName == "insert events_raw"), "an insert span");
         Assert.All(Snapshot(spans).Where(s => s.OperationName == "insert events_raw"), s => Assert.Empty(s.Links));
+    }
+
+    [Fact]
+    public async Task TrainingRuns_ByStatus_AndGateDecisions_AreCounted()
+    {
+        var exported = new LockedCollection<MetricSnapshot>();
+        using var meters = Sdk.CreateMeterProviderBuilder()
+            .AddMeter(TelemetryNames.ModelsMeter)
+            .AddInMemoryExporter(exported)
+            .Build();
+        await using var host = await E2E.StartHostAsync(engine, HostRoles.Gateway, ModelTests.Settings());
+        using var client = host.CreateClickHouseClient();
+        var store = new ModelStore(client);
+        var options = new ModelsOptions { CompareLearners = false, Iterations = 20, ResponseNgrams = 0, ContextNgrams = 0 };
+
+        // No labels yet: the run fails before any gate.
+        var empty = await new TrainingService(store, options, TimeProvider.System, NullLogger<TrainingService>.Instance).RunAsync("test", Ct);
+        Assert.Equal("failed", empty.Status);
+        await ModelTests.InsertAsync(client, LoveSimulator.Generate(new LoveSimulationOptions { Responses = 3_000, Seed = 5 }, ModelTests.Start));
+        var run = await new TrainingService(store, options, TimeProvider.System, NullLogger<TrainingService>.Instance).RunAsync("test", Ct);
+        Assert.Contains(run.Status, (string[])["promoted", "refused"]);
+
+        var metrics = await WaitForMetricsAsync(meters, exported, m => m.ContainsKey(TelemetryNames.TrainingRuns));
+        var runs = metrics[TelemetryNames.TrainingRuns];
+        Assert.Equal("{run}", runs.Unit);
+        Assert.Equal(1, Sum(runs, ("status", "failed")));
+        Assert.Equal(1, Sum(runs, ("status", run.Status)));
+        Assert.Equal(1, Sum(metrics[TelemetryNames.GateDecisions], ("outcome", run.Status == "promoted" ? "promote" : "refuse")));
+        Assert.Equal(1, Sum(metrics[TelemetryNames.GateDecisions]));
+        Assert.Equal("s", metrics[TelemetryNames.TrainingRunDuration].Unit);
+        Assert.Equal(2, Count(metrics[TelemetryNames.TrainingRunDuration]));
     }
 
     private static string InvalidReaction(string id) =>
