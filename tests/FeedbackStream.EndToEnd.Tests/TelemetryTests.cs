@@ -146,6 +146,15 @@ public sealed class TelemetryTests(EngineFixture engine)
     }
 
     [Fact]
+    public async Task Host_WithABadTelemetrySetting_FailsAtStartNamingTheKey()
+    {
+        var error = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(
+            () => E2E.StartHostAsync(engine, HostRoles.Gateway, new() { ["Telemetry:Otlp:Endpoint"] = "collector:4317" }));
+
+        Assert.Contains("Telemetry:Otlp:Endpoint must be an absolute http or https URI", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ProduceSpan_TravelsInTraceparentHeader_AndTheInsertSpanLinksIt()
     {
         var spans = new LockedCollection<Activity>();
@@ -250,6 +259,51 @@ public sealed class TelemetryTests(EngineFixture engine)
         Assert.Equal(0, host.Pipeline.SinkFailures);
         await WaitUntilAsync(() => Snapshot(spans).Any(s => s.OperationName == "insert events_raw"), "an insert span");
         Assert.All(Snapshot(spans).Where(s => s.OperationName == "insert events_raw"), s => Assert.Empty(s.Links));
+    }
+
+    [Fact]
+    public async Task Labeller_ReportsLabelsAndPairsWritten_AndLabelLag()
+    {
+        var exported = new LockedCollection<MetricSnapshot>();
+        using var meters = Sdk.CreateMeterProviderBuilder()
+            .AddMeter(TelemetryNames.LabelingMeter)
+            .AddInMemoryExporter(exported)
+            .Build();
+        await using var host = await E2E.StartHostAsync(engine, settings: new()
+        {
+            ["Mining:SettleWindow"] = "00:00:02",
+            ["Labeling:Interval"] = "00:00:00.200",
+            ["Labeling:SessionTimeout"] = "00:00:06",
+        });
+        using var http = new HttpClient { BaseAddress = host.GatewayAddress };
+
+        // Four conversations from ten minutes ago: an answer regenerated into a second candidate that is loved.
+        var t0 = DateTimeOffset.UtcNow.AddMinutes(-10);
+        var events = new List<FeedbackEvent>();
+        for (var i = 0; i < 4; i++)
+        {
+            var c = $"tc-{i}";
+            var at = t0.AddSeconds(i);
+            events.Add(FeedbackEvent.Create($"{c}-1", E2E.App, at, "u1", c, new ResponseServed($"{c}-a", 0, "First answer.", "m1", PromptText: "A shared question?")));
+            events.Add(FeedbackEvent.Create($"{c}-2", E2E.App, at.AddSeconds(5), "u1", c, new ResponseAction($"{c}-a", ActionKind.Regenerate, null, 5_000)));
+            events.Add(FeedbackEvent.Create($"{c}-3", E2E.App, at.AddSeconds(7), "u1", c, new ResponseServed($"{c}-b", 0, "A second, better answer.", "m1", PromptText: "A shared question?", RegeneratedFrom: $"{c}-a", CandidateIndex: 1)));
+            events.Add(FeedbackEvent.Create($"{c}-4", E2E.App, at.AddSeconds(30), "u1", c, new ReactionSet($"{c}-b", Reaction.Love, 23_000)));
+        }
+
+        using (var response = await E2E.PostAsync(http, events))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        var metrics = await WaitForMetricsAsync(meters, exported, m =>
+            m.TryGetValue(TelemetryNames.LabelsWritten, out var labels) && Sum(labels) >= 8 && m.ContainsKey(TelemetryNames.LabelLag));
+
+        Assert.Equal("{label}", metrics[TelemetryNames.LabelsWritten].Unit);
+        Assert.True(Sum(metrics[TelemetryNames.PairsWritten]) >= 4, "one regenerated-and-loved pair per conversation");
+        var lag = metrics[TelemetryNames.LabelLag];
+        Assert.Equal("s", lag.Unit);
+        Assert.True(Count(lag) >= 4, "one lag per conversation labelled");
+        Assert.True(HistogramSum(lag) >= 0);
     }
 
     [Fact]
