@@ -248,7 +248,10 @@ public sealed partial class PipelineWorker : BackgroundService
 
     private static readonly TimeSpan LagInterval = TimeSpan.FromSeconds(1);
 
-    /// <summary>Per assigned partition, the high watermark (as last fetched; no broker call) minus the position.</summary>
+    /// <summary>
+    /// Per assigned partition, the high watermark (as last fetched; no broker call) minus the position (the low
+    /// watermark before the first record is consumed); a partition whose watermarks are not known yet is left out.
+    /// </summary>
     private void MeasureLag(IConsumer<string?, byte[]> consumer)
     {
         var lag = new List<(int, long)>();
@@ -256,11 +259,13 @@ public sealed partial class PipelineWorker : BackgroundService
         {
             try
             {
-                var high = consumer.GetWatermarkOffsets(partition).High;
-                var position = consumer.Position(partition);
-                if (high.Value >= 0 && position.Value >= 0)
+                var watermarks = consumer.GetWatermarkOffsets(partition);
+                var high = watermarks.High.Value;
+                // Nothing consumed from the partition yet: everything from the low watermark on is still to read.
+                var position = consumer.Position(partition).Value is >= 0 and var p ? p : watermarks.Low.Value;
+                if (high >= 0 && position >= 0)
                 {
-                    lag.Add((partition.Partition.Value, Math.Max(0, high.Value - position.Value)));
+                    lag.Add((partition.Partition.Value, Math.Max(0, high - position)));
                 }
             }
             catch (KafkaException)
