@@ -7,6 +7,7 @@ using FeedbackStream.Gateway;
 using FeedbackStream.Models;
 using FeedbackStream.Pipeline;
 using FeedbackStream.Storage;
+using FeedbackStream.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -189,6 +190,7 @@ internal sealed class FeedbackHost : IAsyncDisposable
                     _ => new FeedbackStream.Pipeline.Labeling.FollowupScorer(FeedbackStream.Followups.Lexicon.LexiconClassifier.Default));
             }
 
+            builder.Services.AddFeedbackTelemetry(builder.Configuration, roles.ToString().ToLowerInvariant());
             var app = builder.Build();
             if (roles.HasFlag(HostRoles.Gateway))
             {
@@ -217,6 +219,7 @@ internal sealed class FeedbackHost : IAsyncDisposable
                     : Results.Json(status, statusCode: StatusCodes.Status503ServiceUnavailable));
             }
 
+            app.MapFeedbackTelemetry();
             await app.StartAsync(cancellationToken);
             var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
             var gateway = new Uri(bound.EndsWith('/') ? bound : bound + "/");

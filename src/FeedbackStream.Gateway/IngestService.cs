@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using FeedbackStream.Auth;
 using FeedbackStream.Contracts;
+using FeedbackStream.Contracts.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace FeedbackStream.Gateway;
@@ -18,8 +19,8 @@ public sealed record RequestRefusal(int StatusCode, string Title, string Detail,
 /// </summary>
 public sealed class IngestService : IDisposable
 {
-    private static readonly Meter Meter = new("FeedbackStream.Gateway");
-    private static readonly Counter<long> Events = Meter.CreateCounter<long>("feedbackstream.gateway.events", description: "Events by outcome.");
+    private static readonly Meter Meter = new(TelemetryNames.GatewayMeter);
+    private static readonly Counter<long> Events = Meter.CreateCounter<long>(TelemetryNames.GatewayEvents, "{event}", "Events by outcome (accepted, duplicate, rejected) and, for rejected, reason.");
 
     private readonly GatewayOptions _options;
     private readonly EventValidator _validator;
@@ -55,6 +56,7 @@ public sealed class IngestService : IDisposable
     {
         var now = _time.GetUtcNow();
         var results = new IngestResult?[batch.Count];
+        var reasons = new string?[batch.Count];
         var outgoing = new List<OutgoingEvent>(batch.Count);
         var outgoingIndex = new List<int>(batch.Count);
         var seenInBatch = new HashSet<(string, string)>();
@@ -67,6 +69,7 @@ public sealed class IngestService : IDisposable
             if (item.ParseError is not null)
             {
                 results[i] = Reject(i, null, new IngestError(root, item.ParseError));
+                reasons[i] = "parse";
                 continue;
             }
 
@@ -80,6 +83,7 @@ public sealed class IngestService : IDisposable
                 }
 
                 results[i] = Reject(i, ReadString(item.Element, "event_id"), validation.Errors.Select(e => new IngestError(Rebase(e.Path, root), e.Reason)).ToArray());
+                reasons[i] = "schema";
                 continue;
             }
 
@@ -94,6 +98,7 @@ public sealed class IngestService : IDisposable
             if (identifierError is not null)
             {
                 results[i] = Reject(i, value.EventId, identifierError);
+                reasons[i] = "identifier";
                 continue;
             }
 
@@ -101,6 +106,7 @@ public sealed class IngestService : IDisposable
             if (limitError is not null)
             {
                 results[i] = Reject(i, value.EventId, limitError);
+                reasons[i] = "time_limit";
                 continue;
             }
 
@@ -118,6 +124,7 @@ public sealed class IngestService : IDisposable
             catch (RedactionFailedException e)
             {
                 results[i] = Reject(i, value.EventId, new IngestError($"{root}.payload", $"could not be redacted, so it was not forwarded: {e.Message}"));
+                reasons[i] = "redaction";
                 continue;
             }
 
@@ -149,7 +156,11 @@ public sealed class IngestService : IDisposable
         var rejected = final.Length - accepted - duplicates;
         Events.Add(accepted, new KeyValuePair<string, object?>("outcome", "accepted"));
         Events.Add(duplicates, new KeyValuePair<string, object?>("outcome", "duplicate"));
-        Events.Add(rejected, new KeyValuePair<string, object?>("outcome", "rejected"));
+        foreach (var group in reasons.Where(r => r is not null).GroupBy(r => r!, StringComparer.Ordinal))
+        {
+            Events.Add(group.Count(), new KeyValuePair<string, object?>("outcome", "rejected"), new KeyValuePair<string, object?>("reason", group.Key));
+        }
+
         return (new IngestResponse(accepted, duplicates, rejected, final), null);
     }
 

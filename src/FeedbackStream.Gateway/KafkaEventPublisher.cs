@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using Confluent.Kafka;
+using FeedbackStream.Contracts.Telemetry;
 using FeedbackStream.Kafka;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -42,6 +44,8 @@ public interface IEventPublisher
 /// </summary>
 public sealed partial class KafkaEventPublisher : IEventPublisher, IDisposable
 {
+    private static readonly ActivitySource Source = new(TelemetryNames.GatewaySource);
+
     private readonly IProducer<string, byte[]> _producer;
     private readonly string _topic;
     private readonly TimeSpan _timeout;
@@ -78,6 +82,24 @@ public sealed partial class KafkaEventPublisher : IEventPublisher, IDisposable
             return Task.CompletedTask;
         }
 
+        // The produce span exists only when tracing listens; its context then travels in each record's traceparent header
+        // (no header when tracing is off).
+        var caller = Activity.Current;
+        var activity = Source.StartActivity($"send {_topic}", ActivityKind.Producer);
+        // This method is not async: put the caller's current activity back so the span does not leak into its context.
+        Activity.Current = caller;
+        activity?.SetTag("messaging.system", "kafka");
+        activity?.SetTag("messaging.operation.name", "send");
+        activity?.SetTag("messaging.operation.type", "send");
+        activity?.SetTag("messaging.destination.name", _topic);
+        activity?.SetTag("messaging.batch.message_count", events.Count);
+        // A sampler that drops the span (its parent request is not sampled) still propagates the caller's context.
+        var context = activity?.Context ?? (Source.HasListeners() ? caller?.Context : null);
+        Headers? headers = context is { } propagated && propagated != default
+            ? [new Header(TelemetryNames.TraceParentHeader, TraceParent.Format(propagated))]
+            : null;
+
+        var started = Stopwatch.GetTimestamp();
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var pending = events.Count;
         string? firstError = null;
@@ -105,20 +127,22 @@ public sealed partial class KafkaEventPublisher : IEventPublisher, IDisposable
         {
             foreach (var item in events)
             {
-                _producer.Produce(_topic, new Message<string, byte[]> { Key = item.Key, Value = item.Value }, OnDelivery);
+                _producer.Produce(_topic, new Message<string, byte[]> { Key = item.Key, Value = item.Value, Headers = headers }, OnDelivery);
             }
         }
         catch (ProduceException<string, byte[]> e)
         {
             // E.g. the local queue is full because the brokers are gone: fail now rather than wait.
+            Finish(activity, started, events.Count, e.Error.Code.ToString());
             throw new PublishFailedException($"Kafka refused the events locally ({e.Error.Code}: {e.Error.Reason}).", e);
         }
 
-        return WaitAsync(done.Task, cancellationToken);
+        return WaitAsync(done.Task, activity, started, events.Count, cancellationToken);
     }
 
-    private async Task WaitAsync(Task delivered, CancellationToken cancellationToken)
+    private async Task WaitAsync(Task delivered, Activity? activity, long started, int count, CancellationToken cancellationToken)
     {
+        string? error = null;
         try
         {
             // Delivery reports arrive within message.timeout.ms; the extra second covers report dispatch.
@@ -126,7 +150,32 @@ public sealed partial class KafkaEventPublisher : IEventPublisher, IDisposable
         }
         catch (TimeoutException e)
         {
+            error = "timeout";
             throw new PublishFailedException($"Kafka did not acknowledge the events within {_timeout.TotalSeconds} s.", e);
+        }
+        catch (Exception e)
+        {
+            error = e is OperationCanceledException ? "canceled" : e.GetType().Name;
+            throw;
+        }
+        finally
+        {
+            Finish(activity, started, count, error);
+        }
+    }
+
+    private void Finish(Activity? activity, long started, int count, string? error)
+    {
+        MessagingMetrics.Record("send", _topic, count, Stopwatch.GetElapsedTime(started), error);
+        if (activity is not null)
+        {
+            if (error is not null)
+            {
+                activity.SetTag("error.type", error);
+                activity.SetStatus(ActivityStatusCode.Error);
+            }
+
+            activity.Dispose();
         }
     }
 

@@ -66,6 +66,7 @@ public sealed class TrainingService(ModelStore store, ModelsOptions options, Tim
             var outcome = await Task.Run(() => TrainingRun.Run(data.Examples, data.Pairs, timed, champion, championVersion, cancellationToken), cancellationToken);
             cancellationToken.ThrowIfCancellationRequested();
             var gate = PromotionGate.Decide(outcome.Report.Metrics, outcome.Report.Champion, options.ToGateOptions());
+            TrainingMetrics.GateDecided(gate.Promote);
             var artifact = outcome.Model.ToBytes();
             var sha = LoveModel.Hash(artifact);
             var version = string.Create(CultureInfo.InvariantCulture, $"{store.ModelName}-{started:yyyyMMdd-HHmmss}-{sha[..8]}");
@@ -81,12 +82,14 @@ public sealed class TrainingService(ModelStore store, ModelsOptions options, Tim
                 await store.RecordEventAsync("promote", version, championVersion ?? "", gate.Reason, "gate:" + trigger, cancellationToken);
             }
             Log.Decided(log, runId, version, gate.Reason);
+            TrainingMetrics.RunFinished(status, clock.Elapsed.TotalSeconds);
             return new TrainingResult(runId, status, version, championVersion, gate, outcome.Report, null, html, clock.Elapsed.TotalSeconds);
         }
         catch (Exception e)
         {
             var status = e is OperationCanceledException && cancellationToken.IsCancellationRequested ? "canceled" : "failed";
             Log.RunFailed(log, e, runId, status, e.Message);
+            TrainingMetrics.RunFinished(status, clock.Elapsed.TotalSeconds);
             await store.WriteRunAsync(Row(runId, "", trigger, status, started, time.GetUtcNow().UtcDateTime, pinned, data?.SettleWatermark ?? DateTime.UnixEpoch, null, false, "", e.Message, "", "", ""), CancellationToken.None);
             if (e is InsufficientDataException)
             {

@@ -31,7 +31,7 @@ public sealed class ClickHouseEventSink(ClickHouseClient client, PipelineProgres
     {
         if (events.Count > 0)
         {
-            await client.InsertBinaryAsync(
+            await ClickHouseMetrics.InsertAsync("events_raw", () => client.InsertBinaryAsync(
                 "events_raw",
                 EventColumns,
                 events.Select(e => new object[]
@@ -40,12 +40,12 @@ public sealed class ClickHouseEventSink(ClickHouseClient client, PipelineProgres
                     e.OccurredAt, e.ReceivedAt, e.Payload, e.Position.Topic, e.Position.Partition, e.Position.Offset,
                 }),
                 new InsertOptions { BatchSize = Math.Max(1, events.Count), MaxDegreeOfParallelism = 1 },
-                cancellationToken);
+                cancellationToken));
         }
 
         if (rejected.Count > 0)
         {
-            await client.InsertBinaryAsync(
+            await ClickHouseMetrics.InsertAsync("events_rejected", () => client.InsertBinaryAsync(
                 "events_rejected",
                 RejectedColumns,
                 rejected.Select(r => new object[]
@@ -53,7 +53,7 @@ public sealed class ClickHouseEventSink(ClickHouseClient client, PipelineProgres
                     r.Position.Topic, r.Position.Partition, r.Position.Offset, r.Key, r.Raw, r.RawBytes, r.Reason, r.ErrorPath,
                 }),
                 new InsertOptions { BatchSize = Math.Max(1, rejected.Count), MaxDegreeOfParallelism = 1 },
-                cancellationToken);
+                cancellationToken));
         }
 
         // Last, once both inserts were accepted: labellers wait for this before they label what they consumed.

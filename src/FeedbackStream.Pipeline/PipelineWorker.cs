@@ -1,6 +1,8 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Threading.Channels;
 using Confluent.Kafka;
+using FeedbackStream.Contracts.Telemetry;
 using FeedbackStream.Kafka;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -69,6 +71,7 @@ public sealed partial class PipelineWorker : BackgroundService
     private readonly ILogger<PipelineWorker> _logger;
     private readonly RecordDecoder _decoder;
     private readonly Channel<ConsumeResult<string?, byte[]>> _channel;
+    private volatile IReadOnlyList<(int Partition, long Lag)> _lag = [];
 
     public PipelineWorker(IOptions<KafkaOptions> kafka, IOptions<PipelineOptions> options, IEventSink sink, PipelineStatus status, ILogger<PipelineWorker> logger)
     {
@@ -117,6 +120,13 @@ public sealed partial class PipelineWorker : BackgroundService
 
         // The sink stops on its own once the channel is completed and drained; it gets its own token only to bound
         // shutdown. The consume loop owns and disposes it.
+        var group = _options.ConsumerGroup;
+        PipelineTelemetry.TrackLag(this, () => _lag.Select(l => new Measurement<long>(
+            l.Lag,
+            new KeyValuePair<string, object?>("messaging.system", "kafka"),
+            new KeyValuePair<string, object?>("messaging.destination.name", _kafka.Topic),
+            new KeyValuePair<string, object?>("messaging.destination.partition.id", l.Partition.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            new KeyValuePair<string, object?>("messaging.consumer.group.name", group))));
         var sinkStop = new CancellationTokenSource();
         var sinkTask = Task.Run(() => RunSinkAsync(consumer, sinkStop.Token), CancellationToken.None);
         var consumeTask = Task.Factory.StartNew(
@@ -131,11 +141,18 @@ public sealed partial class PipelineWorker : BackgroundService
     {
         var overflow = new Queue<ConsumeResult<string?, byte[]>>();
         var paused = false;
+        var lagMeasured = Stopwatch.StartNew();
         try
         {
             consumer.Subscribe(_kafka.Topic);
             while (!stoppingToken.IsCancellationRequested && !sinkTask.IsCompleted)
             {
+                if (lagMeasured.Elapsed >= LagInterval)
+                {
+                    MeasureLag(consumer);
+                    lagMeasured.Restart();
+                }
+
                 while (overflow.Count > 0 && _channel.Writer.TryWrite(overflow.Peek()))
                 {
                     overflow.Dequeue();
@@ -190,6 +207,7 @@ public sealed partial class PipelineWorker : BackgroundService
         }
         finally
         {
+            PipelineTelemetry.UntrackLag(this);
             // Hand the sink whatever is still queued here, then let it write the last batch.
             _channel.Writer.TryComplete();
             sinkStop.CancelAfter(_options.ShutdownFlushTimeout);
@@ -228,6 +246,37 @@ public sealed partial class PipelineWorker : BackgroundService
         }
     }
 
+    private static readonly TimeSpan LagInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Per assigned partition, the high watermark (as last fetched; no broker call) minus the position (the low
+    /// watermark before the first record is consumed); a partition whose watermarks are not known yet is left out.
+    /// </summary>
+    private void MeasureLag(IConsumer<string?, byte[]> consumer)
+    {
+        var lag = new List<(int, long)>();
+        foreach (var partition in consumer.Assignment)
+        {
+            try
+            {
+                var watermarks = consumer.GetWatermarkOffsets(partition);
+                var high = watermarks.High.Value;
+                // Nothing consumed from the partition yet: everything from the low watermark on is still to read.
+                var position = consumer.Position(partition).Value is >= 0 and var p ? p : watermarks.Low.Value;
+                if (high >= 0 && position >= 0)
+                {
+                    lag.Add((partition.Partition.Value, Math.Max(0, high - position)));
+                }
+            }
+            catch (KafkaException)
+            {
+                // Not known yet for this partition; the next measurement tries again.
+            }
+        }
+
+        _lag = lag;
+    }
+
     /// <summary>Records decoded as they are read, with the offset after the last record of each partition.</summary>
     private sealed class DecodedBatch
     {
@@ -236,6 +285,9 @@ public sealed partial class PipelineWorker : BackgroundService
         public List<RejectedRow> Rejected { get; } = [];
 
         public Dictionary<TopicPartition, Offset> NextOffsets { get; } = [];
+
+        /// <summary>The produce spans of the records (at most <see cref="PipelineTelemetry.MaxLinks"/>), when tracing listens.</summary>
+        public List<ActivityLink>? Links { get; private set; }
 
         public int Count { get; private set; }
 
@@ -249,6 +301,19 @@ public sealed partial class PipelineWorker : BackgroundService
             else
             {
                 Rejected.Add((RejectedRow)decoded);
+            }
+
+            if (PipelineTelemetry.Source.HasListeners())
+            {
+                Links ??= [];
+                // The header is optional and untrusted: absent or malformed, the record only loses its link.
+                if (Links.Count < PipelineTelemetry.MaxLinks
+                    && record.Message.Headers is { } headers
+                    && headers.TryGetLastBytes(TelemetryNames.TraceParentHeader, out var traceParent)
+                    && TraceParent.TryParse(traceParent, out var context))
+                {
+                    Links.Add(new ActivityLink(context));
+                }
             }
 
             // Records of a partition arrive in order: the last one seen gives the offset to store.
@@ -326,16 +391,33 @@ public sealed partial class PipelineWorker : BackgroundService
     private async Task WriteAsync(IConsumer<string?, byte[]> consumer, DecodedBatch batch, CancellationToken cancellationToken)
     {
         var delay = _options.SinkRetryInitialDelay;
+        var started = Stopwatch.GetTimestamp();
+        using var activity = PipelineTelemetry.Source.StartActivity("insert events_raw", ActivityKind.Client, default(ActivityContext), links: batch.Links);
+        activity?.SetTag("db.system.name", "clickhouse");
+        activity?.SetTag("db.operation.name", "insert");
+        activity?.SetTag("db.collection.name", "events_raw");
+        activity?.SetTag("messaging.batch.message_count", batch.Count);
+        activity?.SetTag("feedbackstream.events", batch.Events.Count);
+        activity?.SetTag("feedbackstream.dead_letters", batch.Rejected.Count);
+        var attempts = 0;
         while (true)
         {
             try
             {
+                attempts++;
                 await _sink.WriteAsync(batch.Events, batch.Rejected, cancellationToken);
                 Status.LastSinkError = null;
                 break;
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (OperationCanceledException)
             {
+                activity?.SetStatus(ActivityStatusCode.Error, "canceled");
+                MessagingMetrics.Record("process", _kafka.Topic, batch.Count, Stopwatch.GetElapsedTime(started), "canceled");
+                throw;
+            }
+            catch (Exception e)
+            {
+                activity?.AddEvent(new ActivityEvent("retry", tags: new ActivityTagsCollection { ["error.type"] = e.GetType().Name }));
                 Status.AddSinkFailure();
                 Status.LastSinkError = e.Message;
                 LogSinkFailed(batch.Count, delay.TotalMilliseconds, e.Message);
@@ -344,6 +426,9 @@ public sealed partial class PipelineWorker : BackgroundService
             }
         }
 
+        activity?.SetTag("feedbackstream.attempts", attempts);
+        PipelineTelemetry.RecordWritten(batch.Events, batch.Rejected, DateTime.UtcNow);
+        MessagingMetrics.Record("process", _kafka.Topic, batch.Count, Stopwatch.GetElapsedTime(started), null);
         Status.AddWritten(batch.Events.Count, batch.Rejected.Count);
         foreach (var (partition, next) in batch.NextOffsets)
         {

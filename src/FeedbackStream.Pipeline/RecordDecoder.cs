@@ -26,7 +26,11 @@ public sealed record EventRow(
 }
 
 /// <summary>A row of <c>events_rejected</c>: a record that could not be decoded or validated, and why.</summary>
-public sealed record RejectedRow(RecordPosition Position, string Key, string Raw, uint RawBytes, string Reason, string ErrorPath);
+public sealed record RejectedRow(RecordPosition Position, string Key, string Raw, uint RawBytes, string Reason, string ErrorPath)
+{
+    /// <summary>The reason as one of a few words (<c>empty</c>, <c>json</c>, <c>not_object</c>, <c>invalid_event</c>), for metrics.</summary>
+    public string Kind { get; init; } = "invalid_event";
+}
 
 /// <summary>
 /// Turns one Kafka record into an <see cref="EventRow"/> or a <see cref="RejectedRow"/>. Pure: no I/O, never throws
@@ -40,7 +44,7 @@ public sealed class RecordDecoder(int rejectedRawMaxBytes)
     {
         if (value is null || value.Length == 0)
         {
-            return Reject(position, key, value, "empty record value", "$");
+            return Reject(position, key, value, "empty record value", "$") with { Kind = "empty" };
         }
 
         JsonDocument document;
@@ -50,14 +54,14 @@ public sealed class RecordDecoder(int rejectedRawMaxBytes)
         }
         catch (JsonException e)
         {
-            return Reject(position, key, value, $"not valid JSON: {e.Message}", "$");
+            return Reject(position, key, value, $"not valid JSON: {e.Message}", "$") with { Kind = "json" };
         }
 
         using (document)
         {
             if (document.RootElement.ValueKind != JsonValueKind.Object)
             {
-                return Reject(position, key, value, "not a JSON object", "$");
+                return Reject(position, key, value, "not a JSON object", "$") with { Kind = "not_object" };
             }
 
             var result = _validator.Validate(document.RootElement);

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Data.Common;
+using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
 using ClickHouse.Driver;
@@ -26,6 +27,25 @@ public static class ClickHouseDapper
     public static async Task<List<T>> RowsAsync<T>(this ClickHouseClient client, string sql, object? parameters, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);
+        var started = Stopwatch.GetTimestamp();
+        string? error = null;
+        try
+        {
+            return await ReadRowsAsync<T>(client, sql, parameters, cancellationToken);
+        }
+        catch (Exception e)
+        {
+            error = e is OperationCanceledException ? "canceled" : e.GetType().Name;
+            throw;
+        }
+        finally
+        {
+            ClickHouseMetrics.Record("query", null, Stopwatch.GetElapsedTime(started), error);
+        }
+    }
+
+    private static async Task<List<T>> ReadRowsAsync<T>(ClickHouseClient client, string sql, object? parameters, CancellationToken cancellationToken)
+    {
         await using var connection = client.CreateConnection();
         await connection.OpenAsync(cancellationToken);
         await using var command = Command(connection, sql, parameters);
@@ -52,11 +72,25 @@ public static class ClickHouseDapper
     public static async Task<T?> ValueAsync<T>(this ClickHouseClient client, string sql, object? parameters, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);
-        await using DbConnection connection = client.CreateConnection();
-        await connection.OpenAsync(cancellationToken);
-        await using var command = Command(connection, sql, parameters);
-        var value = await command.ExecuteScalarAsync(cancellationToken);
-        return value is null or DBNull ? default : value is T typed ? typed : (T)Convert.ChangeType(value, Nullable.GetUnderlyingType(typeof(T)) ?? typeof(T), CultureInfo.InvariantCulture);
+        var started = Stopwatch.GetTimestamp();
+        string? error = null;
+        try
+        {
+            await using DbConnection connection = client.CreateConnection();
+            await connection.OpenAsync(cancellationToken);
+            await using var command = Command(connection, sql, parameters);
+            var value = await command.ExecuteScalarAsync(cancellationToken);
+            return value is null or DBNull ? default : value is T typed ? typed : (T)Convert.ChangeType(value, Nullable.GetUnderlyingType(typeof(T)) ?? typeof(T), CultureInfo.InvariantCulture);
+        }
+        catch (Exception e)
+        {
+            error = e is OperationCanceledException ? "canceled" : e.GetType().Name;
+            throw;
+        }
+        finally
+        {
+            ClickHouseMetrics.Record("query", null, Stopwatch.GetElapsedTime(started), error);
+        }
     }
 
     /// <summary>

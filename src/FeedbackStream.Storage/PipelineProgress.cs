@@ -17,7 +17,7 @@ public sealed class PipelineProgress(ClickHouseClient client)
         ArgumentNullException.ThrowIfNull(storedThrough);
         return storedThrough.Count == 0
             ? Task.CompletedTask
-            : client.InsertBinaryAsync("pipeline_progress", Columns, storedThrough.Select(p => new object[] { p.Topic, p.Partition, p.Offset }), null, cancellationToken);
+            : ClickHouseMetrics.InsertAsync("pipeline_progress", () => client.InsertBinaryAsync("pipeline_progress", Columns, storedThrough.Select(p => new object[] { p.Topic, p.Partition, p.Offset }), null, cancellationToken));
     }
 
     /// <summary>The highest stored offset per partition of <paramref name="topic"/> (partitions never written are absent).</summary>

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Confluent.Kafka;
 using FeedbackStream.Contracts;
+using FeedbackStream.Contracts.Telemetry;
 using FeedbackStream.Kafka;
 using FeedbackStream.Mining;
 using FeedbackStream.Storage;
@@ -158,10 +159,15 @@ public sealed class LabelingStatus
 /// </summary>
 public sealed partial class LabelingWorker : BackgroundService
 {
-    private static readonly Meter Meter = new("FeedbackStream.Labeling");
-    private static readonly Counter<long> LabelsCounter = Meter.CreateCounter<long>("feedbackstream.labels.written", "{label}", "Labels written by labellers");
-    private static readonly Counter<long> RepairedCounter = Meter.CreateCounter<long>("feedbackstream.labels.repaired", "{label}", "Labels written by the reconciliation sweep (violations repaired)");
-    private static readonly Counter<long> PairsCounter = Meter.CreateCounter<long>("feedbackstream.pairs.written", "{pair}", "Preference pairs written by labellers");
+    private static readonly Meter Meter = new(TelemetryNames.LabelingMeter);
+    private static readonly Counter<long> LabelsCounter = Meter.CreateCounter<long>(TelemetryNames.LabelsWritten, "{label}", "Labels written by labellers");
+    private static readonly Counter<long> RepairedCounter = Meter.CreateCounter<long>(TelemetryNames.LabelsRepaired, "{label}", "Labels written by the reconciliation sweep (violations repaired)");
+    private static readonly Counter<long> PairsCounter = Meter.CreateCounter<long>(TelemetryNames.PairsWritten, "{pair}", "Preference pairs written by labellers");
+    private static readonly Histogram<double> LabelLag = Meter.CreateHistogram(
+        TelemetryNames.LabelLag,
+        "s",
+        "From the moment a conversation was due to be labelled to its labels being written.",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600] });
 
     private readonly LabelRepository _store;
     private readonly LabelInvariant _invariant;
@@ -392,6 +398,7 @@ public sealed partial class LabelingWorker : BackgroundService
             var timer = Stopwatch.StartNew();
             var held = chunk.Where(c => c.Events is not null).ToDictionary(c => c.Key, c => (IReadOnlyList<FeedbackEvent>)c.Events!);
             var outcome = await LabelAsync([.. chunk.Select(c => c.Key)], now, cancellationToken, held);
+            var written = _time.GetUtcNow();
             foreach (var conversation in chunk)
             {
                 if (outcome.PendingDue.TryGetValue(conversation.Key, out var dueAt))
@@ -400,6 +407,7 @@ public sealed partial class LabelingWorker : BackgroundService
                 }
                 else
                 {
+                    LabelLag.Record(Math.Max(0, (written - conversation.DueAt).TotalSeconds));
                     _tracker.Completed(conversation);
                 }
             }

@@ -209,32 +209,32 @@ public sealed class LabelRepository(ClickHouseClient client)
         ArgumentNullException.ThrowIfNull(batch);
         if (batch.Labels.Count > 0)
         {
-            await client.InsertBinaryAsync("response_labels", LabelColumns, batch.Labels.Select(l => new object[]
+            await ClickHouseMetrics.InsertAsync("response_labels", () => client.InsertBinaryAsync("response_labels", LabelColumns, batch.Labels.Select(l => new object[]
             {
                 l.LabelId, l.AppId, l.ResponseId, l.ConversationId, l.UserId, l.ModelVersion, l.PromptKey, l.PromptText, l.ResponseText,
                 (uint)l.TurnIndex, l.RegeneratedFrom, (uint)l.CandidateIndex, l.ServedAt.UtcDateTime, l.LastSignalAt.UtcDateTime, l.Love, l.LoveWeight,
                 l.Dislike, l.DislikeWeight, l.OtherReactions.ToArray(), l.FollowupPolarity, l.FollowupKind, l.FollowupPSat, l.FollowupPDsat,
                 l.Actions.ToArray(), l.Score, l.Confidence, (uint)l.SignalEvents, (uint)l.DroppedSignals, (uint)l.LateEvents, l.Rules.ToArray(),
                 l.EvidenceEventIds.ToArray(), computedAt, l.Surface, l.LatencyMs, l.PositiveEvidence, l.NegativeEvidence,
-            }), null, cancellationToken);
+            }), null, cancellationToken));
         }
 
         if (batch.Decisions.Count > 0)
         {
-            await client.InsertBinaryAsync("signal_decisions", DecisionColumns, batch.Decisions.Select(d => new object[]
+            await ClickHouseMetrics.InsertAsync("signal_decisions", () => client.InsertBinaryAsync("signal_decisions", DecisionColumns, batch.Decisions.Select(d => new object[]
             {
                 d.EventId, d.Rule, d.AppId, d.ResponseId, d.UserId, d.Action.ToString().ToLowerInvariant(), d.Weight, d.Reason, computedAt,
-            }), null, cancellationToken);
+            }), null, cancellationToken));
         }
 
         var pairs = batch.Pairs.Concat(siblingPairs).GroupBy(p => p.PairId, StringComparer.Ordinal).Select(g => g.First()).ToList();
         if (pairs.Count > 0)
         {
-            await client.InsertBinaryAsync("preference_pairs", PairColumns, pairs.Select(p => new object[]
+            await ClickHouseMetrics.InsertAsync("preference_pairs", () => client.InsertBinaryAsync("preference_pairs", PairColumns, pairs.Select(p => new object[]
             {
                 p.PairId, p.AppId, p.PromptKey, p.PromptText, p.ChosenResponseId, p.ChosenText, p.RejectedResponseId, p.RejectedText,
                 p.Source, p.Confidence, p.Margin, p.EvidenceEventIds.ToArray(), p.Users.ToArray(), computedAt,
-            }), null, cancellationToken);
+            }), null, cancellationToken));
         }
     }
 
@@ -248,7 +248,7 @@ public sealed class LabelRepository(ClickHouseClient client)
         var now = DateTime.UtcNow;
         return progress.Count == 0
             ? Task.CompletedTask
-            : client.InsertBinaryAsync("labeling_state", ["worker", "watermark", "updated_at"], progress.Select(p => new object[] { p.Partition, p.LabelledThrough, now }), null, cancellationToken);
+            : ClickHouseMetrics.InsertAsync("labeling_state", () => client.InsertBinaryAsync("labeling_state", ["worker", "watermark", "updated_at"], progress.Select(p => new object[] { p.Partition, p.LabelledThrough, now }), null, cancellationToken));
     }
 
     /// <summary>The oldest per-partition labelled-through instant, or null before any labeller recorded progress.</summary>
