@@ -1,9 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using ClickHouse.Driver.ADO.Parameters;
-using ClickHouse.Driver.Utility;
 using FeedbackStream.Mining;
+using FeedbackStream.Storage.Pairs;
 using Parquet;
 using Parquet.Serialization;
 using System.Text.Json.Serialization;
@@ -18,7 +17,6 @@ internal static class ExportPairsCommand
 {
     public const int PageRows = 5000;
 
-    public sealed record PairRecord(string Prompt, string Chosen, string Rejected, string PairId, string AppId, string Source, double Confidence, double Margin, string ChosenResponseId, string RejectedResponseId, IReadOnlyList<string> EvidenceEventIds, DateTime MinedAt, double? EnsembleMargin = null, double? EnsembleSpread = null);
 
     public static Command Create()
     {
@@ -49,7 +47,8 @@ internal static class ExportPairsCommand
 
             return await settings.RunAsync(parse, async (target, _) =>
             {
-                var pages = ReadAsync(target.Client, parse.GetValue(minConfidence), parse.GetValue(since), parse.GetValue(source), PageRows, cancellationToken, parse.GetValue(minEnsembleMargin));
+                var filter = new PairExportFilter(parse.GetValue(minConfidence), parse.GetValue(since), parse.GetValue(source), parse.GetValue(minEnsembleMargin));
+                var pages = PairExport.ReadAsync(target.Client, filter, PageRows, cancellationToken);
                 if (parse.GetValue(top) is { } k)
                 {
                     pages = SelectAsync(pages, k, parse.GetValue(diversity), cancellationToken);
@@ -79,81 +78,6 @@ internal static class ExportPairsCommand
             }, cancellationToken);
         });
         return command;
-    }
-
-    /// <summary>Pages of pairs in pair_id order; each page is one query, so nothing larger than a page is held.</summary>
-    public static async IAsyncEnumerable<List<PairRecord>> ReadAsync(
-        ClickHouse.Driver.ClickHouseClient client, double minConfidence, DateTime? since, string? source, int pageRows, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken, double? minEnsembleMargin = null)
-    {
-        var after = "";
-        while (true)
-        {
-            var parameters = new ClickHouseParameterCollection();
-            parameters.AddParameter("after", after);
-            parameters.AddParameter("min", minConfidence);
-            parameters.AddParameter("since", (since ?? DateTime.UnixEpoch).ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture));
-            parameters.AddParameter("source", source ?? "");
-            var page = new List<PairRecord>(pageRows);
-            using (var reader = await client.ExecuteReaderAsync(
-                $$"""
-                SELECT prompt_text, chosen_text, rejected_text, pair_id, app_id, source, confidence, margin, chosen_response_id, rejected_response_id, evidence_event_ids, mined_at
-                FROM preference_pairs FINAL
-                WHERE pair_id > {after:String} AND confidence >= {min:Float64} AND mined_at >= parseDateTimeBestEffort({since:String})
-                  AND ({source:String} = '' OR source = {source:String})
-                ORDER BY pair_id
-                LIMIT {{pageRows}}
-                """, parameters, null, cancellationToken))
-            {
-                while (await reader.ReadAsync(cancellationToken))
-                {
-                    page.Add(new PairRecord(
-                        reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.GetString(5),
-                        reader.GetDouble(6), reader.GetDouble(7), reader.GetString(8), reader.GetString(9), (string[])reader.GetValue(10), DateTime.SpecifyKind(reader.GetDateTime(11), DateTimeKind.Utc)));
-                }
-            }
-
-            if (page.Count == 0)
-            {
-                yield break;
-            }
-
-            var last = page[^1].PairId;
-            var full = page.Count == pageRows;
-            page = await WithMarginsAsync(client, page, cancellationToken);
-            if (minEnsembleMargin is { } least)
-            {
-                page = page.Where(p => p.EnsembleMargin >= least).ToList();
-            }
-
-            if (page.Count > 0)
-            {
-                yield return page;
-            }
-
-            after = last;
-            if (!full)
-            {
-                yield break;
-            }
-        }
-    }
-
-    /// <summary>Adds the newest training run's ensemble margin (mean and spread) to each pair that has one.</summary>
-    private static async Task<List<PairRecord>> WithMarginsAsync(ClickHouse.Driver.ClickHouseClient client, List<PairRecord> page, CancellationToken cancellationToken)
-    {
-        var parameters = new ClickHouseParameterCollection();
-        parameters.AddParameter("ids", page.Select(p => p.PairId).ToArray());
-        var margins = new Dictionary<string, (double Mean, double Spread)>(StringComparer.Ordinal);
-        using (var reader = await client.ExecuteReaderAsync(
-            "SELECT pair_id, margin_mean, margin_spread FROM pair_margins FINAL WHERE pair_id IN {ids:Array(String)}", parameters, null, cancellationToken))
-        {
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                margins[reader.GetString(0)] = (reader.GetDouble(1), reader.GetDouble(2));
-            }
-        }
-
-        return page.Select(p => margins.TryGetValue(p.PairId, out var m) ? p with { EnsembleMargin = m.Mean, EnsembleSpread = m.Spread } : p).ToList();
     }
 
     /// <summary>Reads every candidate, keeps the <paramref name="k"/> best by <see cref="PairSelector"/>, and yields them as pages.</summary>

@@ -244,7 +244,7 @@ public sealed class ExportTests(EngineFixture engine)
         await E2E.WaitForCountAsync(client, "SELECT count() FROM preference_pairs FINAL WHERE source = 'edit'", 30, TimeSpan.FromSeconds(60));
 
         using var jsonl = new MemoryStream();
-        var written = await FeedbackStream.Cli.ExportPairsCommand.WriteJsonlAsync(FeedbackStream.Cli.ExportPairsCommand.ReadAsync(client, 0, null, "edit", 7, E2E.Ct), jsonl, E2E.Ct);
+        var written = await FeedbackStream.Cli.ExportPairsCommand.WriteJsonlAsync(FeedbackStream.Storage.Pairs.PairExport.ReadAsync(client, new(Source: "edit"), 7, E2E.Ct), jsonl, E2E.Ct);
         Assert.Equal(30, written);
         var lines = System.Text.Encoding.UTF8.GetString(jsonl.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(30, lines.Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("pair_id").GetString()).Distinct().Count());
@@ -255,7 +255,7 @@ public sealed class ExportTests(EngineFixture engine)
         {
             await using (var stream = new FileStream(file, FileMode.Create, FileAccess.ReadWrite))
             {
-                Assert.Equal(30, await FeedbackStream.Cli.ExportPairsCommand.WriteParquetAsync(FeedbackStream.Cli.ExportPairsCommand.ReadAsync(client, 0, null, "edit", 7, E2E.Ct), stream, E2E.Ct));
+                Assert.Equal(30, await FeedbackStream.Cli.ExportPairsCommand.WriteParquetAsync(FeedbackStream.Storage.Pairs.PairExport.ReadAsync(client, new(Source: "edit"), 7, E2E.Ct), stream, E2E.Ct));
             }
 
             await using var read = File.OpenRead(file);

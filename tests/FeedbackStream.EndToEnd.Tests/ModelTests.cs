@@ -81,8 +81,8 @@ public sealed class ModelTests(EngineFixture engine)
         var pairsRead = await E2E.ScalarAsync(client, "SELECT pairs FROM model_runs FINAL WHERE status = 'promoted'");
         Assert.True(pairsRead > 100);
         Assert.Equal(pairsRead, await E2E.ScalarAsync(client, "SELECT count() FROM pair_margins FINAL"));
-        var agreed = new List<ExportPairsCommand.PairRecord>();
-        await foreach (var page in ExportPairsCommand.ReadAsync(client, 0, null, null, 500, E2E.Ct, minEnsembleMargin: 0))
+        var agreed = new List<FeedbackStream.Storage.Pairs.PairRecord>();
+        await foreach (var page in FeedbackStream.Storage.Pairs.PairExport.ReadAsync(client, new(MinEnsembleMargin: 0), 500, E2E.Ct))
         {
             agreed.AddRange(page);
         }
