@@ -13,6 +13,7 @@ using System.Text.Json;
 using FeedbackStream.Client;
 using FeedbackStream.Gateway;
 using FeedbackStream.Mining;
+using FeedbackStream.Storage;
 using FeedbackStream.Storage.Labels;
 using FeedbackStream.Simulator;
 using Microsoft.Extensions.Configuration;
@@ -76,6 +77,20 @@ internal static class DemoCommand
         string? ReportPath);
 
     public sealed record Tally(string Name, long Count);
+
+    private sealed class TallyRow
+    {
+        public string Name { get; set; } = "";
+
+        public ulong Count { get; set; }
+    }
+
+    private sealed class FreshnessRow
+    {
+        public double P50 { get; set; }
+
+        public double P99 { get; set; }
+    }
 
     public static Command Create()
     {
@@ -241,7 +256,7 @@ internal static class DemoCommand
                     var storing = Stopwatch.StartNew();
                     while (true)
                     {
-                        var distinct = Convert.ToInt64(await clickHouse.ExecuteScalarAsync("SELECT uniqExact(event_id) FROM events_raw", null, null, cancellationToken), CultureInfo.InvariantCulture);
+                        var distinct = (long)await ScalarAsync(clickHouse, "SELECT uniqExact(event_id) FROM events_raw", cancellationToken);
                         queryable.Value = distinct;
                         if (distinct >= accepted)
                         {
@@ -264,12 +279,12 @@ internal static class DemoCommand
 
                     // Wait until the labelling worker has labelled every served response.
                     var labelling = progress.AddTask("responses labelled, pairs mined", maxValue: 1);
-                    var servedCount = Convert.ToInt64(await clickHouse.ExecuteScalarAsync("SELECT count() FROM events_raw FINAL WHERE type = 'response.served'", null, null, cancellationToken), CultureInfo.InvariantCulture);
+                    var servedCount = (long)await ScalarAsync(clickHouse, "SELECT count() FROM events_raw FINAL WHERE type = 'response.served'", cancellationToken);
                     labelling.MaxValue = Math.Max(1, servedCount);
                     var labellingTime = Stopwatch.StartNew();
                     while (true)
                     {
-                        var labelled = Convert.ToInt64(await clickHouse.ExecuteScalarAsync("SELECT count() FROM response_labels FINAL", null, null, cancellationToken), CultureInfo.InvariantCulture);
+                        var labelled = (long)await ScalarAsync(clickHouse, "SELECT count() FROM response_labels FINAL", cancellationToken);
                         labelling.Value = labelled;
                         if (labelled >= servedCount)
                         {
@@ -300,17 +315,17 @@ internal static class DemoCommand
         var rows = await ScalarAsync(clickHouse, "SELECT count() FROM events_raw FINAL", cancellationToken);
         var distinctIds = await ScalarAsync(clickHouse, "SELECT uniqExact(event_id) FROM events_raw", cancellationToken);
         var deadLetters = await ScalarAsync(clickHouse, "SELECT count() FROM events_rejected", cancellationToken);
-        using var reader = await clickHouse.ExecuteReaderAsync(
-            "SELECT quantileExact(0.5)(d), quantileExact(0.99)(d) FROM (SELECT dateDiff('millisecond', received_at, ingested_at) AS d FROM events_raw FINAL)", null, null, cancellationToken);
-        await reader.ReadAsync(cancellationToken);
-        var p50 = Convert.ToDouble(reader.GetValue(0), CultureInfo.InvariantCulture);
-        var p99 = Convert.ToDouble(reader.GetValue(1), CultureInfo.InvariantCulture);
+        var freshness = (await clickHouse.RowsAsync<FreshnessRow>(
+            "SELECT quantileExact(0.5)(d) AS p50, quantileExact(0.99)(d) AS p99 FROM (SELECT toFloat64(dateDiff('millisecond', received_at, ingested_at)) AS d FROM events_raw FINAL)",
+            null, cancellationToken)).Single();
+        var (p50, p99) = (freshness.P50, freshness.P99);
         var labelled = await ScalarAsync(clickHouse, "SELECT count() FROM response_labels FINAL", cancellationToken);
         var loved = await ScalarAsync(clickHouse, "SELECT countIf(love) FROM response_labels FINAL", cancellationToken);
         // The invariant at the settle horizon, with no grace: every response settled by now has its current label.
         var check = await new LabelInvariant(clickHouse).CheckAsync(new SettlePolicy(DemoSettleWindow, TimeSpan.Zero), DateTimeOffset.UtcNow, 5, cancellationToken);
-        var pairsBySource = await CountsAsync(clickHouse, "SELECT source, count() FROM preference_pairs FINAL GROUP BY source ORDER BY count() DESC", cancellationToken);
-        var decisionsByRule = await CountsAsync(clickHouse, "SELECT concat(rule, ' ', action), count() FROM signal_decisions FINAL WHERE rule != 'kept' GROUP BY rule, action ORDER BY count() DESC", cancellationToken);
+        var pairsBySource = await CountsAsync(clickHouse, "SELECT source AS name, count() AS count FROM preference_pairs FINAL GROUP BY source ORDER BY count DESC", cancellationToken);
+        var decisionsByRule = await CountsAsync(
+            clickHouse, "SELECT concat(rule, ' ', action) AS name, count() AS count FROM signal_decisions FINAL WHERE rule != 'kept' GROUP BY rule, action ORDER BY count DESC", cancellationToken);
         var model = await TrainFirstModelAsync(host, apiKey, simulation.Apps[0], fullPath, cancellationToken);
         return new Summary(
             fullPath,
@@ -462,20 +477,11 @@ internal static class DemoCommand
         return key.Length <= 90 ? key : key[..87] + "...";
     }
 
-    private static async Task<List<Tally>> CountsAsync(ClickHouse.Driver.ClickHouseClient client, string sql, CancellationToken cancellationToken)
-    {
-        var counts = new List<Tally>();
-        using var reader = await client.ExecuteReaderAsync(sql, null, null, cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            counts.Add(new Tally(reader.GetString(0), Convert.ToInt64(reader.GetValue(1), CultureInfo.InvariantCulture)));
-        }
-
-        return counts;
-    }
+    private static async Task<List<Tally>> CountsAsync(ClickHouse.Driver.ClickHouseClient client, string sql, CancellationToken cancellationToken) =>
+        [.. (await client.RowsAsync<TallyRow>(sql, null, cancellationToken)).Select(r => new Tally(r.Name, (long)r.Count))];
 
     private static async Task<ulong> ScalarAsync(ClickHouse.Driver.ClickHouseClient client, string sql, CancellationToken cancellationToken) =>
-        Convert.ToUInt64(await client.ExecuteScalarAsync(sql, null, null, cancellationToken), CultureInfo.InvariantCulture);
+        await client.ValueAsync<ulong>(sql, null, cancellationToken);
 
     private static string F(double value) => double.IsFinite(value) ? value.ToString("F4", CultureInfo.InvariantCulture) : "n/a";
 
