@@ -27,21 +27,7 @@ public static class ClickHouseDapper
     public static async Task<List<T>> RowsAsync<T>(this ClickHouseClient client, string sql, object? parameters, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);
-        var started = Stopwatch.GetTimestamp();
-        string? error = null;
-        try
-        {
-            return await ReadRowsAsync<T>(client, sql, parameters, cancellationToken);
-        }
-        catch (Exception e)
-        {
-            error = e is OperationCanceledException ? "canceled" : e.GetType().Name;
-            throw;
-        }
-        finally
-        {
-            ClickHouseMetrics.Record("query", null, Stopwatch.GetElapsedTime(started), error);
-        }
+        return await ClickHouseMetrics.TimeAsync("query", null, () => ReadRowsAsync<T>(client, sql, parameters, cancellationToken));
     }
 
     private static async Task<List<T>> ReadRowsAsync<T>(ClickHouseClient client, string sql, object? parameters, CancellationToken cancellationToken)
@@ -72,25 +58,14 @@ public static class ClickHouseDapper
     public static async Task<T?> ValueAsync<T>(this ClickHouseClient client, string sql, object? parameters, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(client);
-        var started = Stopwatch.GetTimestamp();
-        string? error = null;
-        try
+        return await ClickHouseMetrics.TimeAsync("query", null, async () =>
         {
             await using DbConnection connection = client.CreateConnection();
             await connection.OpenAsync(cancellationToken);
             await using var command = Command(connection, sql, parameters);
             var value = await command.ExecuteScalarAsync(cancellationToken);
             return value is null or DBNull ? default : value is T typed ? typed : (T)Convert.ChangeType(value, Nullable.GetUnderlyingType(typeof(T)) ?? typeof(T), CultureInfo.InvariantCulture);
-        }
-        catch (Exception e)
-        {
-            error = e is OperationCanceledException ? "canceled" : e.GetType().Name;
-            throw;
-        }
-        finally
-        {
-            ClickHouseMetrics.Record("query", null, Stopwatch.GetElapsedTime(started), error);
-        }
+        });
     }
 
     /// <summary>

@@ -22,14 +22,25 @@ public static class ClickHouseMetrics
     public static Task InsertAsync(string table, Func<Task> work) => TimeAsync("insert", table, work);
 
     /// <summary>Runs <paramref name="work"/> and records its duration as one <paramref name="operation"/>.</summary>
-    public static async Task TimeAsync(string operation, string? table, Func<Task> work)
+    public static Task TimeAsync(string operation, string? table, Func<Task> work)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        return TimeAsync(operation, table, async () =>
+        {
+            await work();
+            return true;
+        });
+    }
+
+    /// <summary>Runs <paramref name="work"/>, records its duration as one <paramref name="operation"/>, and returns its result.</summary>
+    public static async Task<T> TimeAsync<T>(string operation, string? table, Func<Task<T>> work)
     {
         ArgumentNullException.ThrowIfNull(work);
         var started = Stopwatch.GetTimestamp();
         string? error = null;
         try
         {
-            await work();
+            return await work();
         }
         catch (Exception e)
         {
