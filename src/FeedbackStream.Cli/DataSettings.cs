@@ -52,24 +52,31 @@ internal sealed class DataSettings
     public IConfiguration Configuration(ParseResult parse)
     {
         ArgumentNullException.ThrowIfNull(parse);
-        var shorthands = new Dictionary<string, string?>();
-        if (parse.GetValue(Data) is { } data)
+        return ServeCommand.BuildConfiguration(
+            parse.GetValue(Config), parse.UnmatchedTokens, Shorthands(parse.GetValue(Data), parse.GetValue(Server), parse.GetValue(Database)));
+    }
+
+    /// <summary>The configuration keys the shorthand options stand for (only those given).</summary>
+    public static Dictionary<string, string?> Shorthands(string? data, string? server, string? database)
+    {
+        var keys = new Dictionary<string, string?>();
+        if (data is not null)
         {
-            shorthands["ClickHouse:DataPath"] = data;
+            keys["ClickHouse:DataPath"] = data;
         }
 
-        if (parse.GetValue(Server) is { } server)
+        if (server is not null)
         {
-            shorthands["ClickHouse:Mode"] = "Server";
-            shorthands["ClickHouse:ConnectionString"] = server;
+            keys["ClickHouse:Mode"] = "Server";
+            keys["ClickHouse:ConnectionString"] = server;
         }
 
-        if (parse.GetValue(Database) is { } database)
+        if (database is not null)
         {
-            shorthands["ClickHouse:Database"] = database;
+            keys["ClickHouse:Database"] = database;
         }
 
-        return ServeCommand.BuildConfiguration(parse.GetValue(Config), parse.UnmatchedTokens, shorthands);
+        return keys;
     }
 
     /// <summary>

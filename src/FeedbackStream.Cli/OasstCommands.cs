@@ -313,14 +313,7 @@ internal static class OasstCommands
     /// <summary>The configuration chain of serve, with <c>--clickhouse</c> and <c>--database</c> on top.</summary>
     private static IConfiguration RemoteConfiguration(ParseResult parse, Option<string?> clickHouse, Option<string> database)
     {
-        var shorthands = new Dictionary<string, string?> { ["ClickHouse:Database"] = parse.GetValue(database) };
-        if (parse.GetValue(clickHouse) is { } server)
-        {
-            shorthands["ClickHouse:Mode"] = "Server";
-            shorthands["ClickHouse:ConnectionString"] = server;
-        }
-
-        return ServeCommand.BuildConfiguration(null, parse.UnmatchedTokens, shorthands);
+        return ServeCommand.BuildConfiguration(null, parse.UnmatchedTokens, DataSettings.Shorthands(null, parse.GetValue(clickHouse), parse.GetValue(database)));
     }
 
     private static async Task<ReplaySummary> ReplayRemoteAsync(string path, OasstCorpus corpus, Uri gateway, string apiKey, IConfiguration configuration, CancellationToken cancellationToken)

@@ -108,6 +108,17 @@ public sealed class ServeStartupTests(EngineFixture engine)
         Assert.Equal(FeedbackStream.Storage.Migrator.Embedded().Count.ToString(System.Globalization.CultureInfo.InvariantCulture), rows.RootElement.GetProperty("rows")[0].GetProperty("n").ToString());
     }
 
+    [Fact]
+    public async Task Train_ReadsTheModelsSectionOfTheConfigurationChain()
+    {
+        // train used to build its settings from its own options only: a scheduled job ran with the default gate.
+        var train = await RunAsync(["train", "--no-compare", "--json", "--Models:MinimumLabels=987654"]);
+        Assert.Equal(3, train.ExitCode);
+        using var outcome = JsonDocument.Parse(train.Stdout.TrimEnd().Split('\n')[^1]);
+        Assert.Equal("failed", outcome.RootElement.GetProperty("status").GetString());
+        Assert.Contains("needs at least 987654 (Models:MinimumLabels)", outcome.RootElement.GetProperty("error").GetString(), StringComparison.Ordinal);
+    }
+
     private static int FreePort()
     {
         using var socket = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
