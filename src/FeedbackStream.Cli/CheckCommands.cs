@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using FeedbackStream.Hosting;
 using FeedbackStream.Mining;
 using FeedbackStream.Storage.Labels;
 using Microsoft.Extensions.Configuration;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text;
 using FeedbackStream.EmbeddedClickHouse;
+using FeedbackStream.Hosting;
 using Spectre.Console;
 
 namespace FeedbackStream.Cli;

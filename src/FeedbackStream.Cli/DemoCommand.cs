@@ -1,22 +1,23 @@
 using System.Collections.Concurrent;
 using System.CommandLine;
-using System.Net.Http.Json;
-using FeedbackStream.Auth;
-using FeedbackStream.Models;
-using Microsoft.Extensions.DependencyInjection;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
+using System.Text;
+using FeedbackStream.Auth;
 using FeedbackStream.Client;
 using FeedbackStream.Gateway;
+using FeedbackStream.Hosting;
 using FeedbackStream.Mining;
+using FeedbackStream.Models;
+using FeedbackStream.Simulator;
 using FeedbackStream.Storage;
 using FeedbackStream.Storage.Labels;
-using FeedbackStream.Simulator;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
 
 namespace FeedbackStream.Cli;
@@ -140,7 +141,7 @@ internal static class DemoCommand
     public sealed class DemoStageException(string message) : Exception(message);
 
     public static async Task<Summary> RunAsync(
-        SimulationOptions simulation, string dataPath, CancellationToken cancellationToken, string database = MigrateCommand.DefaultDatabase, bool wipe = true, TimeSpan? stageTimeout = null)
+        SimulationOptions simulation, string dataPath, CancellationToken cancellationToken, string database = ClickHouseOptions.DefaultDatabase, bool wipe = true, TimeSpan? stageTimeout = null)
     {
         var stageLimit = stageTimeout ?? TimeSpan.FromMinutes(3);
         var total = Stopwatch.StartNew();

@@ -1,11 +1,12 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Json.Serialization;
 using System.Text.Json;
+using FeedbackStream.Hosting;
 using FeedbackStream.Mining;
 using FeedbackStream.Storage.Pairs;
 using Parquet;
 using Parquet.Serialization;
-using System.Text.Json.Serialization;
 
 namespace FeedbackStream.Cli;
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using FeedbackStream.EmbeddedKafka;
+using FeedbackStream.Hosting;
 
 namespace FeedbackStream.Cli;
 

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using FeedbackStream.Hosting;
 using FeedbackStream.Storage;
 
 namespace FeedbackStream.Cli;
@@ -6,32 +7,6 @@ namespace FeedbackStream.Cli;
 /// <summary><c>feedbackstream migrate</c>: applies the numbered ClickHouse migrations, once each.</summary>
 internal static class MigrateCommand
 {
-    public const string DefaultDatabase = ClickHouseOptions.DefaultDatabase;
-
-    public static Option<string> DatabaseOption() => Checked(new("--database")
-    {
-        Description = "ClickHouse database holding FeedbackStream's tables.",
-        DefaultValueFactory = _ => DefaultDatabase,
-    });
-
-    /// <summary>Whether <paramref name="name"/> is a database name the migrator accepts (letters, digits, '_'; not starting with a digit).</summary>
-    public static bool IsValidDatabaseName(string? name) => ClickHouseOptions.IsValidDatabaseName(name);
-
-    /// <summary>Adds the database-name check to a <c>--database</c> option: a bad value is a one-line usage error, not a stack trace.</summary>
-    public static Option<string> Checked(Option<string> option)
-    {
-        ArgumentNullException.ThrowIfNull(option);
-        option.Validators.Add(result =>
-        {
-            var value = result.GetValueOrDefault<string>();
-            if (!IsValidDatabaseName(value))
-            {
-                result.AddError($"--database '{value}' is not a valid ClickHouse database name: use letters, digits and '_', not starting with a digit.");
-            }
-        });
-        return option;
-    }
-
     public static Command Create()
     {
         var json = new Option<bool>("--json") { Description = "Print the outcome as one JSON object on the last line." };

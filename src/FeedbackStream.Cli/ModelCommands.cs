@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using FeedbackStream.Hosting;
 using FeedbackStream.Models;
 using FeedbackStream.Storage;
 using FeedbackStream.Training;

@@ -1,5 +1,7 @@
 using System.CommandLine;
+using FeedbackStream.Benchmarks;
 using FeedbackStream.Cli;
+using FeedbackStream.Evaluation;
 
 var root = new RootCommand("FeedbackStream: learn from what users do with LLM responses.");
 root.Subcommands.Add(ClickHouseCommands.Create());

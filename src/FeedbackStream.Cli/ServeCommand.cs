@@ -1,4 +1,5 @@
 using System.CommandLine;
+using FeedbackStream.Hosting;
 using Microsoft.Extensions.Configuration;
 
 namespace FeedbackStream.Cli;
@@ -34,7 +35,7 @@ internal static class ServeCommand
             FeedbackHost host;
             try
             {
-                var configuration = BuildConfiguration(parse.GetValue(config), parse.UnmatchedTokens);
+                var configuration = DataSettings.BuildConfiguration(parse.GetValue(config), parse.UnmatchedTokens);
                 host = await FeedbackHost.StartAsync(configuration, roles, cancellationToken);
             }
             catch (Exception e) when (e is HostConfigurationException or FileNotFoundException or InvalidDataException or Microsoft.Extensions.Options.OptionsValidationException or FormatException or ArgumentException)
@@ -76,28 +77,5 @@ internal static class ServeCommand
             return 0;
         });
         return serve;
-    }
-
-    public static IConfiguration BuildConfiguration(FileInfo? file, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string?>? overrides = null)
-    {
-        var builder = new ConfigurationBuilder().AddInMemoryCollection(FeedbackHost.Defaults);
-        if (file is not null)
-        {
-            if (!file.Exists)
-            {
-                throw new FileNotFoundException($"The settings file '{file.FullName}' does not exist.", file.FullName);
-            }
-
-            builder.AddJsonFile(file.FullName, optional: false);
-        }
-
-        builder.AddEnvironmentVariables("FEEDBACKSTREAM_");
-        builder.AddCommandLine(arguments.ToArray());
-        if (overrides is { Count: > 0 })
-        {
-            builder.AddInMemoryCollection(overrides);
-        }
-
-        return builder.Build();
     }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using FeedbackStream.Cli;
+using FeedbackStream.Hosting;
 using FeedbackStream.EmbeddedClickHouse;
 
 namespace FeedbackStream.EndToEnd.Tests;

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using FeedbackStream.Cli;
+using FeedbackStream.Hosting;
 
 namespace FeedbackStream.EndToEnd.Tests;
 

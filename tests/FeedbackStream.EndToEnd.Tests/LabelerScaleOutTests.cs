@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using Confluent.Kafka;
 using FeedbackStream.Cli;
+using FeedbackStream.Hosting;
 using FeedbackStream.Contracts;
 using FeedbackStream.EmbeddedClickHouse;
 using FeedbackStream.EmbeddedKafka;

@@ -2,6 +2,7 @@ using System.Net;
 using FeedbackStream.Auth;
 using FeedbackStream.Contracts;
 using FeedbackStream.Cli;
+using FeedbackStream.Hosting;
 using FeedbackStream.EmbeddedKafka.Tests.Infrastructure;
 using FeedbackStream.Mining;
 using FeedbackStream.Storage.Labels;

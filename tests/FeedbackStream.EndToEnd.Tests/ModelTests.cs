@@ -6,6 +6,7 @@ using ClickHouse.Driver;
 using ClickHouse.Driver.Utility;
 using FeedbackStream.Auth;
 using FeedbackStream.Cli;
+using FeedbackStream.Hosting;
 using FeedbackStream.EndToEnd.Tests.Infrastructure;
 using FeedbackStream.Gateway;
 using FeedbackStream.Models;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using FeedbackStream.Cli;
+using FeedbackStream.Hosting;
 using FeedbackStream.EmbeddedKafka;
 
 namespace FeedbackStream.EndToEnd.Tests;

@@ -7,6 +7,7 @@ using ClickHouse.Driver;
 using Confluent.Kafka;
 using FeedbackStream.Auth;
 using FeedbackStream.Cli;
+using FeedbackStream.Hosting;
 using FeedbackStream.Contracts;
 using FeedbackStream.EmbeddedClickHouse;
 using FeedbackStream.Gateway;

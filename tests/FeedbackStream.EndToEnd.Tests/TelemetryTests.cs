@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Confluent.Kafka;
 using FeedbackStream.Cli;
+using FeedbackStream.Hosting;
 using FeedbackStream.Contracts;
 using FeedbackStream.Contracts.Telemetry;
 using FeedbackStream.EmbeddedKafka;

@@ -17,7 +17,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace FeedbackStream.Cli;
+namespace FeedbackStream.Hosting;
 
 /// <summary>A setting the host cannot start with; its message names the setting and is printed as is (no stack trace).</summary>
 internal sealed class HostConfigurationException(string message) : Exception(message);
@@ -99,8 +99,8 @@ internal sealed class FeedbackHost : IAsyncDisposable
     public static IReadOnlyDictionary<string, string?> Defaults { get; } = new Dictionary<string, string?>
     {
         ["Gateway:Urls"] = "http://127.0.0.1:8080",
-        ["ClickHouse:DataPath"] = ClickHouseCommands.DefaultDataPath,
-        ["ClickHouse:Database"] = MigrateCommand.DefaultDatabase,
+        ["ClickHouse:DataPath"] = Storage.ClickHouseOptions.DefaultDataPath,
+        ["ClickHouse:Database"] = Storage.ClickHouseOptions.DefaultDatabase,
         ["Kafka:EmbeddedBrokers"] = "3",
         ["Logging:LogLevel:Default"] = "Warning",
         ["Logging:LogLevel:FeedbackStream"] = "Information",

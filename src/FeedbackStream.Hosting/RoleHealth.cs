@@ -4,12 +4,13 @@ using FeedbackStream.Kafka;
 using FeedbackStream.Gateway;
 using FeedbackStream.Pipeline;
 using FeedbackStream.Pipeline.Labeling;
+using FeedbackStream.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 
-namespace FeedbackStream.Cli;
+namespace FeedbackStream.Hosting;
 
 /// <summary>
 /// The readiness checks of a process, by role: ClickHouse for every role (<c>SELECT 1</c> within 2 s), Kafka for the
@@ -68,7 +69,7 @@ internal static class RoleHealth
             timeout.CancelAfter(Timeout);
             try
             {
-                await client.ExecuteScalarAsync("SELECT 1", null, null, timeout.Token);
+                await ClickHouseProbe.PingAsync(client, timeout.Token);
                 return HealthCheckResult.Healthy("clickhouse answers");
             }
             catch (Exception e) when (e is not OutOfMemoryException)

@@ -3,7 +3,7 @@ using FeedbackStream.EmbeddedClickHouse;
 using FeedbackStream.Storage;
 using Microsoft.Extensions.Configuration;
 
-namespace FeedbackStream.Cli;
+namespace FeedbackStream.Hosting;
 
 /// <summary>
 /// The process's ClickHouse, from the validated <see cref="ClickHouseOptions"/>: the embedded engine on its data folder,
@@ -71,8 +71,7 @@ internal sealed class ClickHouseTarget : IDisposable
         timeout.CancelAfter(options.ConnectTimeout);
         try
         {
-            // Asked on "default": the database may not exist before the first migration.
-            await client.ExecuteScalarAsync("SELECT 1", null, new ClickHouse.Driver.QueryOptions { Database = "default" }, timeout.Token);
+            await ClickHouseProbe.PingAsync(client, timeout.Token);
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested && e is not OutOfMemoryException)
         {

@@ -1,8 +1,9 @@
 using System.CommandLine;
 using FeedbackStream.Followups.Lexicon;
+using FeedbackStream.Hosting;
 using FeedbackStream.Pipeline.Labeling;
 
-namespace FeedbackStream.Cli;
+namespace FeedbackStream.Evaluation;
 
 /// <summary><c>feedbackstream eval ...</c>: evaluation commands that print measured quality figures.</summary>
 internal static class EvalCommands

@@ -5,9 +5,10 @@ using FeedbackStream.Followups;
 using FeedbackStream.Followups.Eurtad;
 using FeedbackStream.Followups.Evaluation;
 using FeedbackStream.Followups.Model;
+using FeedbackStream.Hosting;
 using Spectre.Console;
 
-namespace FeedbackStream.Cli;
+namespace FeedbackStream.Evaluation;
 
 /// <summary>
 /// <c>feedbackstream eval followups</c>: trains the follow-up (SAT/DSAT) classifier on the training parts and prints

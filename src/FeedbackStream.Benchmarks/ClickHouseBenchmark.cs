@@ -2,9 +2,10 @@ using System.CommandLine;
 using System.Diagnostics;
 using ClickHouse.Driver;
 using FeedbackStream.EmbeddedClickHouse;
+using FeedbackStream.Hosting;
 using Spectre.Console;
 
-namespace FeedbackStream.Cli;
+namespace FeedbackStream.Benchmarks;
 
 /// <summary>
 /// <c>feedbackstream bench clickhouse</c>: inserts rows of eight columns through <c>InsertBinaryAsync</c>, reads them

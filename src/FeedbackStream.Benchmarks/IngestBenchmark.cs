@@ -1,8 +1,9 @@
 using System.CommandLine;
 using System.Diagnostics;
+using FeedbackStream.Hosting;
 using Spectre.Console;
 
-namespace FeedbackStream.Cli;
+namespace FeedbackStream.Benchmarks;
 
 /// <summary>
 /// <c>feedbackstream bench ingest</c>: events per second through the gateway's batched HTTP API, each request answered

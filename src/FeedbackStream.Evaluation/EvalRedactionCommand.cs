@@ -1,9 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
 using FeedbackStream.Gateway;
+using FeedbackStream.Hosting;
 using Spectre.Console;
 
-namespace FeedbackStream.Cli;
+namespace FeedbackStream.Evaluation;
 
 /// <summary>
 /// <c>feedbackstream eval redaction</c>: recall per kind of personal data and the false-positive rate of the gateway's

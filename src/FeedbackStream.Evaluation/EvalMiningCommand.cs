@@ -1,10 +1,11 @@
 using System.CommandLine;
 using System.Globalization;
+using FeedbackStream.Hosting;
 using FeedbackStream.Mining;
 using FeedbackStream.Simulator;
 using Spectre.Console;
 
-namespace FeedbackStream.Cli;
+namespace FeedbackStream.Evaluation;
 
 /// <summary>
 /// <c>feedbackstream eval mining</c>: pair precision and recall against a simulation with known truth, per noise level,

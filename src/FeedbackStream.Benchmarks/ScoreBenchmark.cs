@@ -1,13 +1,14 @@
 using System.Collections.Concurrent;
 using System.CommandLine;
 using System.Diagnostics;
-using System.Net;
 using System.Net.Http.Headers;
-using System.Text;
+using System.Net;
 using System.Text.Json;
+using System.Text;
 using ClickHouse.Driver;
 using FeedbackStream.Auth;
 using FeedbackStream.Gateway;
+using FeedbackStream.Hosting;
 using FeedbackStream.Models;
 using FeedbackStream.Simulator;
 using FeedbackStream.Training;
@@ -21,7 +22,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Spectre.Console;
 
-namespace FeedbackStream.Cli;
+namespace FeedbackStream.Benchmarks;
 
 /// <summary>
 /// <c>feedbackstream bench score</c>: P[Love] scoring throughput of a model trained on simulated responses, through

@@ -3,9 +3,11 @@ using System.Text;
 using FeedbackStream.Auth;
 using FeedbackStream.Contracts;
 using FeedbackStream.Gateway;
+using FeedbackStream.Storage;
+using FeedbackStream.Hosting;
 using Microsoft.Extensions.Configuration;
 
-namespace FeedbackStream.Cli;
+namespace FeedbackStream.Benchmarks;
 
 /// <summary>What the ingest and pipeline benchmarks share: a host on the embedded engines in a temporary folder, and event bodies.</summary>
 internal static class BenchSupport
@@ -92,4 +94,26 @@ internal static class BenchSupport
     public static string TempDataPath(string name) => Path.Combine(Path.GetTempPath(), $"feedbackstream-bench-{name}-{Guid.NewGuid():N}");
 
     public static string Utf8(byte[] bytes) => Encoding.UTF8.GetString(bytes);
+
+    /// <summary>Percentiles of the delays <c>d</c> (milliseconds) that <paramref name="delaysSql"/> selects.</summary>
+    public static async Task<Delays> DelaysAsync(ClickHouse.Driver.ClickHouseClient client, string delaysSql, CancellationToken cancellationToken)
+    {
+        var rows = await client.RowsAsync<Delays>(
+            $"SELECT toInt64(count()) AS count, toFloat64(quantileExact(0.5)(d)) AS p50, toFloat64(quantileExact(0.99)(d)) AS p99, toFloat64(max(d)) AS max FROM ({delaysSql})",
+            null,
+            cancellationToken);
+        return rows[0];
+    }
+
+    /// <summary>Delay percentiles in milliseconds, mapped by column name.</summary>
+    public sealed class Delays
+    {
+        public long Count { get; set; }
+
+        public double P50 { get; set; }
+
+        public double P99 { get; set; }
+
+        public double Max { get; set; }
+    }
 }

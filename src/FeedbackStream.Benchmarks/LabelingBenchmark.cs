@@ -6,10 +6,11 @@ using Confluent.Kafka;
 using FeedbackStream.Contracts;
 using FeedbackStream.EmbeddedClickHouse;
 using FeedbackStream.EmbeddedKafka;
+using FeedbackStream.Hosting;
 using FeedbackStream.Storage;
 using Spectre.Console;
 
-namespace FeedbackStream.Cli;
+namespace FeedbackStream.Benchmarks;
 
 /// <summary>
 /// <c>feedbackstream bench labeling</c>: the labeller in its own process (<c>serve --role labeler</c>), as deployed,
@@ -124,8 +125,8 @@ internal static class LabelingBenchmark
             await WaitForAsync(client, $"SELECT uniqExact(label_id) FROM response_labels WHERE {since}", responses, cancellationToken);
             labeler.Refresh();
             var cpu = labeler.TotalProcessorTime.TotalSeconds - cpuBefore;
-            var span = await client.ExecuteScalarAsync($"SELECT dateDiff('millisecond', min(computed_at), max(computed_at)) FROM response_labels WHERE {since}", null, null, cancellationToken);
-            var backlogSeconds = Math.Max(0.001, Convert.ToDouble(span, CultureInfo.InvariantCulture) / 1000);
+            var spanMs = await client.ValueAsync<double>($"SELECT dateDiff('millisecond', min(computed_at), max(computed_at)) FROM response_labels WHERE {since}", null, cancellationToken);
+            var backlogSeconds = Math.Max(0.001, spanMs / 1000);
 
             // Freshness: a steady rate of new conversations; each label's delay behind its response's last event.
             AnsiConsole.MarkupLine($"[grey]producing {rate:N0} events/s for {seconds} s[/]");
@@ -134,13 +135,10 @@ internal static class LabelingBenchmark
             Produce(cluster.BootstrapServers, warm + backlog, total, _ => DateTimeOffset.UtcNow, TimeSpan.FromSeconds(seconds), cancellationToken);
             await WaitForAsync(
                 client, $"SELECT uniqExact(label_id) FROM response_labels WHERE served_at >= toDateTime64('{freshStart:yyyy-MM-dd HH:mm:ss.fff}', 3, 'UTC')", total / 4, cancellationToken);
-            using var reader = await client.ExecuteReaderAsync(
-                $"""
-                SELECT count(), quantileExact(0.5)(d), quantileExact(0.99)(d), max(d) FROM (
-                    SELECT dateDiff('millisecond', last_signal_at, computed_at) AS d FROM response_labels FINAL
-                    WHERE served_at >= toDateTime64('{freshStart:yyyy-MM-dd HH:mm:ss.fff}', 3, 'UTC'))
-                """, null, null, cancellationToken);
-            await reader.ReadAsync(cancellationToken);
+            var delay = await BenchSupport.DelaysAsync(
+                client,
+                $"SELECT dateDiff('millisecond', last_signal_at, computed_at) AS d FROM response_labels FINAL WHERE served_at >= toDateTime64('{freshStart:yyyy-MM-dd HH:mm:ss.fff}', 3, 'UTC')",
+                cancellationToken);
             return new Result(
                 warm,
                 backlog,
@@ -151,11 +149,11 @@ internal static class LabelingBenchmark
                 Math.Round(backlog / Math.Max(cpu, 0.001)),
                 rate,
                 seconds,
-                Convert.ToInt64(reader.GetValue(0), CultureInfo.InvariantCulture),
+                delay.Count,
                 settle.TotalMilliseconds,
-                Convert.ToDouble(reader.GetValue(1), CultureInfo.InvariantCulture),
-                Convert.ToDouble(reader.GetValue(2), CultureInfo.InvariantCulture),
-                Convert.ToDouble(reader.GetValue(3), CultureInfo.InvariantCulture));
+                delay.P50,
+                delay.P99,
+                delay.Max);
         }
         finally
         {
@@ -256,7 +254,7 @@ internal static class LabelingBenchmark
 
     private static async Task WaitForAsync(ClickHouse.Driver.ClickHouseClient client, string sql, long expected, CancellationToken cancellationToken)
     {
-        while (Convert.ToInt64(await client.ExecuteScalarAsync(sql, null, null, cancellationToken), CultureInfo.InvariantCulture) < expected)
+        while (await client.ValueAsync<long>(sql, null, cancellationToken) < expected)
         {
             await Task.Delay(500, cancellationToken);
         }

@@ -3,9 +3,10 @@ using System.CommandLine;
 using System.Diagnostics;
 using FeedbackStream.Embeddings;
 using FeedbackStream.Embeddings.MiniLm;
+using FeedbackStream.Hosting;
 using Spectre.Console;
 
-namespace FeedbackStream.Cli;
+namespace FeedbackStream.Benchmarks;
 
 /// <summary>
 /// <c>feedbackstream bench encoder</c>: cost of the sentence encoder (all-MiniLM-L6-v2 on ONNX Runtime, no cache) on

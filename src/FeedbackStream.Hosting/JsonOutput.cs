@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace FeedbackStream.Cli;
+namespace FeedbackStream.Hosting;
 
 /// <summary>
 /// The one way commands print machine-readable results: a single JSON object with snake_case keys,

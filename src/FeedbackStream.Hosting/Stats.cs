@@ -1,4 +1,4 @@
-namespace FeedbackStream.Cli;
+namespace FeedbackStream.Hosting;
 
 /// <summary>Small statistics helpers for benchmark output.</summary>
 internal static class Stats

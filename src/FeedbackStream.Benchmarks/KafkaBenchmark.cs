@@ -1,9 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
 using FeedbackStream.EmbeddedKafka;
+using FeedbackStream.Hosting;
 using Spectre.Console;
 
-namespace FeedbackStream.Cli;
+namespace FeedbackStream.Benchmarks;
 
 /// <summary>
 /// <c>feedbackstream bench kafka</c>: produces N messages with an idempotent producer (acks=all) to

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Microsoft.Extensions.Configuration;
 
-namespace FeedbackStream.Cli;
+namespace FeedbackStream.Hosting;
 
 /// <summary>
 /// The settings of a command that reads or writes FeedbackStream's data: the same chain as <c>serve</c> (defaults, an
@@ -19,14 +19,7 @@ internal sealed class DataSettings
         command.Options.Add(Server);
         command.Options.Add(Database);
         command.TreatUnmatchedTokensAsErrors = false;
-        Database.Validators.Add(result =>
-        {
-            var value = result.GetValueOrDefault<string?>();
-            if (value is not null && !Storage.ClickHouseOptions.IsValidDatabaseName(value))
-            {
-                result.AddError($"--database '{value}' is not a valid ClickHouse database name: use letters, digits and '_', not starting with a digit.");
-            }
-        });
+        CheckDatabaseName(Database);
     }
 
     public Command Command { get; }
@@ -42,6 +35,22 @@ internal sealed class DataSettings
 
     public Option<string?> Database { get; } = new("--database") { Description = $"ClickHouse database holding FeedbackStream's tables (ClickHouse:Database; default {Storage.ClickHouseOptions.DefaultDatabase})." };
 
+    /// <summary>Adds the database-name check to a <c>--database</c> option: a bad value is a one-line usage error, not a stack trace.</summary>
+    public static T CheckDatabaseName<T>(T option)
+        where T : Option
+    {
+        ArgumentNullException.ThrowIfNull(option);
+        option.Validators.Add(result =>
+        {
+            var value = result.GetValueOrDefault<string?>();
+            if (value is not null && !Storage.ClickHouseOptions.IsValidDatabaseName(value))
+            {
+                result.AddError($"--database '{value}' is not a valid ClickHouse database name: use letters, digits and '_', not starting with a digit.");
+            }
+        });
+        return option;
+    }
+
     /// <summary>Adds the options to <paramref name="command"/> and lets it take <c>--Section:Key=value</c> arguments.</summary>
     public static DataSettings AddTo(Command command)
     {
@@ -52,7 +61,7 @@ internal sealed class DataSettings
     public IConfiguration Configuration(ParseResult parse)
     {
         ArgumentNullException.ThrowIfNull(parse);
-        return ServeCommand.BuildConfiguration(
+        return BuildConfiguration(
             parse.GetValue(Config), parse.UnmatchedTokens, Shorthands(parse.GetValue(Data), parse.GetValue(Server), parse.GetValue(Database)));
     }
 
@@ -123,5 +132,29 @@ internal sealed class DataSettings
                 return 2;
             }
         }
+    }
+
+    /// <summary>The configuration chain every command reads, in order: the defaults, a JSON file, <c>FEEDBACKSTREAM_</c> environment variables, <c>--Section:Key=value</c> arguments, then <paramref name="overrides"/>.</summary>
+    public static IConfiguration BuildConfiguration(FileInfo? file, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string?>? overrides = null)
+    {
+        var builder = new ConfigurationBuilder().AddInMemoryCollection(FeedbackHost.Defaults);
+        if (file is not null)
+        {
+            if (!file.Exists)
+            {
+                throw new FileNotFoundException($"The settings file '{file.FullName}' does not exist.", file.FullName);
+            }
+
+            builder.AddJsonFile(file.FullName, optional: false);
+        }
+
+        builder.AddEnvironmentVariables("FEEDBACKSTREAM_");
+        builder.AddCommandLine(arguments.ToArray());
+        if (overrides is { Count: > 0 })
+        {
+            builder.AddInMemoryCollection(overrides);
+        }
+
+        return builder.Build();
     }
 }

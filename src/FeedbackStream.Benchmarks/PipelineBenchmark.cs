@@ -3,9 +3,11 @@ using System.Diagnostics;
 using System.Globalization;
 using Confluent.Kafka;
 using FeedbackStream.Contracts;
+using FeedbackStream.Hosting;
+using FeedbackStream.Storage;
 using Spectre.Console;
 
-namespace FeedbackStream.Cli;
+namespace FeedbackStream.Benchmarks;
 
 /// <summary>
 /// <c>feedbackstream bench pipeline</c>, two phases on the embedded engines:
@@ -133,7 +135,7 @@ internal static class PipelineBenchmark
             });
             watch.Stop();
             var backlogSeconds = watch.Elapsed.TotalSeconds;
-            var stored = Convert.ToInt64(await client.ExecuteScalarAsync("SELECT uniqExact(event_id) FROM events_raw", null, null, cancellationToken), CultureInfo.InvariantCulture);
+            var stored = await client.ValueAsync<long>("SELECT uniqExact(event_id) FROM events_raw", null, cancellationToken);
             if (stored != backlog)
             {
                 throw new InvalidOperationException($"{stored} distinct events in ClickHouse, expected {backlog}.");
@@ -169,18 +171,15 @@ internal static class PipelineBenchmark
             await Task.WhenAll(inFlight);
             var freshSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
             var waitUntil = Stopwatch.StartNew();
-            while (Convert.ToInt64(await client.ExecuteScalarAsync("SELECT count() FROM events_raw WHERE event_id LIKE 'fresh-%'", null, null, cancellationToken), CultureInfo.InvariantCulture) < sent
+            while (await client.ValueAsync<long>("SELECT count() FROM events_raw WHERE event_id LIKE 'fresh-%'", null, cancellationToken) < sent
                    && waitUntil.Elapsed < TimeSpan.FromSeconds(60))
             {
                 await Task.Delay(100, cancellationToken);
             }
 
-            using var reader = await client.ExecuteReaderAsync(
-                "SELECT quantileExact(0.5)(d), quantileExact(0.99)(d), max(d), count() FROM (SELECT dateDiff('millisecond', occurred_at, ingested_at) AS d FROM events_raw FINAL WHERE event_id LIKE 'fresh-%')",
-                null, null, cancellationToken);
-            await reader.ReadAsync(cancellationToken);
-            double Value(int i) => Convert.ToDouble(reader.GetValue(i), CultureInfo.InvariantCulture);
-            return new Result(backlog, Stats.Round(startup.Elapsed.TotalSeconds), Stats.Round(backlogSeconds), Math.Round((backlog - firstBatch) / backlogSeconds), rate, Stats.Round(freshSeconds), (long)Value(3), Value(0), Value(1), Value(2), withLabeling);
+            var delay = await BenchSupport.DelaysAsync(
+                client, "SELECT dateDiff('millisecond', occurred_at, ingested_at) AS d FROM events_raw FINAL WHERE event_id LIKE 'fresh-%'", cancellationToken);
+            return new Result(backlog, Stats.Round(startup.Elapsed.TotalSeconds), Stats.Round(backlogSeconds), Math.Round((backlog - firstBatch) / backlogSeconds), rate, Stats.Round(freshSeconds), delay.Count, delay.P50, delay.P99, delay.Max, withLabeling);
         }
         finally
         {

@@ -2,12 +2,13 @@ using System.CommandLine;
 using System.Globalization;
 using FeedbackStream.Embeddings;
 using FeedbackStream.Embeddings.MiniLm;
+using FeedbackStream.Hosting;
 using FeedbackStream.Simulator;
 using FeedbackStream.Training.Evaluation;
 using FeedbackStream.Training.Model;
 using Spectre.Console;
 
-namespace FeedbackStream.Cli;
+namespace FeedbackStream.Evaluation;
 
 /// <summary><c>feedbackstream eval plove</c>: trains and evaluates P[Love] on a simulation with known truth and prints the targets' figures.</summary>
 internal static class PloveCommands

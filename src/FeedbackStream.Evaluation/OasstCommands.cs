@@ -10,6 +10,7 @@ using FeedbackStream.Auth;
 using FeedbackStream.Client;
 using FeedbackStream.Followups.Lexicon;
 using FeedbackStream.Gateway;
+using FeedbackStream.Hosting;
 using FeedbackStream.Mining;
 using FeedbackStream.Pipeline.Labeling;
 using FeedbackStream.Replay;
@@ -17,7 +18,7 @@ using FeedbackStream.Storage;
 using Microsoft.Extensions.Configuration;
 using Spectre.Console;
 
-namespace FeedbackStream.Cli;
+namespace FeedbackStream.Evaluation;
 
 /// <summary>
 /// OpenAssistant (oasst1) commands: <c>replay oasst</c> sends a corpus through the real gateway and pipeline and waits
@@ -110,7 +111,7 @@ internal static class OasstCommands
         {
             Description = "With --gateway: the ClickHouse server behind it, to check storage and labels (sets ClickHouse:Mode=Server and ClickHouse:ConnectionString; or configure them as for serve: FEEDBACKSTREAM_ environment, --Section:Key=value).",
         };
-        var database = MigrateCommand.Checked(new Option<string>("--database") { Description = "ClickHouse database.", DefaultValueFactory = _ => MigrateCommand.DefaultDatabase });
+        var database = DataSettings.CheckDatabaseName(new Option<string>("--database") { Description = "ClickHouse database.", DefaultValueFactory = _ => Storage.ClickHouseOptions.DefaultDatabase });
         var data = new Option<string>("--data") { Description = "Folder for the embedded host's data (recreated at every run).", DefaultValueFactory = _ => DefaultDataPath };
         var timeout = new Option<TimeSpan>("--timeout") { Description = "Give up after this long.", DefaultValueFactory = _ => TimeSpan.FromMinutes(10) };
         var json = new Option<bool>("--json") { Description = "Print the summary as one JSON object on the last line." };
@@ -313,7 +314,7 @@ internal static class OasstCommands
     /// <summary>The configuration chain of serve, with <c>--clickhouse</c> and <c>--database</c> on top.</summary>
     private static IConfiguration RemoteConfiguration(ParseResult parse, Option<string?> clickHouse, Option<string> database)
     {
-        return ServeCommand.BuildConfiguration(null, parse.UnmatchedTokens, DataSettings.Shorthands(null, parse.GetValue(clickHouse), parse.GetValue(database)));
+        return DataSettings.BuildConfiguration(null, parse.UnmatchedTokens, DataSettings.Shorthands(null, parse.GetValue(clickHouse), parse.GetValue(database)));
     }
 
     private static async Task<ReplaySummary> ReplayRemoteAsync(string path, OasstCorpus corpus, Uri gateway, string apiKey, IConfiguration configuration, CancellationToken cancellationToken)
@@ -375,8 +376,7 @@ internal static class OasstCommands
         IReadOnlyList<Tally> pairs = [], decisions = [];
         if (clickHouse is not null)
         {
-            var parameters = new ClickHouseParameterCollection();
-            parameters.AddParameter("app", app);
+            var parameters = new { app };
 
             // Every event the gateway took (now or in an earlier replay: duplicates) is in events_raw ...
             var expected = stats.Accepted + stats.Duplicates;
@@ -398,9 +398,9 @@ internal static class OasstCommands
             }
 
             loved = await ScalarAsync(clickHouse, "SELECT countIf(love) FROM response_labels FINAL WHERE app_id = {app:String}", parameters, cancellationToken);
-            pairs = await CountsAsync(clickHouse, "SELECT source, count() FROM preference_pairs FINAL WHERE app_id = {app:String} GROUP BY source ORDER BY count() DESC, source", parameters, cancellationToken);
+            pairs = await CountsAsync(clickHouse, "SELECT source AS name, toInt64(count()) AS count FROM preference_pairs FINAL WHERE app_id = {app:String} GROUP BY source ORDER BY count DESC, name", parameters, cancellationToken);
             decisions = await CountsAsync(clickHouse,
-                "SELECT concat(rule, ' ', action), count() FROM signal_decisions FINAL WHERE app_id = {app:String} AND rule != 'kept' GROUP BY rule, action ORDER BY count() DESC", parameters, cancellationToken);
+                "SELECT concat(rule, ' ', action) AS name, toInt64(count()) AS count FROM signal_decisions FINAL WHERE app_id = {app:String} AND rule != 'kept' GROUP BY rule, action ORDER BY count DESC, name", parameters, cancellationToken);
         }
 
         return new ReplaySummary(
@@ -427,7 +427,7 @@ internal static class OasstCommands
             Stats.Round(watch.Elapsed.TotalSeconds));
     }
 
-    private static async Task<long> PollAsync(ClickHouseClient client, string sql, ClickHouseParameterCollection parameters, Func<long, bool> done, TimeSpan every, CancellationToken cancellationToken)
+    private static async Task<long> PollAsync(ClickHouseClient client, string sql, object parameters, Func<long, bool> done, TimeSpan every, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -441,20 +441,11 @@ internal static class OasstCommands
         }
     }
 
-    private static async Task<long> ScalarAsync(ClickHouseClient client, string sql, ClickHouseParameterCollection parameters, CancellationToken cancellationToken) =>
-        Convert.ToInt64(await client.ExecuteScalarAsync(sql, parameters, null, cancellationToken), CultureInfo.InvariantCulture);
+    private static async Task<long> ScalarAsync(ClickHouseClient client, string sql, object parameters, CancellationToken cancellationToken) =>
+        await client.ValueAsync<long>(sql, parameters, cancellationToken);
 
-    private static async Task<List<Tally>> CountsAsync(ClickHouseClient client, string sql, ClickHouseParameterCollection parameters, CancellationToken cancellationToken)
-    {
-        var counts = new List<Tally>();
-        using var reader = await client.ExecuteReaderAsync(sql, parameters, null, cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            counts.Add(new Tally(reader.GetString(0), Convert.ToInt64(reader.GetValue(1), CultureInfo.InvariantCulture)));
-        }
-
-        return counts;
-    }
+    private static Task<List<Tally>> CountsAsync(ClickHouseClient client, string sql, object parameters, CancellationToken cancellationToken) =>
+        client.RowsAsync<Tally>(sql, parameters, cancellationToken);
 
     private static void PrintReplay(ReplaySummary s)
     {

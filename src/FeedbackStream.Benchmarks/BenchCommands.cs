@@ -1,6 +1,7 @@
 using System.CommandLine;
+using FeedbackStream.Hosting;
 
-namespace FeedbackStream.Cli;
+namespace FeedbackStream.Benchmarks;
 
 internal static class BenchCommands
 {
