@@ -19,7 +19,7 @@ internal static class PloveCommands
         var seed = new Option<int>("--seed") { Description = "Random seed of the simulation.", DefaultValueFactory = _ => 11 };
         var noise = new Option<double>("--label-noise") { Description = "Share of users who Love most of what they see (label noise).", DefaultValueFactory = _ => 0 };
         var lengthEffect = new Option<double>("--length-effect") { Description = "True-logit change per 15 words (0: the truth has no length effect).", DefaultValueFactory = _ => 0 };
-        var learner = new Option<LoveLearner>("--learner") { Description = "Learner of the main model.", DefaultValueFactory = _ => LoveLearner.LightGbm };
+        var learner = new Option<LoveLearner>("--learner") { Description = "Learner of the main model.", DefaultValueFactory = _ => LoveLearner.Auto };
         var denoising = new Option<TrainingDenoising>("--denoising") { Description = "Training-time denoising of the main model.", DefaultValueFactory = _ => TrainingDenoising.None };
         var compare = new Option<bool>("--compare") { Description = "Also train FastTree, SDCA and a denoised LightGBM on a sample for the report's comparison." };
         var iterations = new Option<int>("--iterations") { Description = "Boosting rounds of the main model.", DefaultValueFactory = _ => new LoveModelOptions().Iterations };
@@ -164,7 +164,7 @@ internal static class PloveCommands
         PrintRolling(rolling);
         var target = new RollingTarget(MinGainOverLength, rolling.LearnerGainOverLength.Auc, rolling.LearnerGainOverLength.Auc >= MinGainOverLength);
         AnsiConsole.MarkupLine(Markup.Escape(
-            $"target: {training.Model.Learner} beats response length alone by >= {MinGainOverLength:F2} AUC averaged over the cut points: gain {F(target.Gain)} [{F(rolling.LearnerGainOverLength.Low)}, {F(rolling.LearnerGainOverLength.High)}]: {(target.Met ? "met" : "not met")}"));
+            $"target: the {training.Model.Learner} learner ({outcome.Report.Learner} on {outcome.Report.Window.TrainRows:N0} training rows) beats response length alone by >= {MinGainOverLength:F2} AUC averaged over the cut points: gain {F(target.Gain)} [{F(rolling.LearnerGainOverLength.Low)}, {F(rolling.LearnerGainOverLength.High)}]: {(target.Met ? "met" : "not met")}"));
         if (report is not null)
         {
             File.WriteAllText(report.FullName, Training.Report.HtmlReport.Render(outcome.Report, "oasst " + file.Name));

@@ -66,7 +66,7 @@ internal sealed class ClickHouseTarget : IDisposable
             return new ClickHouseTarget(options, embedded, embedded.CreateClient(options.Database));
         }
 
-        var client = new ClickHouseClient(new ClickHouse.Driver.ADO.ClickHouseClientSettings(options.ConnectionString!) { Database = options.Database });
+        var client = ServerClient(options, options.Database);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(options.ConnectTimeout);
         try
@@ -118,9 +118,12 @@ internal sealed class ClickHouseTarget : IDisposable
             return _embedded.CreateClient(database);
         }
 
-        var settings = new ClickHouse.Driver.ADO.ClickHouseClientSettings(Options.ConnectionString!) { Database = database };
-        return new ClickHouseClient(settings);
+        return ServerClient(Options, database);
     }
+
+    /// <summary>A client of the server named by <c>ClickHouse:ConnectionString</c>, on <paramref name="database"/>.</summary>
+    private static ClickHouseClient ServerClient(ClickHouseOptions options, string database) =>
+        new(new ClickHouse.Driver.ADO.ClickHouseClientSettings(options.ConnectionString!) { Database = database });
 
     public void Dispose()
     {

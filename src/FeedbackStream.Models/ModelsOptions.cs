@@ -14,7 +14,7 @@ public sealed class ModelsOptions
     /// <summary>Run the retraining job consumer, its schedule and triggers in this process.</summary>
     public bool TrainingEnabled { get; set; } = true;
 
-    public LoveLearner Learner { get; set; } = LoveLearner.LightGbm;
+    public LoveLearner Learner { get; set; } = LoveLearner.Auto;
 
     public TrainingDenoising Denoising { get; set; } = TrainingDenoising.None;
 

@@ -101,5 +101,5 @@ public sealed class TrainingService(ModelStore store, ModelsOptions options, Tim
     }
 
     private ModelRunRow Row(string runId, string version, string trigger, string status, DateTime started, DateTime finished, DateTime pinned, DateTime watermark, TrainingReport? report, bool passed, string reason, string error, string sha, string json, string html) =>
-        new(runId, store.ModelName, version, trigger, status, started, finished, options.Learner.ToString(), options.Denoising.ToString(), pinned, watermark, report, passed, reason, error, sha, json, html);
+        new(runId, store.ModelName, version, trigger, status, started, finished, report?.Learner ?? options.Learner.ToString(), options.Denoising.ToString(), pinned, watermark, report, passed, reason, error, sha, json, html);
 }

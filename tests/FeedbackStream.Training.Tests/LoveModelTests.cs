@@ -40,6 +40,33 @@ public sealed class LoveModelTests
     }
 
     [Fact]
+    public void AutoLearner_IsLinearWithoutNgrams_BelowTheSmallDataSize_AndSavesAndLoads()
+    {
+        var options = new LoveModelOptions { SmallDataRows = 5_000 };
+        Assert.Equal(LoveLearner.Auto, new LoveModelOptions().Learner);
+        Assert.Equal(LoveLearner.Linear, options.LearnerFor(4_999));
+        Assert.Equal(LoveLearner.LightGbm, options.LearnerFor(5_000));
+        Assert.Equal(LoveLearner.SdcaLogistic, (options with { Learner = LoveLearner.SdcaLogistic }).LearnerFor(10));
+
+        var rows = Data.Value.Examples;
+        var model = LoveModel.Train(rows.Take(2_000).ToList(), rows.Skip(2_000).Take(500).ToList(), options, cancellationToken: TestContext.Current.CancellationToken);
+        Assert.Equal("Linear", model.Manifest.Learner);
+        Assert.Empty(model.Featurizer.ResponseGrams);
+        Assert.Empty(model.Featurizer.ContextGrams);
+
+        var probe = rows.Skip(2_500).Take(200).ToList();
+        var batch = model.Score(probe);
+        var pooled = LoveModel.FromBytes(model.ToBytes()).ScoreWithEngine(probe);
+        for (var i = 0; i < probe.Count; i++)
+        {
+            Assert.Equal(batch[i], pooled[i], 6);
+        }
+
+        // The dense features move the score: not one constant for every response.
+        Assert.True(batch.Distinct().Count() > 20, $"{batch.Distinct().Count()} distinct scores");
+    }
+
+    [Fact]
     public void SavedModel_ScoresLikeTheOriginal_ThroughBatchAndEnginePool()
     {
         var rows = Data.Value.Examples;

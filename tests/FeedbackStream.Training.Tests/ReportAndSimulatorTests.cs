@@ -52,13 +52,13 @@ public sealed class ReportAndSimulatorTests
         Assert.Contains("Reliability diagram", html, StringComparison.Ordinal);
         Assert.Contains("Phrase tripwire", html, StringComparison.Ordinal);
         Assert.Contains(outcome.Report.Metrics.Auc.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture), html, StringComparison.Ordinal);
-        Assert.Equal(["LightGbm", "FastTree", "SdcaLogistic", "LightGbm"], outcome.Report.Comparisons.Select(c => c.Learner));
+        Assert.Equal(["LightGbm", "FastTree", "SdcaLogistic", "Linear", "LightGbm"], outcome.Report.Comparisons.Select(c => c.Learner));
         Assert.Equal("Rce", outcome.Report.Comparisons[^1].Denoising);
 
-        // Every pair gets an ensemble margin over the run's model and the four comparison models; the ensemble mostly
+        // Every pair gets an ensemble margin over the run's model and the five comparison models; the ensemble mostly
         // agrees with the simulator's truth about which sibling is better.
         Assert.Equal(data.Pairs.Count, outcome.PairMargins.Count);
-        Assert.All(outcome.PairMargins, m => Assert.Equal(5, m.Models));
+        Assert.All(outcome.PairMargins, m => Assert.Equal(6, m.Models));
         var truth = data.Pairs.Select((p, i) => (p.PairId, data.PairTruth[i])).ToDictionary(x => x.PairId, x => x.Item2);
         var agree = outcome.PairMargins.Count(m => m.Mean > 0 == truth[m.PairId]) / (double)outcome.PairMargins.Count;
         Assert.True(agree > 0.6, $"ensemble agrees with the truth on {agree:P0} of pairs");

@@ -140,7 +140,7 @@ public static class TrainingRun
             ordered[0].ServedAt, ordered[^1].ServedAt, calibration[0].ServedAt, test[0].ServedAt,
             train.Count, calibration.Count, test.Count, ordered.Count(e => e.Love), pairs.Count, DataHash(ordered));
         var report = new TrainingReport(
-            options.Model.Learner.ToString(), options.Model.Denoising.ToString(), window, metrics,
+            model.Manifest.Learner, options.Model.Denoising.ToString(), window, metrics,
             BinaryMetrics.Reliability(scores, labels, options.ReliabilityBins), Histogram(scores, labels),
             versionRows, agreement, tripwire, comparisons, pairwiseAccuracy, testPairs.Count,
             Math.Round(trainSeconds, 2), Math.Round(evaluateSeconds, 2), championMetrics, championVersion);
@@ -203,6 +203,7 @@ public static class TrainingRun
             options.Model with { Learner = LoveLearner.LightGbm, Denoising = TrainingDenoising.None },
             options.Model with { Learner = LoveLearner.FastTree, Denoising = TrainingDenoising.None },
             options.Model with { Learner = LoveLearner.SdcaLogistic, Denoising = TrainingDenoising.None },
+            options.Model with { Learner = LoveLearner.Linear, Denoising = TrainingDenoising.None },
             options.Model with { Learner = LoveLearner.LightGbm, Denoising = denoising },
         };
         var rows = new List<LearnerComparison>();

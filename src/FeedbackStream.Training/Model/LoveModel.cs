@@ -78,8 +78,12 @@ public sealed class LoveModel
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var (rows, baseWeights) = Bounded(train, options.MaximumTrainingRows, options.Seed);
-        // Small training sets (a few thousand rows) get a proportionally lower n-gram support, so text still has features.
-        var featurizer = LoveFeaturizer.Fit(rows, options.ResponseNgrams, options.ContextNgrams, Math.Min(options.MinimumNgramDocuments, Math.Max(3, rows.Count / 200)));
+        options = options with { Learner = options.LearnerFor(rows.Count) };
+        var linear = options.Learner == LoveLearner.Linear;
+        // Small training sets (a few thousand rows) get a proportionally lower n-gram support, so text still has features;
+        // the linear learner reads no n-grams at all.
+        var featurizer = LoveFeaturizer.Fit(
+            rows, linear ? 0 : options.ResponseNgrams, linear ? 0 : options.ContextNgrams, Math.Min(options.MinimumNgramDocuments, Math.Max(3, rows.Count / 200)));
         var vectors = featurizer.VectorizeMany(rows);
         log?.Invoke($"{rows.Count:N0} of {train.Count:N0} training rows featurised ({featurizer.Dimension:N0} features) in {clock.Elapsed.TotalSeconds:F1} s");
         cancellationToken.ThrowIfCancellationRequested();
@@ -393,9 +397,20 @@ public sealed class LoveModel
                     NumberOfThreads = 1,
                     Shuffle = false,
                 })).Fit(view),
+            LoveLearner.Linear => ml.Transforms.NormalizeBinning("Features", maximumBinCount: LinearBins, fixZero: false)
+                .Append(ml.BinaryClassification.Trainers.LbfgsLogisticRegression(new LbfgsLogisticRegressionBinaryTrainer.Options
+                {
+                    ExampleWeightColumnName = nameof(LoveVector.Weight),
+                    L2Regularization = (float)options.LinearL2,
+                    L1Regularization = 0,
+                    NumberOfThreads = 1,
+                })).Fit(view),
             _ => throw new ArgumentOutOfRangeException(nameof(options), options.Learner, "Unknown learner."),
         };
     }
+
+    /// <summary>Quantile bins of each dense feature for the linear learner (monotone, robust to the long tail of lengths).</summary>
+    private const int LinearBins = 16;
 
     /// <summary>The configured leaf size, lowered for small training sets (at least 50 leaves' worth of rows per tree).</summary>
     private static int LeafMinimum(LoveModelOptions options, int rows) => Math.Max(5, Math.Min(options.MinimumExamplesPerLeaf, rows / 50));

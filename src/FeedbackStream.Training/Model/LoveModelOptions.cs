@@ -3,7 +3,13 @@ namespace FeedbackStream.Training.Model;
 /// <summary>Which ML.NET binary learner sits on top of the features.</summary>
 public enum LoveLearner
 {
-    /// <summary>LightGBM gradient-boosted trees (the default).</summary>
+    /// <summary>
+    /// The default: <see cref="Linear"/> below <see cref="LoveModelOptions.SmallDataRows"/> training rows, where trees over
+    /// thousands of n-grams fit noise, and <see cref="LightGbm"/> from there on. The saved model names the learner used.
+    /// </summary>
+    Auto,
+
+    /// <summary>LightGBM gradient-boosted trees (the learner <see cref="Auto"/> picks for large training sets).</summary>
     LightGbm,
 
     /// <summary>ML.NET's FastTree gradient-boosted trees.</summary>
@@ -11,6 +17,12 @@ public enum LoveLearner
 
     /// <summary>SDCA logistic regression on min-max-normalised features.</summary>
     SdcaLogistic,
+
+    /// <summary>
+    /// L2-regularised logistic regression (L-BFGS) on the dense features only (length, words, turn index, latency, hour,
+    /// app, surface and model version; no n-grams), each binned into quantiles: few parameters, for small training sets.
+    /// </summary>
+    Linear,
 }
 
 /// <summary>Training-time denoising of the labels (methods.md §3).</summary>
@@ -29,7 +41,17 @@ public enum TrainingDenoising
 /// <summary>Settings of one P[Love] model. Defaults train 1M rows in about a minute on two cores.</summary>
 public sealed record LoveModelOptions
 {
-    public LoveLearner Learner { get; init; } = LoveLearner.LightGbm;
+    public LoveLearner Learner { get; init; } = LoveLearner.Auto;
+
+    /// <summary>With <see cref="LoveLearner.Auto"/>: below this many training rows the <see cref="LoveLearner.Linear"/> learner is used.</summary>
+    public int SmallDataRows { get; init; } = 5_000;
+
+    /// <summary>L2 regularisation of the <see cref="LoveLearner.Linear"/> learner.</summary>
+    public double LinearL2 { get; init; } = 1.0;
+
+    /// <summary>The learner these options train on <paramref name="trainingRows"/> rows (<see cref="LoveLearner.Auto"/> resolved).</summary>
+    public LoveLearner LearnerFor(int trainingRows) =>
+        Learner != LoveLearner.Auto ? Learner : trainingRows < SmallDataRows ? LoveLearner.Linear : LoveLearner.LightGbm;
 
     public int Seed { get; init; } = 7;
 
