@@ -22,10 +22,7 @@ public static partial class GatewayEndpoints
     public const string ApiKeyHeader = ApiKeyHeaders.ApiKeyHeader;
 
     /// <summary>The rate-limiting policy of the keyed routes (<c>/v1/events</c>, <c>/v1/score</c>): one token bucket per API key.</summary>
-    public const string PerKeyRateLimit = "per-api-key";
-
-    /// <summary>Partition of requests whose key is missing or unknown: not limited here, they are refused 401 without reading the body.</summary>
-    private static readonly ApiKeyPrincipal Anonymous = new("(none)", new HashSet<string>());
+    public const string PerKeyRateLimit = PerKeyRateLimiter.PolicyName;
 
     /// <summary>
     /// Adds the gateway's services, bound from the <c>Gateway</c> section. The host registers
@@ -41,29 +38,10 @@ public static partial class GatewayEndpoints
         services.AddHostedService<MemoryTrimmer>();
         services.AddProblemDetails();
         services.AddHealthChecks().AddCheck<KafkaPublisherHealthCheck>("kafka", tags: [HealthResponses.Ready]);
-        services.AddRateLimiter(limiter =>
+        services.AddPerKeyRateLimiter(sp =>
         {
-            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            limiter.OnRejected = OnRateLimitedAsync;
-            limiter.AddPolicy(PerKeyRateLimit, context =>
-            {
-                var limits = context.RequestServices.GetRequiredService<IOptions<GatewayOptions>>().Value;
-                var caller = context.RequestServices.GetRequiredService<ApiKeyRing>().Find(ApiKeyHeaders.Read(context.Request));
-                if (caller is null || limits.RateLimitRequestsPerSecond == 0)
-                {
-                    return RateLimitPartition.GetNoLimiter(Anonymous);
-                }
-
-                // One bucket per configured key (the principal is one instance per key).
-                return RateLimitPartition.GetTokenBucketLimiter(caller, _ => new TokenBucketRateLimiterOptions
-                {
-                    TokenLimit = limits.RateLimitBurstRequests,
-                    TokensPerPeriod = limits.RateLimitRequestsPerSecond,
-                    ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-                    QueueLimit = 0,
-                    AutoReplenishment = true,
-                });
-            });
+            var limits = sp.GetRequiredService<IOptions<GatewayOptions>>().Value;
+            return new KeyedRouteLimits(limits.RateLimitRequestsPerSecond, limits.RateLimitBurstRequests, limits.MaxBodyBytes);
         });
         services.ConfigureHttpJsonOptions(json =>
         {
@@ -85,21 +63,6 @@ public static partial class GatewayEndpoints
         app.Use(RefuseAmbiguousFraming);
         app.UseRateLimiter();
         return app;
-    }
-
-    /// <summary>429 as problem details, with Retry-After (whole seconds, at least 1) from the key's bucket.</summary>
-    private static async ValueTask OnRateLimitedAsync(OnRejectedContext rejected, CancellationToken cancellationToken)
-    {
-        var limits = rejected.HttpContext.RequestServices.GetRequiredService<IOptions<GatewayOptions>>().Value;
-        var retryAfter = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
-        var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds));
-        rejected.HttpContext.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
-        await Problem(new RequestRefusal(
-            StatusCodes.Status429TooManyRequests,
-            "Too many requests for this API key",
-            $"This key may make {limits.RateLimitRequestsPerSecond} requests per second (bursts up to {limits.RateLimitBurstRequests}); retry after {seconds} s.",
-            "rate_limit_requests_per_second",
-            limits.RateLimitRequestsPerSecond.ToString(CultureInfo.InvariantCulture))).ExecuteAsync(rejected.HttpContext);
     }
 
     /// <summary>
@@ -167,7 +130,7 @@ public static partial class GatewayEndpoints
         {
             body = await ReadBodyAsync(context.Request, limits.MaxBodyBytes, cancellationToken);
         }
-        catch (Exception e) when (UnreadableBody(e, context) is { } refusal)
+        catch (Exception e) when (RequestRefusal.UnreadableBody(e, context) is { } refusal)
         {
             // The client's fault (too slow, malformed chunking): one line, no stack trace; the client gets the status.
             LogBodyNotRead(loggers.CreateLogger(typeof(GatewayEndpoints).FullName!), refusal.StatusCode, e.Message);
@@ -212,32 +175,10 @@ public static partial class GatewayEndpoints
         }
     }
 
-    /// <summary>
-    /// Why a body could not be read when that is the client's doing: Kestrel's own verdict (slow body 408, bad framing
-    /// 400), or an I/O error from the body decoder (such as a chunk size that overflows). Null for anything else.
-    /// </summary>
-    public static RequestRefusal? UnreadableBody(Exception exception, HttpContext context) => (exception ?? throw new ArgumentNullException(nameof(exception))) switch
-    {
-        BadHttpRequestException bad => new RequestRefusal(
-            bad.StatusCode,
-            bad.StatusCode == StatusCodes.Status408RequestTimeout ? "Request body too slow" : "Request body could not be read",
-            bad.Message),
-        IOException io when !(context ?? throw new ArgumentNullException(nameof(context))).RequestAborted.IsCancellationRequested => new RequestRefusal(
-            StatusCodes.Status400BadRequest,
-            "Request body could not be read",
-            $"The body's framing is malformed: {io.Message}"),
-        _ => null,
-    };
-
     [LoggerMessage(EventId = 2010, Level = LogLevel.Debug, Message = "Request body not read, answered {Status}: {Reason}")]
     private static partial void LogBodyNotRead(ILogger logger, int status, string reason);
 
-    private static RequestRefusal BodyTooLarge(GatewayOptions limits) => new(
-        StatusCodes.Status413PayloadTooLarge,
-        "Request body too large",
-        $"The body exceeds max_body_bytes = {limits.MaxBodyBytes}; split the batch.",
-        "max_body_bytes",
-        limits.MaxBodyBytes.ToString(CultureInfo.InvariantCulture));
+    private static RequestRefusal BodyTooLarge(GatewayOptions limits) => RequestRefusal.BodyTooLarge(limits.MaxBodyBytes);
 
     private static RequestRefusal TooManyEvents(int count, GatewayOptions limits) => new(
         StatusCodes.Status413PayloadTooLarge,
@@ -364,17 +305,7 @@ public static partial class GatewayEndpoints
         return count;
     }
 
-    private static ProblemHttpResult Problem(RequestRefusal refusal)
-    {
-        var extensions = new Dictionary<string, object?>();
-        if (refusal.Limit is not null)
-        {
-            extensions["limit"] = refusal.Limit;
-            extensions["limit_value"] = refusal.LimitValue;
-        }
-
-        return TypedResults.Problem(refusal.Detail, statusCode: refusal.StatusCode, title: refusal.Title, extensions: extensions);
-    }
+    private static ProblemHttpResult Problem(RequestRefusal refusal) => refusal.ToProblem();
 
     /// <summary>
     /// Request bodies' buffers: a pool of its own, bounded (arrays up to 1 MiB, 16 per size), instead of the shared pool,

@@ -8,9 +8,6 @@ using Microsoft.Extensions.Options;
 
 namespace FeedbackStream.Gateway;
 
-/// <summary>Why a whole request was refused (auth and request-level limits), as a problem-details answer.</summary>
-public sealed record RequestRefusal(int StatusCode, string Title, string Detail, string? Limit = null, string? LimitValue = null);
-
 /// <summary>
 /// The gateway's work on one parsed batch: validate each event against the v1 contract, check the key may send for
 /// its app, apply the clock-skew and age limits, recognise duplicates, redact free text (failing closed), stamp

@@ -1,7 +1,6 @@
 using System.Text.Json.Serialization;
 using ClickHouse.Driver;
 using FeedbackStream.Auth;
-using FeedbackStream.Gateway;
 using FeedbackStream.Training;
 using MassTransit;
 using Microsoft.AspNetCore.Builder;
@@ -160,7 +159,7 @@ public static class ModelEndpoints
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
-            .RequireRateLimiting(GatewayEndpoints.PerKeyRateLimit);
+            .RequireRateLimiting(PerKeyRateLimiter.PolicyName);
         var admin = endpoints.MapGroup("/v1/admin").WithTags("admin");
         admin.MapPost("/retrain", RetrainAsync).WithSummary("Submit a retraining job.");
         admin.MapGet("/jobs", JobsAsync).WithSummary("Recent retraining jobs and their states.");
@@ -173,8 +172,8 @@ public static class ModelEndpoints
         return endpoints;
     }
 
-    /// <summary>Largest <c>POST /v1/score</c> body when the gateway's <c>Gateway:MaxBodyBytes</c> is not registered.</summary>
-    public const long DefaultMaxScoreBodyBytes = 4 * 1024 * 1024;
+    /// <summary>Largest <c>POST /v1/score</c> body when no host registered <see cref="KeyedRouteLimits"/> (the gateway registers its <c>Gateway:MaxBodyBytes</c>).</summary>
+    public const long DefaultMaxScoreBodyBytes = KeyedRouteLimits.DefaultMaxBodyBytes;
 
     /// <summary>
     /// Scores a batch. The key is checked before a byte of the body is read, and the body is read only up to
@@ -189,7 +188,7 @@ public static class ModelEndpoints
             return Problem(StatusCodes.Status401Unauthorized, "Missing or unknown API key", "Send an app API key as 'Authorization: Bearer <key>' or 'X-Api-Key: <key>'.");
         }
 
-        var maxBytes = services.GetService<IOptions<GatewayOptions>>()?.Value.MaxBodyBytes ?? DefaultMaxScoreBodyBytes;
+        var maxBytes = services.GetService<KeyedRouteLimits>()?.MaxBodyBytes ?? DefaultMaxScoreBodyBytes;
         if (http.Request.ContentLength > maxBytes)
         {
             return TooLarge(maxBytes);
@@ -216,7 +215,7 @@ public static class ModelEndpoints
         {
             return Problem(StatusCodes.Status400BadRequest, "Body is not a score request", $"Send {{\"items\": [{{\"context\": ..., \"response\": ...}}, ...]}}. {e.Message}");
         }
-        catch (Exception e) when (GatewayEndpoints.UnreadableBody(e, http) is { } refusal)
+        catch (Exception e) when (RequestRefusal.UnreadableBody(e, http) is { } refusal)
         {
             return Problem(refusal.StatusCode, refusal.Title, refusal.Detail);
         }
@@ -318,11 +317,7 @@ public static class ModelEndpoints
 
     private static IResult Problem(int status, string title, string detail) => Results.Problem(title: title, detail: detail, statusCode: status);
 
-    private static IResult TooLarge(long maxBytes) => Results.Problem(
-        title: "Request body too large",
-        detail: $"The body exceeds max_body_bytes = {maxBytes}; split the batch.",
-        statusCode: StatusCodes.Status413PayloadTooLarge,
-        extensions: new Dictionary<string, object?> { ["limit"] = "max_body_bytes", ["limit_value"] = maxBytes.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+    private static IResult TooLarge(long maxBytes) => RequestRefusal.BodyTooLarge(maxBytes).ToProblem();
 
     /// <summary>The whole body, or null as soon as it grows past <paramref name="maxBytes"/>.</summary>
     private static async Task<byte[]?> ReadCappedAsync(Stream body, long maxBytes, CancellationToken cancellationToken)

@@ -120,13 +120,7 @@ public sealed partial class PipelineWorker : BackgroundService
 
         // The sink stops on its own once the channel is completed and drained; it gets its own token only to bound
         // shutdown. The consume loop owns and disposes it.
-        var group = _options.ConsumerGroup;
-        PipelineTelemetry.TrackLag(this, () => _lag.Select(l => new Measurement<long>(
-            l.Lag,
-            new KeyValuePair<string, object?>("messaging.system", "kafka"),
-            new KeyValuePair<string, object?>("messaging.destination.name", _kafka.Topic),
-            new KeyValuePair<string, object?>("messaging.destination.partition.id", l.Partition.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-            new KeyValuePair<string, object?>("messaging.consumer.group.name", group))));
+        PipelineTelemetry.TrackLag(this, _kafka.Topic, _options.ConsumerGroup, () => _lag);
         var sinkStop = new CancellationTokenSource();
         var sinkTask = Task.Run(() => RunSinkAsync(consumer, sinkStop.Token), CancellationToken.None);
         var consumeTask = Task.Factory.StartNew(
@@ -147,9 +141,9 @@ public sealed partial class PipelineWorker : BackgroundService
             consumer.Subscribe(_kafka.Topic);
             while (!stoppingToken.IsCancellationRequested && !sinkTask.IsCompleted)
             {
-                if (lagMeasured.Elapsed >= LagInterval)
+                if (lagMeasured.Elapsed >= PipelineTelemetry.LagInterval)
                 {
-                    MeasureLag(consumer);
+                    _lag = PipelineTelemetry.MeasureLag(consumer);
                     lagMeasured.Restart();
                 }
 
@@ -244,37 +238,6 @@ public sealed partial class PipelineWorker : BackgroundService
                 throw new InvalidOperationException("The pipeline sink stopped unexpectedly.", sinkCrash);
             }
         }
-    }
-
-    private static readonly TimeSpan LagInterval = TimeSpan.FromSeconds(1);
-
-    /// <summary>
-    /// Per assigned partition, the high watermark (as last fetched; no broker call) minus the position (the low
-    /// watermark before the first record is consumed); a partition whose watermarks are not known yet is left out.
-    /// </summary>
-    private void MeasureLag(IConsumer<string?, byte[]> consumer)
-    {
-        var lag = new List<(int, long)>();
-        foreach (var partition in consumer.Assignment)
-        {
-            try
-            {
-                var watermarks = consumer.GetWatermarkOffsets(partition);
-                var high = watermarks.High.Value;
-                // Nothing consumed from the partition yet: everything from the low watermark on is still to read.
-                var position = consumer.Position(partition).Value is >= 0 and var p ? p : watermarks.Low.Value;
-                if (high >= 0 && position >= 0)
-                {
-                    lag.Add((partition.Partition.Value, Math.Max(0, high - position)));
-                }
-            }
-            catch (KafkaException)
-            {
-                // Not known yet for this partition; the next measurement tries again.
-            }
-        }
-
-        _lag = lag;
     }
 
     /// <summary>Records decoded as they are read, with the offset after the last record of each partition.</summary>
@@ -412,7 +375,7 @@ public sealed partial class PipelineWorker : BackgroundService
             catch (OperationCanceledException)
             {
                 activity?.SetStatus(ActivityStatusCode.Error, "canceled");
-                MessagingMetrics.Record("process", _kafka.Topic, batch.Count, Stopwatch.GetElapsedTime(started), "canceled");
+                MessagingMetrics.Record("process", _kafka.Topic, batch.Count, Stopwatch.GetElapsedTime(started), "canceled", _options.ConsumerGroup);
                 throw;
             }
             catch (Exception e)
@@ -428,7 +391,7 @@ public sealed partial class PipelineWorker : BackgroundService
 
         activity?.SetTag("feedbackstream.attempts", attempts);
         PipelineTelemetry.RecordWritten(batch.Events, batch.Rejected, DateTime.UtcNow);
-        MessagingMetrics.Record("process", _kafka.Topic, batch.Count, Stopwatch.GetElapsedTime(started), null);
+        MessagingMetrics.Record("process", _kafka.Topic, batch.Count, Stopwatch.GetElapsedTime(started), null, _options.ConsumerGroup);
         Status.AddWritten(batch.Events.Count, batch.Rejected.Count);
         foreach (var (partition, next) in batch.NextOffsets)
         {

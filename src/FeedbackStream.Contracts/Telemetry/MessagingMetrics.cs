@@ -23,8 +23,12 @@ public static class MessagingMetrics
         "Messages in one batch operation.",
         advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000] });
 
-    /// <summary>Records one operation: <paramref name="operation"/> is <c>send</c> (producer) or <c>process</c> (consumer batch).</summary>
-    public static void Record(string operation, string destination, int messages, TimeSpan elapsed, string? errorType)
+    /// <summary>
+    /// Records one operation: <paramref name="operation"/> is <c>send</c> (producer) or <c>process</c> (consumer batch).
+    /// A consumer names its group (<c>messaging.consumer.group.name</c>), which tells the pipeline's consumer and the
+    /// labeller's apart on the same topic.
+    /// </summary>
+    public static void Record(string operation, string destination, int messages, TimeSpan elapsed, string? errorType, string? consumerGroup = null)
     {
         var tags = new TagList
         {
@@ -33,6 +37,11 @@ public static class MessagingMetrics
             { "messaging.operation.type", operation },
             { "messaging.destination.name", destination },
         };
+        if (consumerGroup is not null)
+        {
+            tags.Add("messaging.consumer.group.name", consumerGroup);
+        }
+
         if (errorType is not null)
         {
             tags.Add("error.type", errorType);

@@ -9,7 +9,7 @@ public static class TelemetryNames
     /// <summary>Gateway: events by outcome, the produce span.</summary>
     public const string GatewayMeter = "FeedbackStream.Gateway";
 
-    /// <summary>Pipeline: dead letters, freshness, consumer lag.</summary>
+    /// <summary>Pipeline: dead letters, freshness, consumer lag (of the pipeline's and the labeller's consumers).</summary>
     public const string PipelineMeter = "FeedbackStream.Pipeline";
 
     /// <summary>Labeller: labels and pairs written, label lag.</summary>
@@ -21,7 +21,7 @@ public static class TelemetryNames
     /// <summary>Retraining: runs and promotion gate outcomes.</summary>
     public const string ModelsMeter = "FeedbackStream.Models";
 
-    /// <summary>Kafka client operations (messaging semantic conventions), shared by the gateway's producer and the pipeline's consumer.</summary>
+    /// <summary>Kafka client operations (messaging semantic conventions), shared by the gateway's producer and the pipeline's and labeller's consumers.</summary>
     public const string MessagingMeter = "FeedbackStream.Messaging";
 
     /// <summary>Spans of the gateway (the Kafka produce of a request's events).</summary>
@@ -42,13 +42,13 @@ public static class TelemetryNames
     /// <summary>Counter <c>{event}</c>: events the gateway answered, by <c>outcome</c> (accepted, duplicate, rejected) and, for rejected, <c>reason</c>.</summary>
     public const string GatewayEvents = "feedbackstream.gateway.events";
 
-    /// <summary>Histogram in seconds: duration of a Kafka client operation (semantic conventions).</summary>
+    /// <summary>Histogram in seconds: duration of a Kafka client operation (semantic conventions); a consumer's carry <c>messaging.consumer.group.name</c>.</summary>
     public const string MessagingOperationDuration = "messaging.client.operation.duration";
 
     /// <summary>Histogram <c>{message}</c>: messages in one batch operation.</summary>
     public const string MessagingBatchMessageCount = "messaging.batch.message_count";
 
-    /// <summary>Observable gauge <c>{message}</c>: per partition, the high watermark minus the pipeline's position.</summary>
+    /// <summary>Observable gauge <c>{message}</c>: per partition and <c>messaging.consumer.group.name</c>, the high watermark minus the consumer's position.</summary>
     public const string KafkaConsumerLag = "feedbackstream.kafka.consumer.lag";
 
     /// <summary>Counter <c>{record}</c>: records the pipeline wrote to events_rejected, by <c>reason</c>.</summary>

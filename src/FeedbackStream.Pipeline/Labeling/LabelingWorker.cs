@@ -184,6 +184,7 @@ public sealed partial class LabelingWorker : BackgroundService
     private readonly Dictionary<string, (PopulationRates Rates, DateTimeOffset ReadAt)> _population = new(StringComparer.Ordinal);
     private readonly SiblingCandidates _siblings;
     private DateTimeOffset _progressWrittenAt = DateTimeOffset.MinValue;
+    private volatile IReadOnlyList<(int Partition, long Lag)> _lag = [];
 
     public LabelingWorker(
         LabelRepository store, LabelInvariant invariant, PipelineProgress progress, IFollowupScorer followups, IOptions<MiningOptions> mining,
@@ -274,16 +275,26 @@ public sealed partial class LabelingWorker : BackgroundService
         var clock = Stopwatch.StartNew();
         var nextPass = TimeSpan.Zero;
         var nextSweep = _options.SweepInterval;
+        var nextLag = TimeSpan.Zero;
+        var consumedSincePass = 0;
+        PipelineTelemetry.TrackLag(this, _kafka.Topic, _options.ConsumerGroup, () => _lag);
         try
         {
             consumer.Subscribe(_kafka.Topic);
             while (!stoppingToken.IsCancellationRequested)
             {
+                if (clock.Elapsed >= nextLag)
+                {
+                    _lag = PipelineTelemetry.MeasureLag(consumer);
+                    nextLag = clock.Elapsed + PipelineTelemetry.LagInterval;
+                }
+
                 var wait = nextPass - clock.Elapsed;
                 var result = Consume(consumer, wait < TimeSpan.FromMilliseconds(100) ? TimeSpan.FromMilliseconds(Math.Max(0, wait.TotalMilliseconds)) : TimeSpan.FromMilliseconds(100));
                 if (result is not null)
                 {
                     Observe(result);
+                    consumedSincePass++;
                 }
 
                 if (clock.Elapsed < nextPass)
@@ -291,11 +302,12 @@ public sealed partial class LabelingWorker : BackgroundService
                     continue;
                 }
 
-                RunGuarded(() => PassAsync(stoppingToken), "pass");
+                Pass(consumedSincePass, stoppingToken);
+                consumedSincePass = 0;
                 StoreOffsets(consumer);
                 if (clock.Elapsed >= nextSweep)
                 {
-                    RunGuarded(() => SweepAsync(consumer, stoppingToken), "sweep");
+                    _ = RunGuarded(() => SweepAsync(consumer, stoppingToken), "sweep");
                     nextSweep = clock.Elapsed + _options.SweepInterval;
                 }
 
@@ -315,9 +327,35 @@ public sealed partial class LabelingWorker : BackgroundService
         }
         finally
         {
+            PipelineTelemetry.UntrackLag(this);
             StoreOffsets(consumer);
             TryCommit(consumer, null);
             consumer.Close();
+        }
+    }
+
+    /// <summary>
+    /// One labelling pass, recorded as the consumer's <c>process</c> operation (duration, and the records consumed since
+    /// the previous pass as its batch) under the labeller's consumer group. Passes that had no new record and did not
+    /// fail are not recorded: they are the idle ticks of the loop.
+    /// </summary>
+    private void Pass(int consumed, CancellationToken stoppingToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        string? error;
+        try
+        {
+            error = RunGuarded(() => PassAsync(stoppingToken), "pass");
+        }
+        catch (OperationCanceledException)
+        {
+            MessagingMetrics.Record("process", _kafka.Topic, consumed, Stopwatch.GetElapsedTime(started), "canceled", _options.ConsumerGroup);
+            throw;
+        }
+
+        if (consumed > 0 || error is not null)
+        {
+            MessagingMetrics.Record("process", _kafka.Topic, consumed, Stopwatch.GetElapsedTime(started), error, _options.ConsumerGroup);
         }
     }
 
@@ -363,18 +401,21 @@ public sealed partial class LabelingWorker : BackgroundService
         return new DateTimeOffset(ticks - (ticks % TimeSpan.TicksPerMillisecond), TimeSpan.Zero);
     }
 
-    private void RunGuarded(Func<Task> work, string what)
+    /// <summary>Runs <paramref name="work"/>; a failure is logged and kept in the status, and its exception type returned (null on success).</summary>
+    private string? RunGuarded(Func<Task> work, string what)
     {
         try
         {
             work().GetAwaiter().GetResult();
             Status.LastError = null;
+            return null;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // Nothing was marked done and no offset moved past the work: the next pass tries the same conversations.
             Status.LastError = $"{what}: {e.Message}";
             LogPassFailed(what, e.Message);
+            return e.GetType().Name;
         }
     }
 

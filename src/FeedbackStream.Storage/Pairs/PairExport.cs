@@ -5,8 +5,8 @@ public sealed record PairRecord(
     string Prompt, string Chosen, string Rejected, string PairId, string AppId, string Source, double Confidence, double Margin,
     string ChosenResponseId, string RejectedResponseId, IReadOnlyList<string> EvidenceEventIds, DateTime MinedAt, double? EnsembleMargin = null, double? EnsembleSpread = null);
 
-/// <summary>Which pairs an export reads.</summary>
-public sealed record PairExportFilter(double MinConfidence = 0, DateTime? Since = null, string? Source = null, double? MinEnsembleMargin = null);
+/// <summary>Which pairs an export reads; <paramref name="AppId"/> keeps one app's pairs (null: every app's).</summary>
+public sealed record PairExportFilter(double MinConfidence = 0, DateTime? Since = null, string? Source = null, double? MinEnsembleMargin = null, string? AppId = null);
 
 /// <summary>
 /// Reads <c>preference_pairs</c> for export, page by page in pair_id order (keyset pagination: each page is one query
@@ -28,6 +28,7 @@ public static class PairExport
                 FROM preference_pairs FINAL
                 WHERE pair_id > {after:String} AND confidence >= {min:Float64} AND mined_at >= parseDateTimeBestEffort({since:String})
                   AND ({source:String} = '' OR source = {source:String})
+                  AND ({app:String} = '' OR app_id = {app:String})
                 ORDER BY pair_id
                 LIMIT {rows:UInt32}
                 """,
@@ -37,6 +38,7 @@ public static class PairExport
                     min = filter.MinConfidence,
                     since = (filter.Since ?? DateTime.UnixEpoch).ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture),
                     source = filter.Source ?? "",
+                    app = filter.AppId ?? "",
                     rows = (uint)pageRows,
                 },
                 cancellationToken);
