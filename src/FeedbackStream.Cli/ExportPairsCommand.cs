@@ -30,10 +30,11 @@ internal static class ExportPairsCommand
         var source = new Option<string?>("--source") { Description = "Only pairs from this source (regeneration, same_prompt_siblings, followup_sat_vs_dsat, edit)." };
         var top = new Option<int?>("--top") { Description = "Keep only the K most useful pairs, ranked by confidence, margin and diversity (FiFA-style). Holds the filtered candidates in memory." };
         var diversity = new Option<double>("--diversity") { Description = "With --top: weight of diversity against quality, 0..1.", DefaultValueFactory = _ => 0.5 };
+        var app = new Option<string?>("--app") { Description = "Only this app's pairs (default: every app in the database)." };
         var json = new Option<bool>("--json") { Description = "Print what was written as one JSON object on the last line (needs --out)." };
         var command = new Command("export-pairs", "Export preference pairs as DPO-ready records (JSONL or Parquet) with bounded memory.")
         {
-            format, output, minConfidence, minEnsembleMargin, since, source, top, diversity, json,
+            format, output, app, minConfidence, minEnsembleMargin, since, source, top, diversity, json,
         };
         var settings = DataSettings.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
@@ -48,7 +49,7 @@ internal static class ExportPairsCommand
 
             return await settings.RunAsync(parse, async (target, _) =>
             {
-                var filter = new PairExportFilter(parse.GetValue(minConfidence), parse.GetValue(since), parse.GetValue(source), parse.GetValue(minEnsembleMargin));
+                var filter = new PairExportFilter(parse.GetValue(minConfidence), parse.GetValue(since), parse.GetValue(source), parse.GetValue(minEnsembleMargin), parse.GetValue(app));
                 var pages = PairExport.ReadAsync(target.Client, filter, PageRows, cancellationToken);
                 if (parse.GetValue(top) is { } k)
                 {

@@ -14,7 +14,11 @@ public sealed class ModelsOptions
     /// <summary>Run the retraining job consumer, its schedule and triggers in this process.</summary>
     public bool TrainingEnabled { get; set; } = true;
 
+    /// <summary>Auto (the default): Linear below <see cref="SmallDataRows"/> training rows, LightGbm from there on; or one learner always.</summary>
     public LoveLearner Learner { get; set; } = LoveLearner.Auto;
+
+    /// <summary>With the Auto learner: below this many training rows the linear learner is used (trees over n-grams fit noise on a few thousand labels).</summary>
+    public int SmallDataRows { get; set; } = 5_000;
 
     public TrainingDenoising Denoising { get; set; } = TrainingDenoising.None;
 
@@ -111,6 +115,11 @@ public sealed class ModelsOptions
             failures.Add($"Models:Schedule '{Schedule}' must be a cron expression of five fields (or six, seconds first), or 'off'.");
         }
 
+        if (SmallDataRows < 0)
+        {
+            failures.Add($"Models:SmallDataRows must not be negative, not {SmallDataRows}.");
+        }
+
         if (failures.Count > 0)
         {
             throw new Microsoft.Extensions.Options.OptionsValidationException(SectionName, typeof(ModelsOptions), failures);
@@ -119,7 +128,7 @@ public sealed class ModelsOptions
 
     public TrainingRunOptions ToRunOptions() => new()
     {
-        Model = new LoveModelOptions { Learner = Learner, Denoising = Denoising, Iterations = Iterations, ResponseNgrams = ResponseNgrams, ContextNgrams = ContextNgrams },
+        Model = new LoveModelOptions { Learner = Learner, SmallDataRows = SmallDataRows, Denoising = Denoising, Iterations = Iterations, ResponseNgrams = ResponseNgrams, ContextNgrams = ContextNgrams },
         CalibrationFrom = CalibrationFrom,
         TestFrom = TestFrom,
         Compare = CompareLearners,
