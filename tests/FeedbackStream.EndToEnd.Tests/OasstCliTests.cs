@@ -60,6 +60,21 @@ public sealed class OasstCliTests
         Assert.DoesNotContain("   at ", stderr + stdout, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task EvalFollowups_PrintsItsIntervals_AsText_NotAsConsoleMarkup()
+    {
+        // Interval brackets such as "[0.929, 0.979]" once went through the console's markup parser, which took them
+        // for a style and stopped the command after the evaluation had run.
+        var (code, stdout, stderr) = await RunCliAsync(["eval", "followups", "--encoder", "none", "--json"]);
+
+        Assert.True(code == 0, $"exit {code}: {stderr}");
+        Assert.Contains("AUC of P(DSAT)", stdout, StringComparison.Ordinal);
+        Assert.Matches(@"\[0\.\d{3}, [01]\.\d{3}\]", stdout);
+        Assert.DoesNotContain("Exception", stderr + stdout, StringComparison.Ordinal);
+        var json = JsonDocument.Parse(stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Last()).RootElement;
+        Assert.Equal(JsonValueKind.Object, json.ValueKind);
+    }
+
     /// <summary>Writes <paramref name="lines"/> to a file and runs the CLI with the file where <see langword="null"/> stands in <paramref name="arguments"/> (or last).</summary>
     private static async Task<(int Code, string Stdout, string Stderr)> RunAsync(IEnumerable<string> lines, params string?[] arguments)
     {
@@ -67,38 +82,45 @@ public sealed class OasstCliTests
         await File.WriteAllLinesAsync(file, lines, Ct);
         try
         {
-            var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "feedbackstream.dll"));
-            foreach (var argument in arguments)
-            {
-                start.ArgumentList.Add(argument ?? file);
-            }
-
+            var resolved = arguments.Select(a => a ?? file).ToList();
             if (!arguments.Contains(null))
             {
-                start.ArgumentList.Add(file);
+                resolved.Add(file);
             }
 
-            using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start feedbackstream");
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-            deadline.CancelAfter(TimeSpan.FromMinutes(3));
-            var stdout = process.StandardOutput.ReadToEndAsync(deadline.Token);
-            var stderr = process.StandardError.ReadToEndAsync(deadline.Token);
-            try
-            {
-                await process.WaitForExitAsync(deadline.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                throw;
-            }
-
-            return (process.ExitCode, await stdout, await stderr);
+            return await RunCliAsync(resolved);
         }
         finally
         {
             File.Delete(file);
         }
+    }
+
+    /// <summary>Runs <c>feedbackstream</c> with <paramref name="arguments"/> as a child process (bounded at 3 minutes).</summary>
+    private static async Task<(int Code, string Stdout, string Stderr)> RunCliAsync(IReadOnlyList<string> arguments)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "feedbackstream.dll"));
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start feedbackstream");
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        deadline.CancelAfter(TimeSpan.FromMinutes(3));
+        var stdout = process.StandardOutput.ReadToEndAsync(deadline.Token);
+        var stderr = process.StandardError.ReadToEndAsync(deadline.Token);
+        try
+        {
+            await process.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+
+        return (process.ExitCode, await stdout, await stderr);
     }
 }
