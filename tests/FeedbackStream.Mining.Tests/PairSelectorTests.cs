@@ -37,4 +37,27 @@ public sealed class PairSelectorTests
         var b = PairSelector.Select(pairs.AsEnumerable().Reverse().ToList(), 10).Select(p => p.PairId).ToList();
         Assert.Equal(a, b);
     }
+
+    [Fact]
+    public void CallersVectors_DecideWhatIsNearAndWhatIsFar()
+    {
+        // Word overlap says a and b are near duplicates and c is far; the caller's vectors (say, sentence vectors that
+        // know "canine" and "dog" mean the same) say a and c are the same topic and b is another.
+        var pairs = new[] { Pair("a", "dog food", 0.9), Pair("b", "dog food recall", 0.85), Pair("c", "canine nutrition", 0.8) };
+        var vectors = new Dictionary<string, float[]> { ["a"] = [1, 0], ["b"] = [0, 1], ["c"] = [1, 0] };
+
+        Assert.Equal(["a", "c"], PairSelector.Select(pairs, 2, diversity: 0.8).Select(p => p.PairId));
+        Assert.Equal(["a", "b"], PairSelector.Select(pairs, 2, diversity: 0.8, p => vectors[p.PairId]).Select(p => p.PairId));
+        Assert.Throws<ArgumentException>(() => PairSelector.Select(pairs, 2, 0.8, p => p.PairId == "b" ? [1, 0, 0] : vectors[p.PairId]));
+    }
+
+    [Fact]
+    public void Combine_IsTheUnitVectorOfTheSum()
+    {
+        var v = PairSelector.Combine([3, 0], [0, 4], [0, 0]);
+        Assert.Equal(0.6, v[0], 6);
+        Assert.Equal(0.8, v[1], 6);
+        Assert.Equal([0f, 0f], PairSelector.Combine([1, -1], [-1, 1]));
+        Assert.Throws<ArgumentException>(() => PairSelector.Combine([1, 0], [1, 0, 0]));
+    }
 }
