@@ -151,21 +151,27 @@ internal static class IngestPeerBenchmark
 
     public static void Print(Result result)
     {
-        var table = new Table().AddColumns("round", "gateway events/s", "events per gateway CPU-s", "gateway / kafka / client CPU s", "request p50 / p99 ms", "peer producer msg/s", "msg per producer CPU-s", "producer / kafka CPU s", "ratio");
-        for (var i = 0; i < result.Product.Count; i++)
+        var table = new Table().AddColumn("figure");
+        foreach (var round in result.Product)
         {
-            var p = result.Product[i];
-            var q = result.Peer[i];
-            table.AddRow(
-                $"{p.Round}", $"{p.EventsPerSec:N0}", $"{p.EventsPerGatewayCpuSecond:N0}", $"{p.GatewayCpuSeconds} / {p.KafkaCpuSeconds} / {p.ClientCpuSeconds}", $"{p.RequestP50Ms} / {p.RequestP99Ms}",
-                $"{q.MessagesPerSec:N0}", $"{q.MessagesPerProducerCpuSecond:N0}", $"{q.ProducerCpuSeconds} / {q.KafkaCpuSeconds}", $"{result.Ratios[i]}");
+            table.AddColumn($"round {round.Round}");
         }
 
+        table.AddColumn("median");
         var m = result.Median;
-        table.AddRow("median", $"{m.EventsPerSec:N0}", $"{m.EventsPerGatewayCpuSecond:N0}", $"{m.GatewayCpuSeconds} / {m.KafkaCpuSecondsProduct} / -", "-", $"{m.PeerMessagesPerSec:N0}", $"{m.MessagesPerProducerCpuSecond:N0}", $"{m.PeerCpuSeconds} / {m.KafkaCpuSecondsPeer}", $"{m.Ratio}");
+        void Row(string name, Func<int, string> round, string median) =>
+            table.AddRow([name, .. Enumerable.Range(0, result.Product.Count).Select(round), median]);
+        Row("gateway events/s (acknowledged)", i => $"{result.Product[i].EventsPerSec:N0}", $"{m.EventsPerSec:N0}");
+        Row("events per gateway CPU-second", i => $"{result.Product[i].EventsPerGatewayCpuSecond:N0}", $"{m.EventsPerGatewayCpuSecond:N0}");
+        Row("CPU s: gateway / kafka / client", i => $"{result.Product[i].GatewayCpuSeconds} / {result.Product[i].KafkaCpuSeconds} / {result.Product[i].ClientCpuSeconds}", $"{m.GatewayCpuSeconds} / {m.KafkaCpuSecondsProduct} / -");
+        Row("request ms p50 / p99", i => $"{result.Product[i].RequestP50Ms} / {result.Product[i].RequestP99Ms}", "-");
+        Row("peer producer messages/s", i => $"{result.Peer[i].MessagesPerSec:N0}", $"{m.PeerMessagesPerSec:N0}");
+        Row("messages per producer CPU-second", i => $"{result.Peer[i].MessagesPerProducerCpuSecond:N0}", $"{m.MessagesPerProducerCpuSecond:N0}");
+        Row("CPU s: producer / kafka", i => $"{result.Peer[i].ProducerCpuSeconds} / {result.Peer[i].KafkaCpuSeconds}", $"{m.PeerCpuSeconds} / {m.KafkaCpuSecondsPeer}");
+        Row("ratio gateway / producer", i => $"{result.Ratios[i]}", $"{m.Ratio}");
         AnsiConsole.MarkupLine($"{result.Events:N0} {result.Kind} events x {result.BatchEvents} per request x {result.Concurrency} in flight, {result.Rounds} rounds, {result.ProcessorCount} cores; topic {result.Partitions} partitions on {result.Brokers} brokers");
         AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine("[grey]ratio = gateway events/s (Kafka-acknowledged, answered) / raw producer messages/s (acknowledged) on the same cluster; median ratio = ratio of the medians.[/]");
+        AnsiConsole.MarkupLine("[grey]ratio = gateway events/s (Kafka-acknowledged, answered) / raw producer messages/s (acknowledged) on the same cluster; the median ratio is the ratio of the medians.[/]");
     }
 
     private static ChildProcess Start(List<ChildProcess> children, string name, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment, bool verbose)

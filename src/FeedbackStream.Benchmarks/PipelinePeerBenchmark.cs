@@ -214,27 +214,29 @@ internal static class PipelinePeerBenchmark
 
     public static void Print(Result result)
     {
-        var table = new Table().AddColumns(
-            "round", "pipeline events/s", "events per pipeline CPU-s", "pipeline / ClickHouse / kafka CPU s", "peer consumer msg/s", "msg per consumer CPU-s",
-            "engine JSONEachRow rows/s", "rows per engine CPU-s", "ratio to slower peer");
-        for (var i = 0; i < result.Product.Count; i++)
+        var table = new Table().AddColumn("figure");
+        foreach (var round in result.Product)
         {
-            var p = result.Product[i];
-            var q = result.Peer[i];
-            table.AddRow(
-                $"{p.Round}", $"{p.EventsPerSec:N0}", $"{p.EventsPerPipelineCpuSecond:N0}", $"{p.PipelineCpuSeconds} / {p.ClickHouseCpuSeconds} / {p.KafkaCpuSeconds}",
-                $"{q.ConsumerMessagesPerSec:N0}", $"{q.MessagesPerConsumerCpuSecond:N0}", $"{q.EngineRowsPerSec:N0}", $"{q.RowsPerEngineCpuSecond:N0}", $"{result.Ratios[i]}");
+            table.AddColumn($"round {round.Round}");
         }
 
+        table.AddColumn("median");
         var m = result.Median;
-        table.AddRow(
-            "median", $"{m.EventsPerSec:N0}", $"{m.EventsPerPipelineCpuSecond:N0}", $"{m.PipelineCpuSeconds} / {m.ClickHouseCpuSeconds} / -",
-            $"{m.ConsumerMessagesPerSec:N0}", $"{m.MessagesPerConsumerCpuSecond:N0}", $"{m.EngineRowsPerSec:N0}", $"{m.RowsPerEngineCpuSecond:N0}", $"{m.Ratio}");
+        void Row(string name, Func<int, string> round, string median) =>
+            table.AddRow([name, .. Enumerable.Range(0, result.Product.Count).Select(round), median]);
+        Row("pipeline events/s (stored)", i => $"{result.Product[i].EventsPerSec:N0}", $"{m.EventsPerSec:N0}");
+        Row("events per pipeline CPU-second", i => $"{result.Product[i].EventsPerPipelineCpuSecond:N0}", $"{m.EventsPerPipelineCpuSecond:N0}");
+        Row("CPU s: pipeline / ClickHouse / kafka", i => $"{result.Product[i].PipelineCpuSeconds} / {result.Product[i].ClickHouseCpuSeconds} / {result.Product[i].KafkaCpuSeconds}", $"{m.PipelineCpuSeconds} / {m.ClickHouseCpuSeconds} / -");
+        Row("peer consumer messages/s", i => $"{result.Peer[i].ConsumerMessagesPerSec:N0}", $"{m.ConsumerMessagesPerSec:N0}");
+        Row("messages per consumer CPU-second", i => $"{result.Peer[i].MessagesPerConsumerCpuSecond:N0}", $"{m.MessagesPerConsumerCpuSecond:N0}");
+        Row("peer engine JSONEachRow rows/s", i => $"{result.Peer[i].EngineRowsPerSec:N0}", $"{m.EngineRowsPerSec:N0}");
+        Row("rows per engine CPU-second", i => $"{result.Peer[i].RowsPerEngineCpuSecond:N0}", $"{m.RowsPerEngineCpuSecond:N0}");
+        Row("ratio pipeline / slower peer", i => $"{result.Ratios[i]}", $"{m.Ratio}");
         AnsiConsole.MarkupLine(
             $"backlog {result.BacklogEvents:N0} {result.Kind} events ({result.BacklogBytes / 1_048_576.0:F1} MiB of JSON) after a warm-up of {result.WarmupEvents:N0}, {result.Rounds} rounds, " +
             $"{result.Partitions} partitions x {result.Brokers} brokers, engine inserts of {result.EngineInsertRows:N0} rows, {result.ProcessorCount} cores");
         AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine("[grey]pipeline: from SIGCONT to the last backlog row's ingested_at; consumer: first to last message; engine: the HTTP inserts. ratio = pipeline events/s / the slower peer.[/]");
+        AnsiConsole.MarkupLine("[grey]pipeline: from SIGCONT to the last backlog row's ingested_at; consumer: first to last message; engine: the HTTP inserts. The median ratio is the median pipeline rate / the slower of the peers' medians.[/]");
         if (result.Freshness is { } f)
         {
             AnsiConsole.MarkupLine($"freshness at {f.RatePerSec:N0} events/s (produced to Kafka with the gateway's settings, occurred_at = send time, until ingested_at): p50 {f.P50Ms} ms, p99 {f.P99Ms} ms, max {f.MaxMs} ms ({f.Events:N0} events)");
