@@ -23,7 +23,7 @@ internal static class PipelinePeerBenchmark
     private const string PeerTable = "events_raw_peer";
 
     public sealed record ProductRound(
-        int Round, double Seconds, double EventsPerSec, double PipelineCpuSeconds, double ClickHouseCpuSeconds, double KafkaCpuSeconds, double EventsPerPipelineCpuSecond);
+        int Round, double Seconds, double EventsPerSec, double PipelineCpuSeconds, double ClickHouseCpuSeconds, double KafkaCpuSeconds, double EventsPerPipelineCpuSecond, long Inserts);
 
     public sealed record PeerRound(
         int Round, double ConsumerSeconds, double ConsumerMessagesPerSec, double ConsumerCpuSeconds, double MessagesPerConsumerCpuSecond, double KafkaCpuSeconds,
@@ -108,12 +108,14 @@ internal static class PipelinePeerBenchmark
                 }
 
                 var last = await client.ValueAsync<DateTime>($"SELECT max(ingested_at) FROM events_raw WHERE startsWith(event_id, '{prefix}')", null, cancellationToken);
+                // Rows of one insert share their ingested_at (now64(3) at the insert), so this counts the pipeline's inserts (two in the same millisecond count once).
+                var inserts = await client.ValueAsync<long>($"SELECT uniqExact(ingested_at) FROM events_raw WHERE startsWith(event_id, '{prefix}')", null, cancellationToken);
                 var drained = Math.Max((DateTime.SpecifyKind(last, DateTimeKind.Utc) - resumed).TotalSeconds, 0.001);
                 children.Remove(pipeline);
                 await pipeline.DisposeAsync();
                 var p = new ProductRound(
                     round, Stats.Round(drained), Math.Round(backlog / drained), Stats.Round(pipelineSpent), Stats.Round(clickHouseSpent), Stats.Round(kafkaSpent),
-                    Math.Round(backlog / Math.Max(pipelineSpent, 0.001)));
+                    Math.Round(backlog / Math.Max(pipelineSpent, 0.001)), inserts);
                 product.Add(p);
                 AnsiConsole.MarkupLine($"[grey]round {round} pipeline: {p.EventsPerSec:N0} events/s, {p.EventsPerPipelineCpuSecond:N0} events per pipeline CPU-second, ClickHouse CPU {p.ClickHouseCpuSeconds} s[/]");
 
@@ -227,6 +229,7 @@ internal static class PipelinePeerBenchmark
         Row("pipeline events/s (stored)", i => $"{result.Product[i].EventsPerSec:N0}", $"{m.EventsPerSec:N0}");
         Row("events per pipeline CPU-second", i => $"{result.Product[i].EventsPerPipelineCpuSecond:N0}", $"{m.EventsPerPipelineCpuSecond:N0}");
         Row("CPU s: pipeline / ClickHouse / kafka", i => $"{result.Product[i].PipelineCpuSeconds} / {result.Product[i].ClickHouseCpuSeconds} / {result.Product[i].KafkaCpuSeconds}", $"{m.PipelineCpuSeconds} / {m.ClickHouseCpuSeconds} / -");
+        Row("pipeline inserts (rows per insert)", i => $"{result.Product[i].Inserts:N0} ({result.BacklogEvents / Math.Max(result.Product[i].Inserts, 1):N0})", "-");
         Row("peer consumer messages/s", i => $"{result.Peer[i].ConsumerMessagesPerSec:N0}", $"{m.ConsumerMessagesPerSec:N0}");
         Row("messages per consumer CPU-second", i => $"{result.Peer[i].MessagesPerConsumerCpuSecond:N0}", $"{m.MessagesPerConsumerCpuSecond:N0}");
         Row("peer engine JSONEachRow rows/s", i => $"{result.Peer[i].EngineRowsPerSec:N0}", $"{m.EngineRowsPerSec:N0}");
