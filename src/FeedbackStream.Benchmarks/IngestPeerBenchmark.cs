@@ -42,7 +42,7 @@ internal static class IngestPeerBenchmark
         {
             var kafka = Start(children, "kafka", ["kafka", "serve", "--brokers", $"{brokers}", "--topic", $"{Topic}:{partitions}", "--json"], null, verbose);
             var bootstrap = (await kafka.ReadJsonAsync(TimeSpan.FromSeconds(60), cancellationToken)).GetProperty("bootstrap_servers").GetString()!;
-            var (clickHouse, connectionString) = await PeerEngines.StartClickHouseAsync(children, dataPath, verbose, cancellationToken);
+            var (clickHouse, connectionString) = await PeerEngines.StartClickHouseAsync(children, dataPath, perfDirectory, verbose, cancellationToken);
             await PeerEngines.MigrateAsync(connectionString, PeerEngines.Database, cancellationToken);
 
             var gateway = Start(

@@ -14,13 +14,16 @@ internal static class PeerEngines
     public const string Database = "bench";
 
     /// <summary>Starts <c>clickhouse serve</c> on a free loopback port with a fresh password; returns it and its connection string.</summary>
-    public static async Task<(ChildProcess Process, string ConnectionString)> StartClickHouseAsync(List<ChildProcess> children, string dataPath, bool verbose, CancellationToken cancellationToken)
+    public static async Task<(ChildProcess Process, string ConnectionString)> StartClickHouseAsync(List<ChildProcess> children, string dataPath, string? perfDirectory, bool verbose, CancellationToken cancellationToken)
     {
-        var password = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+        var environment = new Dictionary<string, string>(ProfileEnvironment(perfDirectory) ?? new Dictionary<string, string>())
+        {
+            ["FEEDBACKSTREAM_ClickHouse__HttpPassword"] = Convert.ToHexString(RandomNumberGenerator.GetBytes(16)),
+        };
         var child = ChildProcess.Start(
             "clickhouse",
             ["clickhouse", "serve", "--port", "0", "--data", Path.Combine(dataPath, "clickhouse"), "--json"],
-            new Dictionary<string, string> { ["FEEDBACKSTREAM_ClickHouse__HttpPassword"] = password },
+            environment,
             verbose);
         children.Add(child);
         var ready = await child.ReadJsonAsync(TimeSpan.FromSeconds(120), cancellationToken);

@@ -45,12 +45,13 @@ internal static class PipelinePeerBenchmark
         var dataPath = BenchSupport.TempDataPath("pipeline-peer");
         var children = new List<ChildProcess>();
         Process? perf = null;
+        Process? perfClickHouse = null;
         try
         {
             var topics = Enumerable.Range(1, rounds).Select(r => $"bench.r{r}").Append("bench.fresh").ToArray();
             var kafka = Start(children, "kafka", ["kafka", "serve", "--brokers", $"{brokers}", .. topics.SelectMany(t => new[] { "--topic", $"{t}:{partitions}" }), "--json"], null, verbose);
             var bootstrap = (await kafka.ReadJsonAsync(TimeSpan.FromSeconds(60), cancellationToken)).GetProperty("bootstrap_servers").GetString()!;
-            var (clickHouse, connectionString) = await PeerEngines.StartClickHouseAsync(children, dataPath, verbose, cancellationToken);
+            var (clickHouse, connectionString) = await PeerEngines.StartClickHouseAsync(children, dataPath, perfDirectory, verbose, cancellationToken);
             await PeerEngines.MigrateAsync(connectionString, PeerEngines.Database, cancellationToken);
             using var client = PeerEngines.Client(connectionString, PeerEngines.Database);
             await client.ExecuteNonQueryAsync($"CREATE TABLE {PeerTable} AS events_raw", null, null, cancellationToken);
@@ -83,6 +84,7 @@ internal static class PipelinePeerBenchmark
                 if (perfDirectory is not null && round == 1)
                 {
                     perf = PeerEngines.StartPerf(perfDirectory, "pipeline", pipeline.Id);
+                    perfClickHouse = PeerEngines.StartPerf(perfDirectory, "clickhouse", clickHouse.Id);
                 }
 
                 var pipelineCpu = pipeline.CpuSeconds;
@@ -95,9 +97,10 @@ internal static class PipelinePeerBenchmark
                 var pipelineSpent = pipeline.CpuSeconds - pipelineCpu;
                 var clickHouseSpent = clickHouse.CpuSeconds - clickHouseCpu;
                 var kafkaSpent = kafka.CpuSeconds - kafkaCpu;
-                if (perf is not null && round == 1)
+                if (perf is not null && perfClickHouse is not null && round == 1)
                 {
                     await PeerEngines.StopPerfAsync(perf);
+                    await PeerEngines.StopPerfAsync(perfClickHouse);
                 }
 
                 var prefix = $"r{round}-";
@@ -203,6 +206,11 @@ internal static class PipelinePeerBenchmark
             if (perf is not null)
             {
                 await PeerEngines.StopPerfAsync(perf);
+            }
+
+            if (perfClickHouse is not null)
+            {
+                await PeerEngines.StopPerfAsync(perfClickHouse);
             }
 
             for (var i = children.Count - 1; i >= 0; i--)
