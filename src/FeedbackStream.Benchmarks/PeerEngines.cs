@@ -13,6 +13,12 @@ internal static class PeerEngines
 {
     public const string Database = "bench";
 
+    /// <summary>
+    /// Idle time given to a warmed-up process before it is timed: tiered compilation waits for a quiet spell without new
+    /// first-tier compilations before it counts calls and compiles the optimized versions in the background.
+    /// </summary>
+    public static readonly TimeSpan TieringPause = TimeSpan.FromSeconds(2);
+
     /// <summary>Starts <c>clickhouse serve</c> on a free loopback port with a fresh password; returns it and its connection string.</summary>
     public static async Task<(ChildProcess Process, string ConnectionString)> StartClickHouseAsync(List<ChildProcess> children, string dataPath, string? perfDirectory, bool verbose, CancellationToken cancellationToken)
     {

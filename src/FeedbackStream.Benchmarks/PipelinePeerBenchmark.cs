@@ -71,7 +71,8 @@ internal static class PipelinePeerBenchmark
                 BenchSupport.ProduceAll(bootstrap, topic, warm, cancellationToken);
                 stored += warm.Length;
                 await WaitForCountAsync(client, stored, pipeline, cancellationToken);
-
+                // A suspended process compiles nothing: give the runtime its quiet spell to finish tiering up first.
+                await Task.Delay(PeerEngines.TieringPause, cancellationToken);
                 pipeline.Signal(suspend: true);
                 var records = BenchSupport.KafkaRecords(kind, 0, backlog, DateTimeOffset.UtcNow, $"r{round}");
                 backlogBytes = records.Sum(r => (long)r.Value.Length);
