@@ -26,7 +26,7 @@ internal static class IngestBenchmark
             Description = "Each component in its own process (kafka serve, clickhouse serve, serve --role gateway; this process the HTTP client), " +
                           "against a plain Confluent.Kafka producer in its own process with the gateway's settings sending the same records; rounds alternate, medians printed.",
         };
-        var rounds = new Option<int>("--rounds") { Description = "With --peer: rounds of product and peer (at least 3).", DefaultValueFactory = _ => 3 };
+        var rounds = new Option<int>("--rounds") { Description = "With --peer: rounds, alternating product and peer (3 or more for a meaningful median).", DefaultValueFactory = _ => 3 };
         rounds.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<int>() < 1)

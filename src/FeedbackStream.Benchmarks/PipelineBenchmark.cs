@@ -33,7 +33,7 @@ internal static class PipelineBenchmark
     public static Command Create()
     {
         var events = new Option<int>("--events") { Description = "Backlog events for the throughput phase (must fit the embedded cluster's ~5 MiB per partition: about 11k of these events per partition).", DefaultValueFactory = _ => 200_000 };
-        var rate = new Option<int>("--rate") { Description = "Events per second sent through the gateway in the freshness phase.", DefaultValueFactory = _ => 10_000 };
+        var rate = new Option<int>("--rate") { Description = "Events per second sent through the gateway in the freshness phase (with --peer: produced to Kafka with the gateway's producer settings; 0 seconds skips the phase).", DefaultValueFactory = _ => 10_000 };
         var seconds = new Option<int>("--seconds") { Description = "Length of the freshness phase.", DefaultValueFactory = _ => 15 };
         var timeout = new Option<TimeSpan>("--timeout") { Description = "Give up after this long.", DefaultValueFactory = _ => TimeSpan.FromMinutes(5) };
         var labeling = new Option<bool>("--with-labeling") { Description = "Also run the labelling worker in the pipeline process (as a default deployment does)." };
@@ -43,7 +43,7 @@ internal static class PipelineBenchmark
             Description = "Each component in its own process (kafka serve, clickhouse serve, serve --role pipeline without labelling), against a plain Confluent.Kafka " +
                           "consumer in its own process and the engine's own JSONEachRow insert of the same records; rounds alternate, medians printed.",
         };
-        var rounds = new Option<int>("--rounds") { Description = "With --peer: rounds of product and peers (at least 3).", DefaultValueFactory = _ => 3 };
+        var rounds = new Option<int>("--rounds") { Description = "With --peer: rounds, alternating product and peers (3 or more for a meaningful median).", DefaultValueFactory = _ => 3 };
         rounds.Validators.Add(r =>
         {
             if (r.GetValueOrDefault<int>() < 1)
