@@ -48,6 +48,16 @@ internal static class PipelinePeerBenchmark
         Process? perfClickHouse = null;
         try
         {
+            // The mock cluster keeps about the newest 5 MiB per partition: say so before a round's warm-up and backlog would not fit.
+            var perEvent = BenchSupport.KafkaRecords(kind, 0, 64, DateTimeOffset.UtcNow, "size").Average(r => r.Key.Length + r.Value.Length + 70.0);
+            var neededMiB = perEvent * ((long)warmup + backlog) / 1_048_576;
+            var keptMiB = partitions * 5.0;
+            AnsiConsole.MarkupLine($"[grey]each round's topic: {warmup:N0} + {backlog:N0} events, about {neededMiB:F0} MiB before lz4, of the ~{keptMiB:F0} MiB its {partitions} partitions keep[/]");
+            if (neededMiB > keptMiB * 0.8)
+            {
+                AnsiConsole.MarkupLine($"[yellow]warning: that is more than 80% of what the topic keeps; the oldest records may be deleted unread (use --partitions {(int)Math.Ceiling(neededMiB / 4)} or fewer --events)[/]");
+            }
+
             var topics = Enumerable.Range(1, rounds).Select(r => $"bench.r{r}").Append("bench.fresh").ToArray();
             var kafka = Start(children, "kafka", ["kafka", "serve", "--brokers", $"{brokers}", .. topics.SelectMany(t => new[] { "--topic", $"{t}:{partitions}" }), "--json"], null, verbose);
             var bootstrap = (await kafka.ReadJsonAsync(TimeSpan.FromSeconds(60), cancellationToken)).GetProperty("bootstrap_servers").GetString()!;
