@@ -15,6 +15,8 @@ internal static class BenchCommands
         bench.Subcommands.Add(LabelingBenchmark.Create());
         bench.Subcommands.Add(ScoreBenchmark.Create());
         bench.Subcommands.Add(EncoderBenchmark.Create());
+        bench.Subcommands.Add(PeerClients.CreateProduce());
+        bench.Subcommands.Add(PeerClients.CreateConsume());
         return bench;
     }
 }

@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text;
+using Confluent.Kafka;
 using FeedbackStream.Auth;
 using FeedbackStream.Contracts;
 using FeedbackStream.Gateway;
@@ -50,6 +51,86 @@ internal static class BenchSupport
         };
         return FeedbackEvent.Create($"{prefix}-{i:D10}", App, occurredAt, $"user-{i % 5000}", $"conv-{i / 8}", payload);
     }
+
+    /// <summary>A <c>reaction.set</c> event (the smallest common event; 8 per conversation, 4 per response).</summary>
+    public static FeedbackEvent ReactionEvent(long i, DateTimeOffset occurredAt, string prefix) =>
+        FeedbackEvent.Create($"{prefix}-{i:D10}", App, occurredAt, $"user-{i % 5000}", $"conv-{i / 8}", new ReactionSet($"resp-{i / 4}", Reaction.Love, 3000));
+
+    /// <summary>Event <paramref name="i"/> of <paramref name="kind"/> (<c>mix</c>: the realistic mix; <c>reaction</c>: <see cref="ReactionEvent"/>).</summary>
+    public static FeedbackEvent Event(string kind, long i, DateTimeOffset occurredAt, string prefix) =>
+        kind == "reaction" ? ReactionEvent(i, occurredAt, prefix) : Event(i, occurredAt, prefix);
+
+    /// <summary>
+    /// The producer settings the gateway's publisher uses (KafkaEventPublisher: idempotent, acks=all, linger 5 ms,
+    /// batch.size 1,000,000 bytes, lz4, message timeout = Gateway:ProduceTimeout, 10 s by default), for clients that
+    /// must write to Kafka as the gateway does.
+    /// </summary>
+    public static ProducerConfig GatewayProducerConfig(string bootstrap) => new()
+    {
+        BootstrapServers = bootstrap,
+        EnableIdempotence = true,
+        Acks = Acks.All,
+        LingerMs = 5,
+        BatchSize = 1_000_000,
+        CompressionType = CompressionType.Lz4,
+        MessageTimeoutMs = 10_000,
+    };
+
+    public static string Describe(ProducerConfig config) =>
+        $"enable.idempotence={config.EnableIdempotence}, acks={config.Acks}, linger.ms={config.LingerMs}, batch.size={config.BatchSize}, compression={config.CompressionType}, message.timeout.ms={config.MessageTimeoutMs}";
+
+    /// <summary>
+    /// Produces every (key, value) to <paramref name="topic"/> with the gateway's producer settings and waits for
+    /// every acknowledgement; returns how many were acknowledged.
+    /// </summary>
+    public static long ProduceAll(string bootstrap, string topic, IReadOnlyList<(string Key, byte[] Value)> records, CancellationToken cancellationToken)
+    {
+        using var producer = new ProducerBuilder<string, byte[]>(GatewayProducerConfig(bootstrap)).SetLogHandler((_, _) => { }).Build();
+        long acknowledged = 0;
+        void OnDelivery(DeliveryReport<string, byte[]> report)
+        {
+            if (!report.Error.IsError)
+            {
+                Interlocked.Increment(ref acknowledged);
+            }
+        }
+
+        foreach (var (key, value) in records)
+        {
+            while (true)
+            {
+                try
+                {
+                    producer.Produce(topic, new Message<string, byte[]> { Key = key, Value = value }, OnDelivery);
+                    break;
+                }
+                catch (ProduceException<string, byte[]> e) when (e.Error.Code == ErrorCode.Local_QueueFull)
+                {
+                    producer.Poll(TimeSpan.FromMilliseconds(20));
+                }
+            }
+        }
+
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (producer.Flush(TimeSpan.FromMilliseconds(200)) > 0)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("Kafka did not acknowledge every record within 60 s of the last send.");
+            }
+        }
+
+        return Interlocked.Read(ref acknowledged);
+    }
+
+    /// <summary>The records the gateway writes for <paramref name="count"/> events: key = conversation id, value = the event's JSON with received_at.</summary>
+    public static (string Key, byte[] Value)[] KafkaRecords(string kind, long from, int count, DateTimeOffset now, string prefix) =>
+        Enumerable.Range(0, count).Select(j =>
+        {
+            var e = Event(kind, from + j, now, prefix) with { ReceivedAt = now };
+            return (e.ConversationId, FeedbackJson.Serialize(e));
+        }).ToArray();
 
     public static byte[] JsonArray(IEnumerable<FeedbackEvent> events)
     {

@@ -33,16 +33,69 @@ internal static class PipelineBenchmark
     public static Command Create()
     {
         var events = new Option<int>("--events") { Description = "Backlog events for the throughput phase (must fit the embedded cluster's ~5 MiB per partition: about 11k of these events per partition).", DefaultValueFactory = _ => 200_000 };
-        var rate = new Option<int>("--rate") { Description = "Events per second sent through the gateway in the freshness phase.", DefaultValueFactory = _ => 10_000 };
+        var rate = new Option<int>("--rate") { Description = "Events per second sent through the gateway in the freshness phase (with --peer: produced to Kafka with the gateway's producer settings; 0 seconds skips the phase).", DefaultValueFactory = _ => 10_000 };
         var seconds = new Option<int>("--seconds") { Description = "Length of the freshness phase.", DefaultValueFactory = _ => 15 };
         var timeout = new Option<TimeSpan>("--timeout") { Description = "Give up after this long.", DefaultValueFactory = _ => TimeSpan.FromMinutes(5) };
         var labeling = new Option<bool>("--with-labeling") { Description = "Also run the labelling worker in the pipeline process (as a default deployment does)." };
         var json = new Option<bool>("--json") { Description = "Print the figures as one JSON object on the last line." };
-        var command = new Command("pipeline", "Pipeline events/s into ClickHouse, and freshness (occurred -> queryable) at a fixed rate.") { events, rate, seconds, labeling, timeout, json };
+        var peer = new Option<bool>("--peer")
+        {
+            Description = "Each component in its own process (kafka serve, clickhouse serve, serve --role pipeline without labelling), against a plain Confluent.Kafka " +
+                          "consumer in its own process and the engine's own JSONEachRow insert of the same records; rounds alternate, medians printed.",
+        };
+        var rounds = new Option<int>("--rounds") { Description = "With --peer: rounds, alternating product and peers (3 or more for a meaningful median).", DefaultValueFactory = _ => 3 };
+        rounds.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() < 1)
+            {
+                r.AddError("--rounds must be at least 1.");
+            }
+        });
+        var warmup = new Option<int>("--warmup") { Description = "With --peer: events the pipeline process stores before each timed backlog (JIT, connections; measured: after 50,000 the JIT thread still took 28% of the pipeline's samples in the timed part, after 300,000 18%).", DefaultValueFactory = _ => 200_000 };
+        var kind = PeerClients.KindOption(null);
+        kind.Description = "Events: reaction (reaction.set only; the default with --peer) or mix (served, reaction, follow-up, action; the default without).";
+        var partitions = new Option<int>("--partitions")
+        {
+            Description = "With --peer: partitions of each round's topic (the mock cluster keeps ~5 MiB per partition: warm-up + backlog must fit).",
+            DefaultValueFactory = _ => 48,
+        };
+        var insertRows = new Option<int>("--engine-insert-rows") { Description = "With --peer: rows per JSONEachRow insert of the engine peer (the pipeline's Pipeline:BatchMaxRecords).", DefaultValueFactory = _ => 20_000 };
+        var verbose = new Option<bool>("--verbose") { Description = "With --peer: forward the child processes' standard error." };
+        var perf = new Option<string?>("--perf") { Description = "With --peer: record the pipeline and ClickHouse processes with perf (perf record -g) during round 1 into this folder (perf map enabled).", Hidden = true };
+        var command = new Command("pipeline", "Pipeline events/s into ClickHouse, and freshness (occurred -> queryable) at a fixed rate.")
+        {
+            events, rate, seconds, labeling, timeout, json, peer, rounds, warmup, kind, partitions, insertRows, verbose, perf,
+        };
         command.SetAction(async (parse, cancellationToken) =>
         {
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             deadline.CancelAfter(parse.GetValue(timeout));
+            if (parse.GetValue(peer))
+            {
+                if (parse.GetValue(labeling))
+                {
+                    Console.Error.WriteLine("--with-labeling is not supported with --peer: the pipeline process runs without labelling.");
+                    return 2;
+                }
+
+                var figures = await PipelinePeerBenchmark.RunAsync(
+                    parse.GetValue(events), parse.GetValue(warmup), parse.GetValue(rounds), parse.GetValue(kind) ?? "reaction", parse.GetValue(partitions), 3,
+                    parse.GetValue(insertRows), parse.GetValue(rate), parse.GetValue(seconds), parse.GetValue(verbose), parse.GetValue(perf), deadline.Token);
+                PipelinePeerBenchmark.Print(figures);
+                if (parse.GetValue(json))
+                {
+                    JsonOutput.WriteLast(figures);
+                }
+
+                return 0;
+            }
+
+            if (parse.GetValue(kind) is "reaction")
+            {
+                Console.Error.WriteLine("--kind reaction is for --peer; the in-process benchmark sends the mix.");
+                return 2;
+            }
+
             var result = await RunAsync(parse.GetValue(events), parse.GetValue(rate), parse.GetValue(seconds), parse.GetValue(labeling), deadline.Token);
             var table = new Table().AddColumns("figure", "value");
             table.AddRow("backlog Kafka -> ClickHouse", $"{result.PipelineEventsPerSec:N0} events/s ({result.BacklogEvents:N0} in {result.BacklogSeconds} s after the first batch)");
