@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text;
+using System.Text.Json;
 using Confluent.Kafka;
 using FeedbackStream.Auth;
 using FeedbackStream.Contracts;
@@ -7,6 +9,7 @@ using FeedbackStream.Gateway;
 using FeedbackStream.Storage;
 using FeedbackStream.Hosting;
 using Microsoft.Extensions.Configuration;
+using Spectre.Console;
 
 namespace FeedbackStream.Benchmarks;
 
@@ -197,4 +200,82 @@ internal static class BenchSupport
 
         public double Max { get; set; }
     }
+
+    /// <summary>What <see cref="SendAsync"/> measured: the wall time, the events the gateway accepted, the requests it refused, request latency percentiles.</summary>
+    public sealed record Sent(double Seconds, long Accepted, long Refused, double P50Ms, double P99Ms);
+
+    /// <summary>Posts <paramref name="bodies"/> with <paramref name="concurrency"/> requests in flight; counts the events each answer accepted.</summary>
+    public static async Task<Sent> SendAsync(HttpClient http, byte[][] bodies, int concurrency, CancellationToken cancellationToken)
+    {
+        var latencies = new double[bodies.Length];
+        long accepted = 0;
+        long refused = 0;
+        var next = -1;
+        var watch = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
+        {
+            int index;
+            while ((index = Interlocked.Increment(ref next)) < bodies.Length)
+            {
+                var started = Stopwatch.GetTimestamp();
+                using var response = await http.SendAsync(BenchSupport.Post(bodies[index]), cancellationToken);
+                if (response.IsSuccessStatusCode)
+                {
+                    using var document = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken), default, cancellationToken);
+                    Interlocked.Add(ref accepted, document.RootElement.GetProperty("accepted").GetInt32());
+                }
+                else
+                {
+                    Interlocked.Increment(ref refused);
+                }
+
+                latencies[index] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            }
+        }));
+        watch.Stop();
+        return new Sent(Math.Max(watch.Elapsed.TotalSeconds, 0.001), accepted, refused, Stats.Percentile(latencies, 50), Stats.Percentile(latencies, 99));
+    }
+
+    /// <summary>Stops the perf recordings, then the child processes (last started first), then deletes the data folder.</summary>
+    public static async Task StopAllAsync(IEnumerable<Process?> perfs, IReadOnlyList<ChildProcess> children, string dataPath)
+    {
+        foreach (var perf in perfs)
+        {
+            if (perf is not null)
+            {
+                await PeerEngines.StopPerfAsync(perf);
+            }
+        }
+
+        for (var i = children.Count - 1; i >= 0; i--)
+        {
+            await children[i].DisposeAsync();
+        }
+
+        DeleteQuietly(dataPath);
+    }
+}
+
+/// <summary>A table of figures per round: one column per round, then the median.</summary>
+internal sealed class RoundsTable
+{
+    private readonly int _rounds;
+
+    public RoundsTable(int rounds)
+    {
+        _rounds = rounds;
+        Table.AddColumn("figure");
+        for (var round = 1; round <= rounds; round++)
+        {
+            Table.AddColumn($"round {round}");
+        }
+
+        Table.AddColumn("median");
+    }
+
+    public Table Table { get; } = new();
+
+    /// <summary>Adds a figure: its text in each round (by index from 0) and its median.</summary>
+    public void Row(string name, Func<int, string> round, string median) =>
+        Table.AddRow([name, .. Enumerable.Range(0, _rounds).Select(round), median]);
 }

@@ -100,34 +100,10 @@ internal static class IngestBenchmark
                 warm.EnsureSuccessStatusCode();
             }
 
-            var latencies = new double[bodies.Length];
-            long accepted = 0;
-            long refused = 0;
-            var next = -1;
-            var watch = Stopwatch.StartNew();
-            await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
-            {
-                int index;
-                while ((index = Interlocked.Increment(ref next)) < bodies.Length)
-                {
-                    var started = Stopwatch.GetTimestamp();
-                    using var response = await http.SendAsync(BenchSupport.Post(bodies[index]), cancellationToken);
-                    latencies[index] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-                    if (response.IsSuccessStatusCode)
-                    {
-                        using var document = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStreamAsync(cancellationToken), default);
-                        Interlocked.Add(ref accepted, document.RootElement.GetProperty("accepted").GetInt32());
-                    }
-                    else
-                    {
-                        Interlocked.Increment(ref refused);
-                    }
-                }
-            }));
-            watch.Stop();
+            var sent = await BenchSupport.SendAsync(http, bodies, concurrency, cancellationToken);
             return new Result(
-                eventCount, batchEvents, concurrency, Stats.Round(watch.Elapsed.TotalSeconds), Math.Round(eventCount / watch.Elapsed.TotalSeconds),
-                Stats.Round(Stats.Percentile(latencies, 50)), Stats.Round(Stats.Percentile(latencies, 99)), accepted, refused);
+                eventCount, batchEvents, concurrency, Stats.Round(sent.Seconds), Math.Round(eventCount / sent.Seconds),
+                Stats.Round(sent.P50Ms), Stats.Round(sent.P99Ms), sent.Accepted, sent.Refused);
         }
         finally
         {

@@ -70,9 +70,9 @@ internal static class IngestPeerBenchmark
                 // Two passes with a pause after each: the runtime promotes methods to their optimized tier only after a
                 // quiet spell without new compilations (measured: right after one pass, the first round ran at half the
                 // rate of the next ones).
-                await SendAsync(http, Bodies(kind, warmup / 2, batchEvents, "warm1"), concurrency, cancellationToken);
+                await BenchSupport.SendAsync(http, Bodies(kind, warmup / 2, batchEvents, "warm1"), concurrency, cancellationToken);
                 await Task.Delay(PeerEngines.TieringPause, cancellationToken);
-                await SendAsync(http, Bodies(kind, warmup - (warmup / 2), batchEvents, "warm2"), concurrency, cancellationToken);
+                await BenchSupport.SendAsync(http, Bodies(kind, warmup - (warmup / 2), batchEvents, "warm2"), concurrency, cancellationToken);
                 await Task.Delay(PeerEngines.TieringPause, cancellationToken);
             }
 
@@ -91,7 +91,7 @@ internal static class IngestPeerBenchmark
                 var kafkaCpu = kafka.CpuSeconds;
                 var self = Process.GetCurrentProcess();
                 var clientCpu = self.TotalProcessorTime.TotalSeconds;
-                var sent = await SendAsync(http, bodies, concurrency, cancellationToken);
+                var sent = await BenchSupport.SendAsync(http, bodies, concurrency, cancellationToken);
                 self.Refresh();
                 var gatewaySpent = gateway.CpuSeconds - gatewayCpu;
                 if (perf is not null && round == 1)
@@ -141,32 +141,15 @@ internal static class IngestPeerBenchmark
         }
         finally
         {
-            if (perf is not null)
-            {
-                await PeerEngines.StopPerfAsync(perf);
-            }
-
-            for (var i = children.Count - 1; i >= 0; i--)
-            {
-                await children[i].DisposeAsync();
-            }
-
-            BenchSupport.DeleteQuietly(dataPath);
+            await BenchSupport.StopAllAsync([perf], children, dataPath);
         }
     }
 
     public static void Print(Result result)
     {
-        var table = new Table().AddColumn("figure");
-        foreach (var round in result.Product)
-        {
-            table.AddColumn($"round {round.Round}");
-        }
-
-        table.AddColumn("median");
+        var table = new RoundsTable(result.Product.Count);
         var m = result.Median;
-        void Row(string name, Func<int, string> round, string median) =>
-            table.AddRow([name, .. Enumerable.Range(0, result.Product.Count).Select(round), median]);
+        var Row = table.Row;
         Row("gateway events/s (acknowledged)", i => $"{result.Product[i].EventsPerSec:N0}", $"{m.EventsPerSec:N0}");
         Row("events per gateway CPU-second", i => $"{result.Product[i].EventsPerGatewayCpuSecond:N0}", $"{m.EventsPerGatewayCpuSecond:N0}");
         Row("CPU s: gateway / kafka / client", i => $"{result.Product[i].GatewayCpuSeconds} / {result.Product[i].KafkaCpuSeconds} / {result.Product[i].ClientCpuSeconds}", $"{m.GatewayCpuSeconds} / {m.KafkaCpuSecondsProduct} / -");
@@ -176,7 +159,7 @@ internal static class IngestPeerBenchmark
         Row("CPU s: producer / kafka", i => $"{result.Peer[i].ProducerCpuSeconds} / {result.Peer[i].KafkaCpuSeconds}", $"{m.PeerCpuSeconds} / {m.KafkaCpuSecondsPeer}");
         Row("ratio gateway / producer", i => $"{result.Ratios[i]}", $"{m.Ratio}");
         AnsiConsole.MarkupLine($"{result.Events:N0} {result.Kind} events x {result.BatchEvents} per request x {result.Concurrency} in flight, {result.Rounds} rounds, {result.ProcessorCount} cores; topic {result.Partitions} partitions on {result.Brokers} brokers");
-        AnsiConsole.Write(table);
+        AnsiConsole.Write(table.Table);
         AnsiConsole.MarkupLine("[grey]ratio = gateway events/s (Kafka-acknowledged, answered) / raw producer messages/s (acknowledged) on the same cluster; the median ratio is the ratio of the medians.[/]");
     }
 
@@ -193,38 +176,5 @@ internal static class IngestPeerBenchmark
         return Enumerable.Range(0, (eventCount + batchEvents - 1) / batchEvents)
             .Select(b => BenchSupport.JsonArray(Enumerable.Range(b * batchEvents, Math.Min(batchEvents, eventCount - (b * batchEvents))).Select(i => BenchSupport.Event(kind, i, now, prefix))))
             .ToArray();
-    }
-
-    private sealed record Sent(double Seconds, long Accepted, long Refused, double P50Ms, double P99Ms);
-
-    private static async Task<Sent> SendAsync(HttpClient http, byte[][] bodies, int concurrency, CancellationToken cancellationToken)
-    {
-        var latencies = new double[bodies.Length];
-        long accepted = 0;
-        long refused = 0;
-        var next = -1;
-        var watch = Stopwatch.StartNew();
-        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
-        {
-            int index;
-            while ((index = Interlocked.Increment(ref next)) < bodies.Length)
-            {
-                var started = Stopwatch.GetTimestamp();
-                using var response = await http.SendAsync(BenchSupport.Post(bodies[index]), cancellationToken);
-                if (response.IsSuccessStatusCode)
-                {
-                    using var document = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken), default, cancellationToken);
-                    Interlocked.Add(ref accepted, document.RootElement.GetProperty("accepted").GetInt32());
-                }
-                else
-                {
-                    Interlocked.Increment(ref refused);
-                }
-
-                latencies[index] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            }
-        }));
-        watch.Stop();
-        return new Sent(Math.Max(watch.Elapsed.TotalSeconds, 0.001), accepted, refused, Stats.Percentile(latencies, 50), Stats.Percentile(latencies, 99));
     }
 }

@@ -214,37 +214,15 @@ internal static class PipelinePeerBenchmark
         }
         finally
         {
-            if (perf is not null)
-            {
-                await PeerEngines.StopPerfAsync(perf);
-            }
-
-            if (perfClickHouse is not null)
-            {
-                await PeerEngines.StopPerfAsync(perfClickHouse);
-            }
-
-            for (var i = children.Count - 1; i >= 0; i--)
-            {
-                await children[i].DisposeAsync();
-            }
-
-            BenchSupport.DeleteQuietly(dataPath);
+            await BenchSupport.StopAllAsync([perf, perfClickHouse], children, dataPath);
         }
     }
 
     public static void Print(Result result)
     {
-        var table = new Table().AddColumn("figure");
-        foreach (var round in result.Product)
-        {
-            table.AddColumn($"round {round.Round}");
-        }
-
-        table.AddColumn("median");
+        var table = new RoundsTable(result.Product.Count);
         var m = result.Median;
-        void Row(string name, Func<int, string> round, string median) =>
-            table.AddRow([name, .. Enumerable.Range(0, result.Product.Count).Select(round), median]);
+        var Row = table.Row;
         Row("pipeline events/s (stored)", i => $"{result.Product[i].EventsPerSec:N0}", $"{m.EventsPerSec:N0}");
         Row("events per pipeline CPU-second", i => $"{result.Product[i].EventsPerPipelineCpuSecond:N0}", $"{m.EventsPerPipelineCpuSecond:N0}");
         Row("CPU s: pipeline / ClickHouse / kafka", i => $"{result.Product[i].PipelineCpuSeconds} / {result.Product[i].ClickHouseCpuSeconds} / {result.Product[i].KafkaCpuSeconds}", $"{m.PipelineCpuSeconds} / {m.ClickHouseCpuSeconds} / -");
@@ -257,7 +235,7 @@ internal static class PipelinePeerBenchmark
         AnsiConsole.MarkupLine(
             $"backlog {result.BacklogEvents:N0} {result.Kind} events ({result.BacklogBytes / 1_048_576.0:F1} MiB of JSON) after a warm-up of {result.WarmupEvents:N0}, {result.Rounds} rounds, " +
             $"{result.Partitions} partitions x {result.Brokers} brokers, engine inserts of {result.EngineInsertRows:N0} rows, {result.ProcessorCount} cores");
-        AnsiConsole.Write(table);
+        AnsiConsole.Write(table.Table);
         AnsiConsole.MarkupLine("[grey]pipeline: from SIGCONT to the last backlog row's ingested_at; consumer: first to last message; engine: the HTTP inserts. The median ratio is the median pipeline rate / the slower of the peers' medians.[/]");
         if (result.Freshness is { } f)
         {
