@@ -13,6 +13,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using OpenTelemetry.Metrics;
+using static FeedbackStream.Telemetry.Tests.MetricTags;
 
 namespace FeedbackStream.Telemetry.Tests;
 
@@ -139,19 +140,6 @@ public sealed class LabellerMessagingTests
         }
 
         return points;
-    }
-
-    private static object? Tag(MetricPoint point, string key)
-    {
-        foreach (var tag in point.Tags)
-        {
-            if (tag.Key == key)
-            {
-                return tag.Value;
-            }
-        }
-
-        return null;
     }
 
     private static async Task ProduceAsync(string bootstrap, int conversations)

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
+using static FeedbackStream.Telemetry.Tests.MetricTags;
 
 namespace FeedbackStream.Telemetry.Tests;
 
@@ -92,18 +93,5 @@ public sealed class RegistrationTests
         }
 
         return points;
-    }
-
-    private static object? Tag(MetricPoint point, string key)
-    {
-        foreach (var tag in point.Tags)
-        {
-            if (tag.Key == key)
-            {
-                return tag.Value;
-            }
-        }
-
-        return null;
     }
 }
