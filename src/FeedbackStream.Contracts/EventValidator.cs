@@ -233,6 +233,21 @@ public sealed class EventValidator
         /// <summary>The field's index; -1 for an unknown name; <see cref="InvalidName"/> when the name is not valid Unicode.</summary>
         public int IndexOf(JsonProperty property)
         {
+            var raw = JsonMarshal.GetRawUtf8PropertyName(property);
+            if (raw.IndexOf((byte)'\\') < 0)
+            {
+                // No escape in the name (nearly always): its raw bytes are the name, compared without decoding.
+                for (var i = 0; i < _utf8.Length; i++)
+                {
+                    if (raw.SequenceEqual(_utf8[i]))
+                    {
+                        return i;
+                    }
+                }
+
+                return IsValidUnicode(raw, property) ? -1 : InvalidName;
+            }
+
             try
             {
                 for (var i = 0; i < _utf8.Length; i++)
@@ -249,7 +264,7 @@ public sealed class EventValidator
                 return InvalidName;
             }
 
-            return IsValidUnicode(JsonMarshal.GetRawUtf8PropertyName(property), property) ? -1 : InvalidName;
+            return IsValidUnicode(raw, property) ? -1 : InvalidName;
         }
     }
 
