@@ -65,7 +65,7 @@ public sealed class OasstCliTests
     {
         // Interval brackets such as "[0.929, 0.979]" once went through the console's markup parser, which took them
         // for a style and stopped the command after the evaluation had run.
-        var (code, stdout, stderr) = await RunCliAsync(["eval", "followups", "--encoder", "none", "--json"]);
+        var (code, stdout, stderr) = await E2E.RunCliAsync(["eval", "followups", "--encoder", "none", "--json"]);
 
         Assert.True(code == 0, $"exit {code}: {stderr}");
         Assert.Contains("AUC of P(DSAT)", stdout, StringComparison.Ordinal);
@@ -88,39 +88,11 @@ public sealed class OasstCliTests
                 resolved.Add(file);
             }
 
-            return await RunCliAsync(resolved);
+            return await E2E.RunCliAsync(resolved);
         }
         finally
         {
             File.Delete(file);
         }
-    }
-
-    /// <summary>Runs <c>feedbackstream</c> with <paramref name="arguments"/> as a child process (bounded at 3 minutes).</summary>
-    private static async Task<(int Code, string Stdout, string Stderr)> RunCliAsync(IReadOnlyList<string> arguments)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "feedbackstream.dll"));
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start feedbackstream");
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(Ct);
-        deadline.CancelAfter(TimeSpan.FromMinutes(3));
-        var stdout = process.StandardOutput.ReadToEndAsync(deadline.Token);
-        var stderr = process.StandardError.ReadToEndAsync(deadline.Token);
-        try
-        {
-            await process.WaitForExitAsync(deadline.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        return (process.ExitCode, await stdout, await stderr);
     }
 }
