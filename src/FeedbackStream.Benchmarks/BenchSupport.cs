@@ -68,16 +68,9 @@ internal static class BenchSupport
     /// batch.size 1,000,000 bytes, lz4, message timeout = Gateway:ProduceTimeout, 10 s by default), for clients that
     /// must write to Kafka as the gateway does.
     /// </summary>
-    public static ProducerConfig GatewayProducerConfig(string bootstrap) => new()
-    {
-        BootstrapServers = bootstrap,
-        EnableIdempotence = true,
-        Acks = Acks.All,
-        LingerMs = 5,
-        BatchSize = 1_000_000,
-        CompressionType = CompressionType.Lz4,
-        MessageTimeoutMs = 10_000,
-    };
+    /// <summary>The gateway's own producer settings (its default produce timeout) on <paramref name="bootstrap"/>.</summary>
+    public static ProducerConfig GatewayProducerConfig(string bootstrap) =>
+        new Kafka.KafkaOptions { BootstrapServers = bootstrap }.CreateProducerConfig(c => KafkaEventPublisher.ProducerDefaults(c, new GatewayOptions().ProduceTimeout));
 
     public static string Describe(ProducerConfig config) =>
         $"enable.idempotence={config.EnableIdempotence}, acks={config.Acks}, linger.ms={config.LingerMs}, batch.size={config.BatchSize}, compression={config.CompressionType}, message.timeout.ms={config.MessageTimeoutMs}";

@@ -52,6 +52,22 @@ public sealed partial class KafkaEventPublisher : IEventPublisher, IDisposable
     private readonly ILogger<KafkaEventPublisher> _logger;
     private readonly Lazy<IAdminClient> _admin;
 
+    /// <summary>
+    /// The gateway's producer settings under any configured passthrough: idempotent, acknowledged by all in-sync
+    /// replicas, lz4 batches of up to 1 MB lingering 5 ms, and a delivery deadline of <paramref name="produceTimeout"/>.
+    /// A raw producer compared with the gateway uses exactly these.
+    /// </summary>
+    public static void ProducerDefaults(ProducerConfig config, TimeSpan produceTimeout)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        config.EnableIdempotence = true;
+        config.Acks = Acks.All;
+        config.LingerMs = 5;
+        config.BatchSize = 1_000_000;
+        config.CompressionType = CompressionType.Lz4;
+        config.MessageTimeoutMs = (int)Math.Max(1000, produceTimeout.TotalMilliseconds);
+    }
+
     public KafkaEventPublisher(IOptions<KafkaOptions> kafka, IOptions<GatewayOptions> gateway, ILogger<KafkaEventPublisher> logger)
     {
         ArgumentNullException.ThrowIfNull(kafka);
@@ -59,15 +75,7 @@ public sealed partial class KafkaEventPublisher : IEventPublisher, IDisposable
         _topic = kafka.Value.Topic;
         _timeout = gateway.Value.ProduceTimeout;
         _logger = logger;
-        var config = kafka.Value.CreateProducerConfig(c =>
-        {
-            c.EnableIdempotence = true;
-            c.Acks = Acks.All;
-            c.LingerMs = 5;
-            c.BatchSize = 1_000_000;
-            c.CompressionType = CompressionType.Lz4;
-            c.MessageTimeoutMs = (int)Math.Max(1000, _timeout.TotalMilliseconds);
-        });
+        var config = kafka.Value.CreateProducerConfig(c => ProducerDefaults(c, _timeout));
         _producer = new ProducerBuilder<string, byte[]>(config)
             .SetErrorHandler((_, error) => LogKafkaError(error.Code, error.Reason))
             .SetLogHandler((_, message) => LogLibrdkafka(message.Facility, message.Message))
