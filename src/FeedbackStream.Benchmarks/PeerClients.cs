@@ -142,18 +142,12 @@ internal static class PeerClients
     }
 
     /// <summary>The pipeline's consumer settings (PipelineWorker) for a read-only group: no offsets stored or committed.</summary>
-    public static ConsumerConfig ConsumerConfig(string bootstrap, string group) => new()
-    {
-        BootstrapServers = bootstrap,
-        GroupId = group,
-        EnableAutoCommit = false,
-        EnableAutoOffsetStore = false,
-        AutoOffsetReset = AutoOffsetReset.Earliest,
-        PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky,
-        FetchWaitMaxMs = 50,
-        FetchQueueBackoffMs = 10,
-        SessionTimeoutMs = 10_000,
-    };
+    public static ConsumerConfig ConsumerConfig(string bootstrap, string group) =>
+        new Kafka.KafkaOptions { BootstrapServers = bootstrap }.CreateConsumerConfig(group, c =>
+        {
+            Pipeline.PipelineWorker.ConsumerDefaults(c);
+            c.EnableAutoCommit = false;
+        });
 
     public static Option<string> KindOption(string? defaultKind = "reaction")
     {

@@ -93,21 +93,29 @@ public sealed partial class PipelineWorker : BackgroundService
 
     public PipelineStatus Status { get; }
 
+    /// <summary>
+    /// The pipeline's consumer settings under any configured passthrough: offsets stored only after ClickHouse accepted
+    /// (committed by librdkafka every second), cooperative rebalancing, and short fetch waits. A raw consumer compared
+    /// with the pipeline uses these too.
+    /// </summary>
+    public static void ConsumerDefaults(ConsumerConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        config.EnableAutoCommit = true;
+        config.EnableAutoOffsetStore = false;
+        config.AutoOffsetReset = AutoOffsetReset.Earliest;
+        config.PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky;
+        config.FetchWaitMaxMs = 50;
+        // librdkafka waits fetch.queue.backoff.ms (1 s by default) whenever its prefetch queue is full: a fast reader
+        // then stalls a second at a time (measured on the mock cluster). A short backoff keeps the pipe full.
+        config.FetchQueueBackoffMs = 10;
+        config.SessionTimeoutMs = 10_000;
+        config.AutoCommitIntervalMs = 1000;
+    }
+
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var config = _kafka.CreateConsumerConfig(_options.ConsumerGroup, c =>
-        {
-            c.EnableAutoCommit = true;
-            c.EnableAutoOffsetStore = false;
-            c.AutoOffsetReset = AutoOffsetReset.Earliest;
-            c.PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky;
-            c.FetchWaitMaxMs = 50;
-            // librdkafka waits fetch.queue.backoff.ms (1 s by default) whenever its prefetch queue is full: a fast reader
-            // then stalls a second at a time (measured on the mock cluster). A short backoff keeps the pipe full.
-            c.FetchQueueBackoffMs = 10;
-            c.SessionTimeoutMs = 10_000;
-            c.AutoCommitIntervalMs = 1000;
-        });
+        var config = _kafka.CreateConsumerConfig(_options.ConsumerGroup, ConsumerDefaults);
         var consumer = new ConsumerBuilder<string?, byte[]>(config)
             .SetKeyDeserializer(Deserializers.Utf8!)
             .SetValueDeserializer(Deserializers.ByteArray)
