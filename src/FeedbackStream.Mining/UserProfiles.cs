@@ -4,8 +4,9 @@ namespace FeedbackStream.Mining;
 
 /// <summary>
 /// One cell of a user's activity: how many distinct events of one kind (a served response, or a reaction of one kind)
-/// the user had in one minute. The SQL adapter reads these cells with one grouped query; <see cref="UserProfiles.Build"/>
-/// makes the same cells from events; both turn them into profiles by <see cref="UserProfiles.FromActivity"/>.
+/// the user had in one minute. <see cref="UserProfiles.Build"/> makes these cells from events and folds them per user
+/// (<see cref="UserProfiles.FromActivity"/>); the SQL adapter counts the same cells and folds them in the database, one
+/// row of totals per user, which <see cref="UserProfiles.FromTotals"/> turns into the same profile.
 /// </summary>
 /// <param name="Reaction">The reaction kind, or null for a served response.</param>
 /// <param name="Minute">Unix minute of occurred_at (seconds / 60).</param>
@@ -62,21 +63,25 @@ public static class UserProfiles
         foreach (var user in activity.GroupBy(a => a.UserId, StringComparer.Ordinal))
         {
             var reactions = user.Where(a => a.Reaction is not null).ToList();
-            var total = reactions.Sum(a => a.Count);
-            var dominant = total == 0 ? 0 : reactions.GroupBy(a => a.Reaction, StringComparer.Ordinal).Max(g => g.Sum(a => a.Count)) / (double)total;
-            var peak = total == 0 ? 0 : reactions.GroupBy(a => a.Minute).Max(g => g.Sum(a => a.Count));
-            profiles[user.Key] = new UserProfile(
+            profiles[user.Key] = FromTotals(
                 user.Key,
                 user.Where(a => a.Reaction is null).Sum(a => a.Count),
-                total,
+                reactions.Sum(a => a.Count),
                 reactions.Where(a => a.Reaction == LoveName).Sum(a => a.Count),
                 reactions.Where(a => a.Reaction == DislikeName).Sum(a => a.Count),
-                dominant,
-                peak);
+                reactions.Count == 0 ? 0 : reactions.GroupBy(a => a.Reaction, StringComparer.Ordinal).Max(g => g.Sum(a => a.Count)),
+                reactions.Count == 0 ? 0 : reactions.GroupBy(a => a.Minute).Max(g => g.Sum(a => a.Count)));
         }
 
         return profiles;
     }
+
+    /// <summary>
+    /// A profile from a user's totals over their activity cells: served responses, reactions (and of them loves and
+    /// dislikes), the count of the user's most frequent reaction kind and of their busiest minute.
+    /// </summary>
+    public static UserProfile FromTotals(string userId, long served, long reactions, long loves, long dislikes, long dominantCount, long peakPerMinute) =>
+        new(userId, served, reactions, loves, dislikes, reactions == 0 ? 0 : dominantCount / (double)reactions, reactions == 0 ? 0 : peakPerMinute);
 
     /// <summary>An app's love and dislike rates per served response, from all its users' activity.</summary>
     public static PopulationRates Population(IEnumerable<UserActivity> activity)

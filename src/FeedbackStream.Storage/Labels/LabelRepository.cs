@@ -127,18 +127,42 @@ public sealed class LabelRepository(ClickHouseClient client)
 
     /// <summary>
     /// Profiles of <paramref name="users"/> within one app over the lookback window, by the definitions of
-    /// <see cref="UserProfiles"/>: one grouped query reads the users' activity cells (distinct events per kind and
-    /// minute, so a row stored twice before a merge counts once). Another app's events never enter a profile.
+    /// <see cref="UserProfiles"/>: one grouped query counts each user's activity cells (distinct events per kind and
+    /// minute, so a row stored twice before a merge counts once) and folds them into one row per user (totals, the
+    /// dominant reaction's count, the busiest minute's count), which <see cref="UserProfiles.FromTotals"/> turns into a
+    /// profile. A test holds the query to <see cref="UserProfiles.Build"/> on the same events. Another app's events never
+    /// enter a profile.
     /// </summary>
     public async Task<Dictionary<string, UserProfile>> ProfilesAsync(string appId, IReadOnlyCollection<string> users, TimeSpan lookback, CancellationToken cancellationToken)
     {
-        var activity = new List<UserActivity>();
+        var profiles = new Dictionary<string, UserProfile>(users.Count, StringComparer.Ordinal);
         foreach (var chunk in SqlLiteral.Chunks(users, u => u.Length))
         {
-            activity.AddRange(await ActivityAsync(appId, $"user_id IN {SqlLiteral.List(chunk)}", lookback, cancellationToken));
+            var rows = await client.RowsAsync<ProfileRecord>(
+                $"""
+                SELECT user_id,
+                       sumIf(n, type = 'response.served') AS served,
+                       sumIf(n, type = 'reaction.set') AS reactions,
+                       sumIf(n, type = 'reaction.set' AND reaction = 'love') AS loves,
+                       sumIf(n, type = 'reaction.set' AND reaction = 'dislike') AS dislikes,
+                       arrayMax(arrayPushBack((sumMapIf([reaction], [n], type = 'reaction.set')).2, toUInt64(0))) AS dominant,
+                       arrayMax(arrayPushBack((sumMapIf([minute], [n], type = 'reaction.set')).2, toUInt64(0))) AS peak
+                FROM (
+                    SELECT user_id, type, reaction,
+                           if(type = 'reaction.set', intDiv(toUnixTimestamp(occurred_at), 60), 0) AS minute, toUInt64(uniqExact(event_id)) AS n
+                    FROM events_raw
+                    WHERE app_id = @app AND user_id IN {SqlLiteral.List(chunk)} AND type IN ('response.served', 'reaction.set')
+                      AND occurred_at > now64(3) - toIntervalSecond(@seconds)
+                    GROUP BY user_id, type, reaction, minute)
+                GROUP BY user_id
+                """, new { app = appId, seconds = (long)lookback.TotalSeconds }, cancellationToken);
+            foreach (var r in rows)
+            {
+                profiles[r.UserId] = UserProfiles.FromTotals(r.UserId, (long)r.Served, (long)r.Reactions, (long)r.Loves, (long)r.Dislikes, (long)r.Dominant, (long)r.Peak);
+            }
         }
 
-        return UserProfiles.FromActivity(activity);
+        return profiles;
     }
 
     /// <summary>An app's love and dislike rates per served response over the lookback window (<see cref="UserProfiles.Population(long, long, long)"/>).</summary>
@@ -152,19 +176,6 @@ public sealed class LabelRepository(ClickHouseClient client)
             FROM events_raw WHERE app_id = @app AND type IN ('response.served', 'reaction.set') AND occurred_at > now64(3) - toIntervalSecond(@seconds)
             """, new { app = appId, seconds = (long)lookback.TotalSeconds }, cancellationToken)).Single();
         return UserProfiles.Population((long)totals.Served, (long)totals.Loves, (long)totals.Dislikes);
-    }
-
-    private async Task<IEnumerable<UserActivity>> ActivityAsync(string appId, string userFilter, TimeSpan lookback, CancellationToken cancellationToken)
-    {
-        var rows = await client.RowsAsync<ActivityRecord>(
-            $"""
-            SELECT user_id, type, reaction,
-                   if(type = 'reaction.set', intDiv(toUnixTimestamp(occurred_at), 60), 0) AS minute, uniqExact(event_id) AS n
-            FROM events_raw
-            WHERE app_id = @app AND {userFilter} AND type IN ('response.served', 'reaction.set') AND occurred_at > now64(3) - toIntervalSecond(@seconds)
-            GROUP BY user_id, type, reaction, minute
-            """, new { app = appId, seconds = (long)lookback.TotalSeconds }, cancellationToken);
-        return rows.Select(r => new UserActivity(r.UserId, r.Type == "reaction.set" ? r.Reaction : null, (long)r.Minute, (long)r.N));
     }
 
     /// <summary>
@@ -204,38 +215,45 @@ public sealed class LabelRepository(ClickHouseClient client)
         return labels;
     }
 
+    /// <summary>
+    /// Writes a batch's labels, decisions and pairs: three independent inserts (different tables, deterministic ids), sent
+    /// together; the write is accepted when all three are.
+    /// </summary>
     public async Task WriteAsync(LabelBatch batch, IReadOnlyList<PreferencePair> siblingPairs, DateTime computedAt, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
+        var inserts = new List<Task>(3);
         if (batch.Labels.Count > 0)
         {
-            await ClickHouseMetrics.InsertAsync("response_labels", () => client.InsertBinaryAsync("response_labels", LabelColumns, batch.Labels.Select(l => new object[]
+            inserts.Add(ClickHouseMetrics.InsertAsync("response_labels", () => client.InsertBinaryAsync("response_labels", LabelColumns, batch.Labels.Select(l => new object[]
             {
                 l.LabelId, l.AppId, l.ResponseId, l.ConversationId, l.UserId, l.ModelVersion, l.PromptKey, l.PromptText, l.ResponseText,
                 (uint)l.TurnIndex, l.RegeneratedFrom, (uint)l.CandidateIndex, l.ServedAt.UtcDateTime, l.LastSignalAt.UtcDateTime, l.Love, l.LoveWeight,
                 l.Dislike, l.DislikeWeight, l.OtherReactions.ToArray(), l.FollowupPolarity, l.FollowupKind, l.FollowupPSat, l.FollowupPDsat,
                 l.Actions.ToArray(), l.Score, l.Confidence, (uint)l.SignalEvents, (uint)l.DroppedSignals, (uint)l.LateEvents, l.Rules.ToArray(),
                 l.EvidenceEventIds.ToArray(), computedAt, l.Surface, l.LatencyMs, l.PositiveEvidence, l.NegativeEvidence,
-            }), null, cancellationToken));
+            }), null, cancellationToken)));
         }
 
         if (batch.Decisions.Count > 0)
         {
-            await ClickHouseMetrics.InsertAsync("signal_decisions", () => client.InsertBinaryAsync("signal_decisions", DecisionColumns, batch.Decisions.Select(d => new object[]
+            inserts.Add(ClickHouseMetrics.InsertAsync("signal_decisions", () => client.InsertBinaryAsync("signal_decisions", DecisionColumns, batch.Decisions.Select(d => new object[]
             {
                 d.EventId, d.Rule, d.AppId, d.ResponseId, d.UserId, d.Action.ToString().ToLowerInvariant(), d.Weight, d.Reason, computedAt,
-            }), null, cancellationToken));
+            }), null, cancellationToken)));
         }
 
         var pairs = batch.Pairs.Concat(siblingPairs).GroupBy(p => p.PairId, StringComparer.Ordinal).Select(g => g.First()).ToList();
         if (pairs.Count > 0)
         {
-            await ClickHouseMetrics.InsertAsync("preference_pairs", () => client.InsertBinaryAsync("preference_pairs", PairColumns, pairs.Select(p => new object[]
+            inserts.Add(ClickHouseMetrics.InsertAsync("preference_pairs", () => client.InsertBinaryAsync("preference_pairs", PairColumns, pairs.Select(p => new object[]
             {
                 p.PairId, p.AppId, p.PromptKey, p.PromptText, p.ChosenResponseId, p.ChosenText, p.RejectedResponseId, p.RejectedText,
                 p.Source, p.Confidence, p.Margin, p.EvidenceEventIds.ToArray(), p.Users.ToArray(), computedAt,
-            }), null, cancellationToken));
+            }), null, cancellationToken)));
         }
+
+        await Task.WhenAll(inserts);
     }
 
     /// <summary>
@@ -294,17 +312,21 @@ public sealed class LabelRepository(ClickHouseClient client)
         public ulong Events { get; set; }
     }
 
-    private sealed class ActivityRecord
+    private sealed class ProfileRecord
     {
         public string UserId { get; set; } = "";
 
-        public string Type { get; set; } = "";
+        public ulong Served { get; set; }
 
-        public string Reaction { get; set; } = "";
+        public ulong Reactions { get; set; }
 
-        public ulong Minute { get; set; }
+        public ulong Loves { get; set; }
 
-        public ulong N { get; set; }
+        public ulong Dislikes { get; set; }
+
+        public ulong Dominant { get; set; }
+
+        public ulong Peak { get; set; }
     }
 
     private sealed class PopulationRecord
