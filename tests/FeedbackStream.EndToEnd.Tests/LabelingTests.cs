@@ -104,6 +104,36 @@ public sealed class LabelingTests(EngineFixture engine)
     }
 
     [Fact]
+    public async Task ChunksOfOneConversation_WrittenWhileTheNextIsLabelled_EveryResponseLabelledOnce_AndSiblingsPairAcrossChunks()
+    {
+        // One conversation per chunk: every chunk's labels are written while the next chunk is read and labelled, and
+        // every chunk mines its siblings against the labels of the chunks before it.
+        var settings = Fast();
+        settings["Labeling:ConversationsPerChunk"] = "1";
+        await using var host = await E2E.StartHostAsync(engine, settings: settings);
+        using var http = new HttpClient { BaseAddress = host.GatewayAddress };
+        (await E2E.PostAsync(http, Conversations(12))).EnsureSuccessStatusCode();
+        using var client = host.CreateClickHouseClient();
+        const ulong served = 18; // 12 first answers + 6 regenerated candidates
+
+        await E2E.WaitForCountAsync(client, "SELECT count() FROM response_labels FINAL", served, TimeSpan.FromSeconds(60));
+        await Wait.UntilAsync(() => host.Labeling!.ConversationsLabelled >= 12, TimeSpan.FromSeconds(30), "the labeller counted its 12 conversations", Ct);
+
+        Assert.Equal(12, host.Labeling!.ConversationsLabelled);
+        Assert.Equal(0, host.Labeling.Pending);
+        Assert.Null(host.Labeling.LastError);
+        Assert.Equal(served, await E2E.ScalarAsync(client, "SELECT uniqExact(label_id) FROM response_labels"));
+        Assert.Equal(6UL, await E2E.ScalarAsync(client, "SELECT count() FROM preference_pairs FINAL WHERE source = 'regeneration'"));
+        Assert.True(
+            await E2E.ScalarAsync(client,
+                "SELECT count() FROM preference_pairs FINAL WHERE source = 'same_prompt_siblings' AND splitByChar('-', chosen_response_id)[2] != splitByChar('-', rejected_response_id)[2]") > 0,
+            "no sibling pair joins responses of two conversations (two chunks)");
+        var check = await new LabelInvariant(client).CheckAsync(new SettlePolicy(TimeSpan.FromSeconds(2), TimeSpan.Zero), DateTimeOffset.UtcNow, 5, Ct);
+        Assert.Equal(served, check.SettledResponses);
+        Assert.Equal(0UL, check.Violations);
+    }
+
+    [Fact]
     public async Task LabellerRestartedBeforeTheSettleWindowEnds_WithItsKafkaGone_TheSweepLabelsEveryResponse()
     {
         var database = E2E.NewDatabase();

@@ -419,7 +419,12 @@ public sealed partial class LabelingWorker : BackgroundService
         }
     }
 
-    /// <summary>Labels the conversations that are due and stored by the pipeline.</summary>
+    /// <summary>
+    /// Labels the conversations that are due and stored by the pipeline, chunk by chunk, two chunks in flight: while one
+    /// chunk's labels are written (ClickHouse's work), the next chunk's events and profiles are read and labelled (the
+    /// labeller's work). A chunk mines its sibling pairs only after the previous chunk's write was accepted, so it sees
+    /// those labels exactly as a sequential pass would, and a conversation is marked done only after its own write.
+    /// </summary>
     private async Task PassAsync(CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
@@ -434,34 +439,71 @@ public sealed partial class LabelingWorker : BackgroundService
         var stored = await _progress.StoredThroughAsync(_kafka.Topic, cancellationToken);
         var due = _tracker.Due(now, stored, _options.ConversationsPerPass, out var waiting);
         Status.WaitingForPipeline = waiting;
-        foreach (var chunk in due.Chunk(_options.ConversationsPerChunk))
+        (PendingConversation[] Chunk, Task<LabelOutcome> Write, long Started)? writing = null;
+        try
         {
-            var timer = Stopwatch.StartNew();
-            var held = chunk.Where(c => c.Events is not null).ToDictionary(c => c.Key, c => (IReadOnlyList<FeedbackEvent>)c.Events!);
-            var outcome = await LabelAsync([.. chunk.Select(c => c.Key)], now, cancellationToken, held);
-            var written = _time.GetUtcNow();
-            foreach (var conversation in chunk)
+            foreach (var chunk in due.Chunk(_options.ConversationsPerChunk))
             {
-                if (outcome.PendingDue.TryGetValue(conversation.Key, out var dueAt))
+                var started = Stopwatch.GetTimestamp();
+                var held = chunk.Where(c => c.Events is not null).ToDictionary(c => c.Key, c => (IReadOnlyList<FeedbackEvent>)c.Events!);
+                var prepared = await PrepareAsync([.. chunk.Select(c => c.Key)], now, cancellationToken, held);
+                if (writing is { } previous)
                 {
-                    _tracker.Deferred(conversation, dueAt);
+                    writing = null;
+                    Finish(previous.Chunk, await previous.Write, previous.Started);
                 }
-                else
-                {
-                    LabelLag.Record(Math.Max(0, (written - conversation.DueAt).TotalSeconds));
-                    _tracker.Completed(conversation);
-                }
+
+                writing = (chunk, MineAndWriteAsync(prepared, now, cancellationToken), started);
             }
 
-            Status.AddPass(chunk.Length, outcome.Labels, outcome.Decisions, outcome.Pairs, repair: false);
-            LogLabelled(chunk.Length, outcome.Labels, outcome.Pairs, false, timer.ElapsedMilliseconds, outcome.Breakdown, Status.Records);
-            LabelsCounter.Add(outcome.Labels);
-            PairsCounter.Add(outcome.Pairs);
+            if (writing is { } last)
+            {
+                writing = null;
+                Finish(last.Chunk, await last.Write, last.Started);
+            }
+        }
+        catch (Exception) when (writing is { } inFlight)
+        {
+            // The next chunk failed while this one was being written: wait for the write (never leave it running into
+            // the next pass) and keep its conversations done if it was accepted; the failure itself propagates.
+            try
+            {
+                Finish(inFlight.Chunk, await inFlight.Write, inFlight.Started);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Not marked done: the next pass labels these conversations again (deterministic ids replace the rows).
+            }
+
+            throw;
         }
 
         Status.Pending = _tracker.PendingCount;
         Status.LastPassAt = now;
         await WriteProgressAsync(now, cancellationToken);
+    }
+
+    /// <summary>Marks a chunk's conversations done (or deferred, for a response still waiting for its settle window) once its write was accepted.</summary>
+    private void Finish(PendingConversation[] chunk, LabelOutcome outcome, long started)
+    {
+        var written = _time.GetUtcNow();
+        foreach (var conversation in chunk)
+        {
+            if (outcome.PendingDue.TryGetValue(conversation.Key, out var dueAt))
+            {
+                _tracker.Deferred(conversation, dueAt);
+            }
+            else
+            {
+                LabelLag.Record(Math.Max(0, (written - conversation.DueAt).TotalSeconds));
+                _tracker.Completed(conversation);
+            }
+        }
+
+        Status.AddPass(chunk.Length, outcome.Labels, outcome.Decisions, outcome.Pairs, repair: false);
+        LogLabelled(chunk.Length, outcome.Labels, outcome.Pairs, false, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds, outcome.Breakdown, Status.Records);
+        LabelsCounter.Add(outcome.Labels);
+        PairsCounter.Add(outcome.Pairs);
     }
 
     /// <summary>Records how far each owned partition is labelled, at most every <see cref="LabelingOptions.ProgressInterval"/> (few rows, not one per pass).</summary>
@@ -522,13 +564,21 @@ public sealed partial class LabelingWorker : BackgroundService
     }
 
     /// <summary>Labels whole conversations, one app at a time (profiles and population rates never mix tenants).</summary>
-    private async Task<LabelOutcome> LabelAsync(
+    private async Task<LabelOutcome> LabelAsync(IReadOnlyCollection<ConversationKey> conversations, DateTimeOffset now, CancellationToken cancellationToken) =>
+        await MineAndWriteAsync(await PrepareAsync(conversations, now, cancellationToken), now, cancellationToken);
+
+    /// <summary>
+    /// The labeller's side of a chunk: its events (held or read back), each app's user profiles and population rates, and
+    /// the labels, decisions and session pairs of the pure <see cref="SignalLabeler"/>. Writes nothing and touches no state
+    /// the write of the previous chunk uses, so it runs while that write is in flight.
+    /// </summary>
+    private async Task<PreparedChunk> PrepareAsync(
         IReadOnlyCollection<ConversationKey> conversations, DateTimeOffset now, CancellationToken cancellationToken, IReadOnlyDictionary<ConversationKey, IReadOnlyList<FeedbackEvent>>? held = null)
     {
-        var outcome = new LabelOutcome();
+        var prepared = new PreparedChunk();
         var stage = Stopwatch.StartNew();
         var events = await EventsAsync(conversations, held, cancellationToken);
-        outcome.Stages.Add(("events", stage.ElapsedMilliseconds));
+        prepared.Outcome.Stages.Add(("events", stage.ElapsedMilliseconds));
         var labeler = new SignalLabeler(_mining, _followups);
         foreach (var app in events.GroupBy(e => e.Event.AppId, StringComparer.Ordinal))
         {
@@ -536,14 +586,29 @@ public sealed partial class LabelingWorker : BackgroundService
             stage.Restart();
             var profiles = await _store.ProfilesAsync(app.Key, users, _options.ProfileLookback, cancellationToken);
             var population = await PopulationAsync(app.Key, now, cancellationToken);
-            outcome.Stages.Add(("profiles", stage.ElapsedMilliseconds));
+            prepared.Outcome.Stages.Add(("profiles", stage.ElapsedMilliseconds));
             stage.Restart();
-            var batch = labeler.Label(app, profiles, population, now);
-            outcome.Stages.Add(("label", stage.ElapsedMilliseconds));
+            prepared.Apps.Add((app.Key, labeler.Label(app, profiles, population, now)));
+            prepared.Outcome.Stages.Add(("label", stage.ElapsedMilliseconds));
+        }
+
+        return prepared;
+    }
+
+    /// <summary>
+    /// ClickHouse's side of a chunk: per app, the sibling candidates of its prompts (which include every label written
+    /// before, this labeller's previous chunk too), the sibling pairs, and the write of labels, decisions and pairs.
+    /// </summary>
+    private async Task<LabelOutcome> MineAndWriteAsync(PreparedChunk prepared, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var outcome = prepared.Outcome;
+        var stage = Stopwatch.StartNew();
+        foreach (var (appId, batch) in prepared.Apps)
+        {
             stage.Restart();
             var keys = batch.Labels.Select(l => l.PromptKey).Where(k => k.Length > 0).ToHashSet(StringComparer.Ordinal);
             var read = _siblings.ToRead(keys, now);
-            var loaded = read.Count == 0 ? [] : await _store.LabelsForPromptsAsync(_mining.PairAcrossApps ? null : app.Key, read, cancellationToken, SiblingMiner.MaxCandidatesPerSide);
+            var loaded = read.Count == 0 ? [] : await _store.LabelsForPromptsAsync(_mining.PairAcrossApps ? null : appId, read, cancellationToken, SiblingMiner.MaxCandidatesPerSide);
             _siblings.Loaded(read, loaded, now);
             var known = loaded.Concat(_siblings.For(keys.Except(read, StringComparer.Ordinal)));
             var fresh = batch.Labels.Select(l => l.LabelId).ToHashSet(StringComparer.Ordinal);
@@ -672,6 +737,14 @@ public sealed partial class LabelingWorker : BackgroundService
             // which replaces rows (deterministic ids) rather than duplicating them.
             LogCommitFailed(e.Error.Code, e.Error.Reason);
         }
+    }
+
+    /// <summary>A chunk labelled but not yet written: each app's batch.</summary>
+    private sealed class PreparedChunk
+    {
+        public List<(string AppId, LabelBatch Batch)> Apps { get; } = [];
+
+        public LabelOutcome Outcome { get; } = new();
     }
 
     private sealed class LabelOutcome
