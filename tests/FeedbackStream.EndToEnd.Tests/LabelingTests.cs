@@ -122,6 +122,8 @@ public sealed class LabelingTests(EngineFixture engine)
         Assert.Equal(12, host.Labeling!.ConversationsLabelled);
         Assert.Equal(0, host.Labeling.Pending);
         Assert.Null(host.Labeling.LastError);
+        // Seven users across twelve chunks: a chunk reuses the profiles an earlier chunk read (within the settle window).
+        Assert.True(host.Labeling.ProfilesReused > 0, $"profiles read {host.Labeling.ProfilesRead}, reused {host.Labeling.ProfilesReused}");
         Assert.Equal(served, await E2E.ScalarAsync(client, "SELECT uniqExact(label_id) FROM response_labels"));
         Assert.Equal(6UL, await E2E.ScalarAsync(client, "SELECT count() FROM preference_pairs FINAL WHERE source = 'regeneration'"));
         Assert.True(

@@ -52,6 +52,14 @@ public sealed class LabelingOptions
     [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
     public TimeSpan SiblingRefresh { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// How long a user profile read for one chunk is reused for the next chunks (0: read for every chunk). The labeller
+    /// never reuses one longer than <c>Mining:SettleWindow</c>, so a profile still covers the user's events up to the
+    /// last activity of the conversation being labelled.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan ProfileRefresh { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Conversations loaded per query.</summary>
     [Range(1, 100_000)]
     public int ConversationsPerChunk { get; set; } = 2000;
@@ -84,6 +92,8 @@ public sealed class LabelingStatus
     private long _records;
     private long _fromMemory;
     private long _readBack;
+    private long _profilesReused;
+    private long _profilesRead;
 
     public long Passes => Interlocked.Read(ref _passes);
 
@@ -102,6 +112,12 @@ public sealed class LabelingStatus
     public long ConversationsReadBack => Interlocked.Read(ref _readBack);
 
     public long DecisionsWritten => Interlocked.Read(ref _decisions);
+
+    /// <summary>User profiles taken from the labeller's memory (read for an earlier chunk within the profile refresh).</summary>
+    public long ProfilesReused => Interlocked.Read(ref _profilesReused);
+
+    /// <summary>User profiles read from ClickHouse.</summary>
+    public long ProfilesRead => Interlocked.Read(ref _profilesRead);
 
     public long PairsWritten => Interlocked.Read(ref _pairs);
 
@@ -130,6 +146,12 @@ public sealed class LabelingStatus
     {
         Interlocked.Add(ref _fromMemory, fromMemory);
         Interlocked.Add(ref _readBack, readBack);
+    }
+
+    internal void AddProfiles(int reused, int read)
+    {
+        Interlocked.Add(ref _profilesReused, reused);
+        Interlocked.Add(ref _profilesRead, read);
     }
 
     internal void AddPass(int conversations, int labels, int decisions, int pairs, bool repair)
@@ -183,6 +205,7 @@ public sealed partial class LabelingWorker : BackgroundService
     private readonly RecordDecoder _decoder = new(1024);
     private readonly Dictionary<string, (PopulationRates Rates, DateTimeOffset ReadAt)> _population = new(StringComparer.Ordinal);
     private readonly SiblingCandidates _siblings;
+    private readonly ProfileCache _profiles;
     private DateTimeOffset _progressWrittenAt = DateTimeOffset.MinValue;
     private volatile IReadOnlyList<(int Partition, long Lag)> _lag = [];
 
@@ -205,6 +228,7 @@ public sealed partial class LabelingWorker : BackgroundService
         _policy = SettlePolicy.From(_mining);
         _tracker = new ConversationTracker(_policy, _options.MaxEventsHeld);
         _siblings = new SiblingCandidates(_options.SiblingRefresh);
+        _profiles = new ProfileCache(_options.ProfileRefresh < _mining.SettleWindow ? _options.ProfileRefresh : _mining.SettleWindow);
         Status = status;
     }
 
@@ -584,7 +608,7 @@ public sealed partial class LabelingWorker : BackgroundService
         {
             var users = app.Select(e => e.Event.UserId).ToHashSet(StringComparer.Ordinal);
             stage.Restart();
-            var profiles = await _store.ProfilesAsync(app.Key, users, _options.ProfileLookback, cancellationToken);
+            var profiles = await ProfilesAsync(app.Key, users, now, cancellationToken);
             var population = await PopulationAsync(app.Key, now, cancellationToken);
             prepared.Outcome.Stages.Add(("profiles", stage.ElapsedMilliseconds));
             stage.Restart();
@@ -665,6 +689,22 @@ public sealed partial class LabelingWorker : BackgroundService
         Status.AddSources(conversations.Count - readBack.Count, readBack.Count);
         Status.UnreadableRows = _store.UnreadableRows;
         return events;
+    }
+
+    /// <summary>The users' profiles: those read within the profile refresh from memory, the others from ClickHouse.</summary>
+    private async Task<Dictionary<string, UserProfile>> ProfilesAsync(string appId, IReadOnlyCollection<string> users, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var read = _profiles.ToRead(appId, users, now);
+        var fresh = read.Count == 0 ? [] : await _store.ProfilesAsync(appId, read, _options.ProfileLookback, cancellationToken);
+        _profiles.Loaded(appId, read, fresh, now);
+        var profiles = _profiles.For(appId, users.Except(read, StringComparer.Ordinal));
+        foreach (var (user, profile) in fresh)
+        {
+            profiles[user] = profile;
+        }
+
+        Status.AddProfiles(users.Count - read.Count, read.Count);
+        return profiles;
     }
 
     /// <summary>An app's population rates, read at most every <see cref="LabelingOptions.PopulationRefresh"/> (a whole-app aggregate moves slowly).</summary>
