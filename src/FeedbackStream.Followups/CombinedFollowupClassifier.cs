@@ -50,7 +50,8 @@ public sealed class CombinedFollowupClassifier : IFollowupClassifier
         return model.Zip(lexicon, Combine).ToList();
     }
 
-    internal FollowupClassification Combine(FollowupClassification model, FollowupClassification lexicon)
+    /// <summary>The combined verdict from the model's and the lexicon's verdicts on the same utterance.</summary>
+    public FollowupClassification Combine(FollowupClassification model, FollowupClassification lexicon)
     {
         if (model.Confidence >= ConfidenceThreshold)
         {

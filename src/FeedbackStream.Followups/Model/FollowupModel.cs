@@ -59,6 +59,13 @@ public sealed record FollowupModelOptions
     /// </summary>
     public bool LexiconDropout { get; init; } = true;
 
+    /// <summary>
+    /// Without an encoder: the same duplication as <see cref="LexiconDropout"/> for the n-gram model, so the n-grams learn
+    /// the rows the lexicon covers too, and the model does not learn "lexicon silent, so neutral" from training rows the
+    /// lexicon was written on.
+    /// </summary>
+    public bool NgramLexiconDropout { get; init; }
+
     /// <summary>Multiplies the (unit-length) sentence vector before it joins the L2-normalised n-gram features.</summary>
     public float EmbeddingScale { get; init; } = 4f;
 }
@@ -121,7 +128,7 @@ public sealed class FollowupModel : IFollowupClassifier
         var list = rows.ToList();
         var embeddings = Embed(options.Encoder, options.EmbeddingScale, list.Select(r => r.Text).ToList());
         var data = list.Select((r, i) => Input(r.Text, r.Kind, weight?.Invoke(r) ?? 1f, embeddings[i])).ToList();
-        if (options.Encoder is not null && options.LexiconDropout && options.UseLexiconFeatures)
+        if (options.UseLexiconFeatures && ((options.Encoder is not null && options.LexiconDropout) || (options.Encoder is null && options.NgramLexiconDropout)))
         {
             var silent = data.Select(d => new ModelInput { Text = d.Text, Label = d.Label, Embedding = d.Embedding, Lexicon = new float[d.Lexicon.Length], Weight = d.Weight / 2 }).ToList();
             data.ForEach(d => d.Weight /= 2);
