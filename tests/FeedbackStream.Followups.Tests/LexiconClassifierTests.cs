@@ -317,4 +317,34 @@ public sealed class LexiconClassifierTests
         Assert.DoesNotContain(Lexicon.Classify("That's a myth, isn't it?").Evidence, e => e.StartsWith("question", StringComparison.Ordinal));
         Assert.Contains(Lexicon.Classify("That's a myth. Are you sure about the date?").Evidence, e => e.StartsWith("question", StringComparison.Ordinal));
     }
+
+    // Each utterance below was classified neutral before its rule or phrase (cross-validation errors of the seed training part).
+    [Theory]
+    [InlineData("Try again but make the villain more believable.", Polarity.Dsat, FollowupKinds.RevisionRequest)] // a 'but' that adds only detail keeps the request
+    [InlineData("Again: what is the refund policy?", Polarity.Dsat, FollowupKinds.Ignored)] // repetition marker before a question
+    [InlineData("hello? the deadline question?", Polarity.Dsat, FollowupKinds.Ignored)] // a nudge
+    [InlineData("The function you mentioned isn't in the library, I checked.", Polarity.Dsat, FollowupKinds.FactualError)]
+    [InlineData("I'm 34 and just started running last month.", Polarity.Sat, FollowupKinds.PersonalDetails)] // age
+    [InlineData("The code compiles now, progress!", Polarity.Sat, FollowupKinds.GettingThere)]
+    [InlineData("Going to send that email now, wish me luck.", Polarity.Sat, FollowupKinds.Compliance)]
+    [InlineData("I expect you to cure my back pain with one stretch.", Polarity.Dsat, FollowupKinds.UnrealisticExpectation)]
+    public void Classify_PatternsTheTableMissed_AreClassified(string utterance, Polarity polarity, string kind)
+    {
+        var result = Lexicon.Classify(utterance);
+
+        Assert.Equal(polarity, result.Polarity);
+        Assert.Equal(kind, result.Kind);
+    }
+
+    [Theory]
+    [InlineData("Thanks, but what about the museum?")] // a 'but' after thanks with nothing after it is no request
+    [InlineData("Again, thank you so much!")]
+    [InlineData("We are 4 people and need it on Monday.")]
+    [InlineData("9 hello how are you ?")] // a greeting inside a question is no nudge
+    [InlineData("awww. that's irrelevant, but sweet")] // only requests for a changed answer keep their weight before 'but'
+    [InlineData("I don't care where but I would also like free parking.")]
+    public void Classify_PatternRulesStayNarrow(string utterance)
+    {
+        Assert.NotEqual(Polarity.Dsat, Lexicon.Classify(utterance).Polarity);
+    }
 }

@@ -192,6 +192,8 @@ public sealed class LexiconClassifier : IFollowupClassifier
         }
 
         AddCorrections(text, segmentsWithMatch, lastClause, matches);
+        AddRepetitionsAndDetails(text, matches);
+        KeepRequestsBeforeAnEmptyBut(lastClause, matches);
 
         var isQuestion = IsQuestion(text, lastClause);
         double sat = 0, dsat = 0, neutral = NeutralPrior;
@@ -558,6 +560,86 @@ public sealed class LexiconClassifier : IFollowupClassifier
             matches.Add(new LexiconMatch(phrase, FollowupKinds.FactualError, weight, "correction 'X, not Y'", token.Clause));
         }
     }
+
+    /// <summary>
+    /// "Try again but make the villain more believable": when the clause after "but" holds no SAT or DSAT evidence, the
+    /// "but" narrows a request instead of contrasting it, so an earlier request phrase keeps its full weight.
+    /// </summary>
+    private static void KeepRequestsBeforeAnEmptyBut(int lastClause, List<LexiconMatch> matches)
+    {
+        if (lastClause == 0 || matches.Any(m => m.Clause == lastClause && m.Kind != FollowupKinds.Neutral && m.Weight > 0))
+        {
+            return;
+        }
+
+        for (var i = 0; i < matches.Count; i++)
+        {
+            var match = matches[i];
+            if (match.Clause < lastClause && RevisionKinds.Contains(match.Kind))
+            {
+                matches[i] = match with { Weight = match.Weight / EarlierClauseFactor, Note = "before a 'but' that adds only detail: full weight" };
+            }
+        }
+    }
+
+    /// <summary>Kinds that ask for a changed answer; a "but" after them usually adds a constraint ("shorter, but keep the jokes").</summary>
+    private static readonly HashSet<string> RevisionKinds = new(StringComparer.Ordinal)
+    {
+        FollowupKinds.RevisionRequest, FollowupKinds.Style, FollowupKinds.InsufficientDetail,
+    };
+
+    /// <summary>A question segment of only these words nudges an assistant that has not answered ("hello? the deadline question?").</summary>
+    private static readonly HashSet<string> Nudges = new(StringComparer.Ordinal) { "hello", "helloo", "hellooo", "anyone there", "anybody there", "are you there", "you there" };
+
+    /// <summary>Words that say the user is repeating themselves when they open a question ("Again: what is the refund policy?").</summary>
+    private static readonly HashSet<string> RepetitionOpeners = new(StringComparer.Ordinal) { "again", "so again", "once more" };
+
+    /// <summary>
+    /// Small pattern rules: an utterance whose first segment is only a repetition marker and whose last segment is a
+    /// question repeats an unanswered request (<c>ignored</c>), as does a question segment that is only a nudge ("hello?");
+    /// "I'm 34" / "I am 19" / "I turned 40" is a personal detail.
+    /// </summary>
+    private static void AddRepetitionsAndDetails(TokenizedFollowup text, List<LexiconMatch> matches)
+    {
+        var tokens = text.Tokens;
+        if (tokens.Count == 0)
+        {
+            return;
+        }
+
+        var first = string.Join(' ', tokens.TakeWhile(t => t.Segment == 0).Select(t => t.Value));
+        if (tokens[^1].Segment > 0 && RepetitionOpeners.Contains(first) && text.SegmentEndsWithQuestionMark[tokens[^1].Segment])
+        {
+            var phrase = new LexiconPhrase(first, [], FollowupKinds.Ignored, RepetitionWeight, false, false);
+            matches.Add(new LexiconMatch(phrase, FollowupKinds.Ignored, RepetitionWeight, "repetition marker before a question", 0));
+        }
+
+        for (var segment = 0; segment < text.SegmentEndsWithQuestionMark.Count; segment++)
+        {
+            var words = string.Join(' ', tokens.Where(t => t.Segment == segment).Select(t => t.Value));
+            if (text.SegmentEndsWithQuestionMark[segment] && Nudges.Contains(words))
+            {
+                var phrase = new LexiconPhrase(words + "?", [], FollowupKinds.Ignored, RepetitionWeight, false, false);
+                matches.Add(new LexiconMatch(phrase, FollowupKinds.Ignored, RepetitionWeight, "a nudge: the question segment is only a call for attention", tokens.First(t => t.Segment == segment).Clause));
+                break;
+            }
+        }
+
+        for (var i = 1; i < tokens.Count; i++)
+        {
+            var value = tokens[i].Value;
+            var previous = tokens[i - 1];
+            if (previous.Segment == tokens[i].Segment && previous.Value is "im" or "am" or "turned" or "turning" && value.Length <= 3 && value.All(char.IsAsciiDigit))
+            {
+                var phrase = new LexiconPhrase($"{previous.Value} {value}", [], FollowupKinds.PersonalDetails, AgeWeight, false, false);
+                matches.Add(new LexiconMatch(phrase, FollowupKinds.PersonalDetails, AgeWeight, "age", tokens[i].Clause));
+                break;
+            }
+        }
+    }
+
+    public const double RepetitionWeight = 2.5;
+    public const double AgeWeight = 1.8;
 
     /// <summary>"Not yet", "not really", "not brave enough": a "not" segment with these words answers or hedges; it corrects nothing.</summary>
     private static readonly HashSet<string> NotCorrections = new(StringComparer.Ordinal)
