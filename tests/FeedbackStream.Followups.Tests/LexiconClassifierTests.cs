@@ -347,4 +347,13 @@ public sealed class LexiconClassifierTests
     {
         Assert.NotEqual(Polarity.Dsat, Lexicon.Classify(utterance).Polarity);
     }
+
+    [Theory]
+    [InlineData("These recipes look amazing.", Polarity.Sat)] // a plural deictic determiner opening the segment: the answer's content
+    [InlineData("Those steps are confusing.", Polarity.Dsat)]
+    [InlineData("Check my bank balance real quick.", Polarity.Dsat)] // was neutral: a phrase the table missed
+    public void Classify_SubjectsThatAreTheAnswersContent_Count(string utterance, Polarity polarity)
+    {
+        Assert.Equal(polarity, Lexicon.Classify(utterance).Polarity);
+    }
 }

@@ -448,7 +448,7 @@ public sealed class LexiconClassifier : IFollowupClassifier
         return onlyFillers
             || (opensSegment && RequestKinds.Contains(kind))
             || (opensSegment && length == 1 && wordsAfter == 1)
-            || (firstWord == "the" && tokens[start].Value != "the");
+            || (firstWord is not null && DefiniteOpeners.Contains(firstWord) && tokens[start].Value != firstWord);
     }
 
     /// <summary>
@@ -461,6 +461,13 @@ public sealed class LexiconClassifier : IFollowupClassifier
         var clause = text.Tokens[start].Clause;
         return clause > 0 && matches.Any(m => m.Weight > 0 && m.Kind != FollowupKinds.Neutral && FollowupKinds.PolarityOf(m.Kind) == Polarity.Sat && m.Clause < clause);
     }
+
+    /// <summary>
+    /// Determiners that, opening a segment, make its subject something already on the table, i.e. usually the answer's
+    /// content ("the tone is too salesy", "these recipes look amazing"). "That" is left out: "that film was dumb" points
+    /// back at the topic as often as at the answer.
+    /// </summary>
+    private static readonly HashSet<string> DefiniteOpeners = new(StringComparer.Ordinal) { "the", "these", "those", "this" };
 
     /// <summary>Kinds whose phrases, opening a segment, are requests or complaints about the answer.</summary>
     private static readonly HashSet<string> RequestKinds = new(StringComparer.Ordinal)
