@@ -45,10 +45,11 @@ internal static class FollowupCommands
             Description = "Instead of the held-out figures: k-fold cross-validation inside the training parts only (seed training part and EURTAD training parts), for choosing rules and settings. 0: off.",
             DefaultValueFactory = _ => 0,
         };
+        var cvReduced = new Option<bool>("--cv-reduced-lexicon") { Description = "With --cv: per fold, keep only the lexicon phrases that fire on training rows outside the fold (the lexicon was written on the seed training part, so otherwise its seed figures are in-sample)." };
         var cvErrors = new Option<bool>("--cv-errors") { Description = "With --cv: also list the training-part items the combined classifier gets wrong." };
         var command = new Command("followups", "Train the follow-up SAT/DSAT classifier and report precision/recall/F1 on held-out seed and EURTAD data.")
         {
-            eurtad, trainer, seed, saveModel, timeout, json, encoder, embeddingScale, dropout, ngramDropout, kindBalance, threshold, cv, cvErrors,
+            eurtad, trainer, seed, saveModel, timeout, json, encoder, embeddingScale, dropout, ngramDropout, kindBalance, threshold, cv, cvReduced, cvErrors,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -84,7 +85,7 @@ internal static class FollowupCommands
                 CrossValidationReport cvReport;
                 try
                 {
-                    cvReport = await Task.Run(() => FollowupCrossValidation.Run(options, folds, cancellationToken: deadline.Token), deadline.Token).WaitAsync(deadline.Token);
+                    cvReport = await Task.Run(() => FollowupCrossValidation.Run(options, folds, reduceLexicon: parse.GetValue(cvReduced), cancellationToken: deadline.Token), deadline.Token).WaitAsync(deadline.Token);
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {

@@ -56,7 +56,10 @@ public static class FollowupCrossValidation
     /// <summary>Model weights of the probability blends reported (w x model + (1 - w) x lexicon).</summary>
     public static IReadOnlyList<double> Blends { get; } = [0.25, 0.5, 0.75];
 
-    /// <summary>The weighted mean of two verdicts' polarity probabilities; the kind and evidence of the one that agrees with the mean (the model on ties).</summary>
+    /// <summary>
+    /// The weighted mean of two verdicts' polarity probabilities; the kind and evidence of the one that agrees with the
+    /// mean's polarity (the model when both or neither do; neither: the polarity's most generic kind).
+    /// </summary>
     public static FollowupClassification Blend(FollowupClassification model, FollowupClassification lexicon, double modelWeight)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -66,11 +69,22 @@ public static class FollowupCrossValidation
         var neutral = (modelWeight * model.PNeutral) + ((1 - modelWeight) * lexicon.PNeutral);
         var polarity = sat > dsat && sat > neutral ? Polarity.Sat : dsat > neutral && dsat >= sat ? Polarity.Dsat : Polarity.Neutral;
         var source = model.Polarity == polarity || lexicon.Polarity != polarity ? model : lexicon;
-        var kind = source.Polarity == polarity ? source.Kind : polarity == Polarity.Neutral ? FollowupKinds.Neutral : source.Kind;
+        var kind = polarity == Polarity.Neutral ? FollowupKinds.Neutral
+            : source.Polarity == polarity ? source.Kind
+            : polarity == Polarity.Sat ? FollowupKinds.Acknowledgment : FollowupKinds.NegativeFeedback;
         return source with { Polarity = polarity, Kind = kind, PSat = sat, PDsat = dsat, PNeutral = neutral };
     }
 
-    public static CrossValidationReport Run(FollowupEvaluationOptions options, int folds = 5, string salt = DefaultSalt, CancellationToken cancellationToken = default)
+    /// <param name="options">Training recipe (as in <see cref="FollowupEvaluation"/>).</param>
+    /// <param name="folds">Number of folds.</param>
+    /// <param name="salt">Salt of the fold hash.</param>
+    /// <param name="reduceLexicon">
+    /// Per fold, keep only the table phrases that fire on at least one training row outside the fold: the lexicon then
+    /// knows the scored fold only through phrases other rows also use, as it knows the held-out parts. Without this the
+    /// seed figures are in-sample for the lexicon (it was written on those rows).
+    /// </param>
+    /// <param name="cancellationToken">Stops between folds.</param>
+    public static CrossValidationReport Run(FollowupEvaluationOptions options, int folds = 5, string salt = DefaultSalt, bool reduceLexicon = false, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfLessThan(folds, 2);
@@ -102,17 +116,19 @@ public static class FollowupCrossValidation
                 eurtadOut.AddRange(eurtad.TrainNonDsat.Where(r => FoldOf(r) == fold));
             }
 
-            var (rows, _, _) = FollowupEvaluation.TrainingRows(seedIn, eurtadIn, options, lexicon);
+            var foldLexicon = reduceLexicon ? ReducedLexicon(seedIn.Concat(eurtadIn?.TrainDsat ?? []).Concat(eurtadIn?.TrainNonDsat ?? [])) : lexicon;
+            var (rows, _, _) = FollowupEvaluation.TrainingRows(seedIn, eurtadIn, options, foldLexicon);
             var weight = FollowupEvaluation.RowWeights(rows, options);
-            var model = FollowupModel.Train(rows, options.Model, weight);
-            var withEncoder = options.Encoder is null ? null : FollowupModel.Train(rows, options.Model with { Encoder = options.Encoder }, weight);
+            var modelOptions = options.Model with { Lexicon = foldLexicon };
+            var model = FollowupModel.Train(rows, modelOptions, weight);
+            var withEncoder = options.Encoder is null ? null : FollowupModel.Train(rows, modelOptions with { Encoder = options.Encoder }, weight);
             var scored = seedOut.Concat(eurtadOut).ToList();
             var texts = scored.Select(r => r.Text).ToList();
             var modelOut = model.ClassifyMany(texts);
             var encoderOut = withEncoder?.ClassifyMany(texts);
             for (var i = 0; i < scored.Count; i++)
             {
-                items.Add(new CrossValidatedItem(scored[i], fold, modelOut[i], lexicon.Classify(scored[i].Text), encoderOut?[i]));
+                items.Add(new CrossValidatedItem(scored[i], fold, modelOut[i], foldLexicon.Classify(scored[i].Text), encoderOut?[i]));
             }
         }
 
@@ -123,7 +139,7 @@ public static class FollowupCrossValidation
         };
         foreach (var threshold in Thresholds)
         {
-            var combined = new CombinedFollowupClassifier(null, lexicon, Math.Min(threshold, 1.0));
+            var combined = new CombinedFollowupClassifier(null, null, Math.Min(threshold, 1.0));
             figures.Add(Figure($"combined@{threshold:0.00}", items, i => threshold > 1 ? i.Lexicon : combined.Combine(i.Model, i.Lexicon)));
         }
 
@@ -142,7 +158,7 @@ public static class FollowupCrossValidation
 
             foreach (var threshold in Thresholds)
             {
-                var combined = new CombinedFollowupClassifier(null, lexicon, Math.Min(threshold, 1.0));
+                var combined = new CombinedFollowupClassifier(null, null, Math.Min(threshold, 1.0));
                 figures.Add(Figure($"combined_encoder@{threshold:0.00}", items, i => threshold > 1 ? i.Lexicon : combined.Combine(i.Encoder!, i.Lexicon)));
             }
         }
@@ -155,6 +171,18 @@ public static class FollowupCrossValidation
             figures,
             items,
             Math.Round(watch.Elapsed.TotalSeconds, 2));
+    }
+
+    /// <summary>The lexicon restricted to the table phrases that fire (are counted) on at least one of <paramref name="rows"/>.</summary>
+    internal static LexiconClassifier ReducedLexicon(IEnumerable<LabelledFollowup> rows)
+    {
+        var used = new HashSet<LexiconPhrase>(ReferenceEqualityComparer.Instance);
+        foreach (var row in rows)
+        {
+            used.UnionWith(LexiconClassifier.Default.Analyze(row.Text).Matches.Select(m => m.Phrase));
+        }
+
+        return new LexiconClassifier(used.Contains);
     }
 
     /// <summary>The figures of one way of deciding, on the seed and EURTAD cross-validated items.</summary>

@@ -76,8 +76,17 @@ public sealed class LexiconClassifier : IFollowupClassifier
 
     /// <summary>A classifier over the built-in phrase table.</summary>
     public LexiconClassifier()
+        : this(null)
     {
-        foreach (var phrase in FollowupLexicon.Phrases)
+    }
+
+    /// <summary>
+    /// A classifier over the table phrases <paramref name="keep"/> accepts (all when null); the rules stay. Used by
+    /// cross-validation to take out the phrases only the scored fold needs, as if the table had been written without it.
+    /// </summary>
+    internal LexiconClassifier(Func<LexiconPhrase, bool>? keep)
+    {
+        foreach (var phrase in FollowupLexicon.Phrases.Where(p => keep?.Invoke(p) ?? true))
         {
             var first = phrase.Words[0];
             if (first.EndsWith('*'))
