@@ -37,9 +37,19 @@ internal static class FollowupCommands
         encoder.AcceptOnlyFromAmong("minilm", "none");
         var embeddingScale = new Option<float>("--embedding-scale") { Description = "Multiplier of the unit sentence vector beside the L2-normalised n-grams.", DefaultValueFactory = _ => new FollowupModelOptions().EmbeddingScale };
         var dropout = new Option<bool>("--lexicon-dropout") { Description = "With an encoder, also train on every row with the lexicon scores zeroed.", DefaultValueFactory = _ => new FollowupModelOptions().LexiconDropout };
+        var ngramDropout = new Option<bool>("--ngram-lexicon-dropout") { Description = "Also train the n-gram model (no encoder) on every row with the lexicon scores zeroed.", DefaultValueFactory = _ => new FollowupModelOptions().NgramLexiconDropout };
+        var kindBalance = new Option<double>("--kind-balance") { Description = "Exponent of the kind-balancing row weight (0 none, 0.5 square root, 1 inverse frequency).", DefaultValueFactory = _ => new FollowupEvaluationOptions().KindBalanceExponent };
+        var threshold = new Option<double>("--threshold") { Description = "Confidence threshold of the combined classifier.", DefaultValueFactory = _ => CombinedFollowupClassifier.DefaultConfidenceThreshold };
+        var cv = new Option<int>("--cv")
+        {
+            Description = "Instead of the held-out figures: k-fold cross-validation inside the training parts only (seed training part and EURTAD training parts), for choosing rules and settings. 0: off.",
+            DefaultValueFactory = _ => 0,
+        };
+        var cvReduced = new Option<bool>("--cv-reduced-lexicon") { Description = "With --cv: per fold, keep only the lexicon phrases that fire on training rows outside the fold (the lexicon was written on the seed training part, so otherwise its seed figures are in-sample)." };
+        var cvErrors = new Option<bool>("--cv-errors") { Description = "With --cv: also list the training-part items the combined classifier gets wrong." };
         var command = new Command("followups", "Train the follow-up SAT/DSAT classifier and report precision/recall/F1 on held-out seed and EURTAD data.")
         {
-            eurtad, trainer, seed, saveModel, timeout, json, encoder, embeddingScale, dropout,
+            eurtad, trainer, seed, saveModel, timeout, json, encoder, embeddingScale, dropout, ngramDropout, kindBalance, threshold, cv, cvReduced, cvErrors,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -55,12 +65,43 @@ internal static class FollowupCommands
             var options = new FollowupEvaluationOptions
             {
                 EurtadDirectory = directory,
-                Model = new FollowupModelOptions { Seed = parse.GetValue(seed), Trainer = Enum.Parse<FollowupTrainer>(parse.GetValue(trainer)!, ignoreCase: true), EmbeddingScale = parse.GetValue(embeddingScale), LexiconDropout = parse.GetValue(dropout) },
+                Model = new FollowupModelOptions { Seed = parse.GetValue(seed), Trainer = Enum.Parse<FollowupTrainer>(parse.GetValue(trainer)!, ignoreCase: true), EmbeddingScale = parse.GetValue(embeddingScale), LexiconDropout = parse.GetValue(dropout), NgramLexiconDropout = parse.GetValue(ngramDropout) },
+                KindBalanceExponent = parse.GetValue(kindBalance),
+                ConfidenceThreshold = parse.GetValue(threshold),
                 Encoder = sentenceEncoder is null ? null : new CachingTextEncoder(sentenceEncoder, 50_000),
             };
 
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             deadline.CancelAfter(parse.GetValue(timeout));
+            var folds = parse.GetValue(cv);
+            if (folds != 0)
+            {
+                if (folds < 2)
+                {
+                    await Console.Error.WriteLineAsync($"--cv {folds}: give at least 2 folds (or 0 for the held-out figures).");
+                    return 2;
+                }
+
+                CrossValidationReport cvReport;
+                try
+                {
+                    cvReport = await Task.Run(() => FollowupCrossValidation.Run(options, folds, reduceLexicon: parse.GetValue(cvReduced), cancellationToken: deadline.Token), deadline.Token).WaitAsync(deadline.Token);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    await Console.Error.WriteLineAsync($"eval followups --cv did not finish within {parse.GetValue(timeout)}.");
+                    return 1;
+                }
+
+                PrintCrossValidation(cvReport, options.ConfidenceThreshold, parse.GetValue(cvErrors));
+                if (parse.GetValue(json))
+                {
+                    JsonOutput.WriteLast(new { EurtadDirectory = directory, CrossValidation = cvReport with { Items = [] } });
+                }
+
+                return 0;
+            }
+
             FollowupEvaluationReport report;
             FollowupModel model;
             try
@@ -96,6 +137,37 @@ internal static class FollowupCommands
         });
         return command;
     }
+
+    private static void PrintCrossValidation(CrossValidationReport report, double threshold, bool errors)
+    {
+        Console.WriteLine($"cross-validation inside the training parts only ({report.Folds} folds by a salted hash of the normalized text; held-out parts not read): seed {report.SeedItems}, eurtad dsat {report.EurtadDsatItems}, eurtad non_dsat {report.EurtadNonDsatItems}; {report.Seconds} s");
+        Console.WriteLine($"{"classifier",-28} {"seed macroF1",12} {"seed AUC",9} {"seed acc lex-neutral",21} {"eurtad dsat P",14} {"R",6} {"F1",6} {"AUC",6}");
+        foreach (var f in report.Figures)
+        {
+            Console.WriteLine($"{f.Classifier,-28} {F(f.SeedMacroF1),12} {F(f.SeedDsatAuc),9} {F(f.SeedAccuracyWhereLexiconNeutral),21} {N(f.EurtadDsatPrecision),14} {N(f.EurtadDsatRecall),6} {N(f.EurtadDsatF1),6} {N(f.EurtadDsatAuc),6}");
+        }
+
+        if (!errors)
+        {
+            return;
+        }
+
+        var combined = new CombinedFollowupClassifier(null, confidenceThreshold: threshold);
+        foreach (var item in report.Items)
+        {
+            var verdict = combined.Combine(item.Model, item.Lexicon);
+            var gold = item.Row.Polarity;
+            var wrong = item.Row.Source == LabelledFollowup.SeedSource
+                ? verdict.Polarity != gold
+                : (verdict.Polarity == Polarity.Dsat) != (gold == Polarity.Dsat);
+            if (wrong)
+            {
+                Console.WriteLine($"ERR {item.Row.Source} gold={gold.Name()}/{item.Row.Kind} combined={verdict.Polarity.Name()}/{verdict.Kind} model={item.Model.Polarity.Name()} {F(item.Model.Confidence)} lexicon={item.Lexicon.Polarity.Name()} {F(item.Lexicon.Confidence)} | {item.Row.Text} | {string.Join("; ", item.Lexicon.Evidence)}");
+            }
+        }
+    }
+
+    private static string N(double? value) => value is { } v ? F(v) : "-";
 
     private static void Print(IAnsiConsole console, FollowupEvaluationReport report, string? directory)
     {

@@ -7,7 +7,8 @@ namespace FeedbackStream.Followups.Lexicon;
 /// <param name="Kind">The kind it counts for (differs from the entry's kind when negated or sarcastic).</param>
 /// <param name="Weight">The weight it contributes after negation and the but-clause rule.</param>
 /// <param name="Note">The rule that changed it, or empty.</param>
-internal sealed record LexiconMatch(LexiconPhrase Phrase, string Kind, double Weight, string Note);
+/// <param name="Clause">The but-clause it stands in.</param>
+internal sealed record LexiconMatch(LexiconPhrase Phrase, string Kind, double Weight, string Note, int Clause = 0);
 
 /// <summary>Everything the lexicon computed for one utterance, for tests and evidence.</summary>
 internal sealed record LexiconAnalysis(
@@ -75,8 +76,17 @@ public sealed class LexiconClassifier : IFollowupClassifier
 
     /// <summary>A classifier over the built-in phrase table.</summary>
     public LexiconClassifier()
+        : this(null)
     {
-        foreach (var phrase in FollowupLexicon.Phrases)
+    }
+
+    /// <summary>
+    /// A classifier over the table phrases <paramref name="keep"/> accepts (all when null); the rules stay. Used by
+    /// cross-validation to take out the phrases only the scored fold needs, as if the table had been written without it.
+    /// </summary>
+    internal LexiconClassifier(Func<LexiconPhrase, bool>? keep)
+    {
+        foreach (var phrase in FollowupLexicon.Phrases.Where(p => keep?.Invoke(p) ?? true))
         {
             var first = phrase.Words[0];
             if (first.EndsWith('*'))
@@ -112,6 +122,8 @@ public sealed class LexiconClassifier : IFollowupClassifier
 
         var sarcasticNot = tokens.Count > 1 && tokens[^1].Value == "not" && (tokens.Count == 1 || tokens[^2].Segment != tokens[^1].Segment);
         var consumed = new bool[tokens.Count];
+        var consumedByRequest = new bool[tokens.Count];
+        var targetedSegments = new HashSet<int>();
 
         for (var i = 0; i < tokens.Count;)
         {
@@ -125,9 +137,20 @@ public sealed class LexiconClassifier : IFollowupClassifier
             for (var k = i; k < i + phrase.Words.Count; k++)
             {
                 consumed[k] = true;
+                consumedByRequest[k] = RequestKinds.Contains(phrase.Kind);
             }
 
-            if (phrase.NeedsTarget && !TargetsTheAnswer(tokens, i, phrase.Words.Count, phrase.Kind))
+            // A later phrase of a segment already found to be about the answer shares its subject ("this is shorter and worse").
+            var targeted = !phrase.NeedsTarget
+                || targetedSegments.Contains(tokens[i].Segment)
+                || TargetsTheAnswer(tokens, i, phrase.Words.Count, phrase.Kind, consumedByRequest)
+                || (RequestKinds.Contains(phrase.Kind) && IsContrastAfterSat(text, i, matches));
+            if (phrase.NeedsTarget && targeted)
+            {
+                targetedSegments.Add(tokens[i].Segment);
+            }
+
+            if (!targeted)
             {
                 // "that film was dumb", "I don't like thrillers", "The Missing Sock": about the topic, not the answer.
                 evidence.Add($"'{phrase.Text}' not counted: its sentence is not about the answer");
@@ -172,12 +195,14 @@ public sealed class LexiconClassifier : IFollowupClassifier
                 notes.Add($"before 'but' x{EarlierClauseFactor}");
             }
 
-            matches.Add(new LexiconMatch(phrase, kind, weight, string.Join("; ", notes)));
+            matches.Add(new LexiconMatch(phrase, kind, weight, string.Join("; ", notes), tokens[i].Clause));
             segmentsWithMatch.Add(tokens[i].Segment);
             i += phrase.Words.Count;
         }
 
         AddCorrections(text, segmentsWithMatch, lastClause, matches);
+        AddRepetitionsAndDetails(text, matches);
+        KeepRequestsBeforeAnEmptyBut(lastClause, matches);
 
         var isQuestion = IsQuestion(text, lastClause);
         double sat = 0, dsat = 0, neutral = NeutralPrior;
@@ -370,12 +395,14 @@ public sealed class LexiconClassifier : IFollowupClassifier
     /// request-like kind (revision, style, detail, ...) also counts when the phrase opens its segment, as an imperative
     /// or an elliptic complaint does ("Simplify the language", "Much worse than before").
     /// </summary>
-    internal static bool TargetsTheAnswer(IReadOnlyList<Token> tokens, int start, int length, string kind)
+    internal static bool TargetsTheAnswer(IReadOnlyList<Token> tokens, int start, int length, string kind, IReadOnlyList<bool>? consumedByRequest = null)
     {
         var segment = tokens[start].Segment;
         var onlyFillers = true;
         var opensSegment = true;
+        var subjectPosition = true;
         var position = 0;
+        var wordsAfter = 0;
         var firstWord = (string?)null;
         for (var k = 0; k < tokens.Count; k++)
         {
@@ -394,15 +421,28 @@ public sealed class LexiconClassifier : IFollowupClassifier
                 return true;
             }
 
-            var bare = value is "thats" or "its" or "it" || next is null || FunctionWords.Contains(next);
-            if (!inPhrase && Deictics.Contains(value) && bare && (position < 2 || (k >= start + length && k <= start + length + 2)))
+            // A deictic is bare when a function word or the phrase itself follows it ("is this shorter"), not a noun ("that film").
+            var bare = value is "thats" or "its" or "it" || next is null || FunctionWords.Contains(next) || k + 1 == start;
+            if (!inPhrase && Deictics.Contains(value) && bare && (position < 2 || (k < start && subjectPosition) || (k >= start + length && k <= start + length + 2)))
             {
                 return true;
             }
 
-            if (k < start && !Fillers.Contains(value) && !OpeningFillers.Contains(value))
+            // Words an earlier request phrase took still leave this phrase opening its segment ("not so many exclamation marks").
+            var tookenByRequest = consumedByRequest is not null && k < consumedByRequest.Count && consumedByRequest[k];
+            if (k < start && !Fillers.Contains(value) && !OpeningFillers.Contains(value) && !tookenByRequest)
             {
                 opensSegment = false;
+            }
+
+            if (k < start && !Interrogatives.Contains(value) && !Auxiliaries.Contains(value) && !OpeningFillers.Contains(value))
+            {
+                subjectPosition = false;
+            }
+
+            if (k >= start + length)
+            {
+                wordsAfter++;
             }
 
             if (!inPhrase && !Fillers.Contains(value))
@@ -413,10 +453,30 @@ public sealed class LexiconClassifier : IFollowupClassifier
             position++;
         }
 
+        // A verbless exclamation of the phrase and one noun judges what was just handed over ("Nice twist!", "Terrible advice.").
         return onlyFillers
             || (opensSegment && RequestKinds.Contains(kind))
-            || (firstWord == "the" && tokens[start].Value != "the");
+            || (opensSegment && length == 1 && wordsAfter == 1)
+            || (firstWord is not null && DefiniteOpeners.Contains(firstWord) && tokens[start].Value != firstWord);
     }
+
+    /// <summary>
+    /// True when the phrase at <paramref name="start"/> sits in a clause after "but"/"however" and an earlier clause
+    /// already holds SAT evidence: the contrast is with the answer just praised or thanked for ("Thanks, but I need more
+    /// examples"), so the request is about the answer.
+    /// </summary>
+    private static bool IsContrastAfterSat(TokenizedFollowup text, int start, List<LexiconMatch> matches)
+    {
+        var clause = text.Tokens[start].Clause;
+        return clause > 0 && matches.Any(m => m.Weight > 0 && m.Kind != FollowupKinds.Neutral && FollowupKinds.PolarityOf(m.Kind) == Polarity.Sat && m.Clause < clause);
+    }
+
+    /// <summary>
+    /// Determiners that, opening a segment, make its subject something already on the table, i.e. usually the answer's
+    /// content ("the tone is too salesy", "these recipes look amazing"). "That" is left out: "that film was dumb" points
+    /// back at the topic as often as at the answer.
+    /// </summary>
+    private static readonly HashSet<string> DefiniteOpeners = new(StringComparer.Ordinal) { "the", "these", "those", "this" };
 
     /// <summary>Kinds whose phrases, opening a segment, are requests or complaints about the answer.</summary>
     private static readonly HashSet<string> RequestKinds = new(StringComparer.Ordinal)
@@ -513,9 +573,89 @@ public sealed class LexiconClassifier : IFollowupClassifier
 
             var phrase = new LexiconPhrase(string.Join(' ', tokens.Skip(i).Take(length).Select(t => t.Value)), [], FollowupKinds.FactualError, CorrectionWeight, false, false);
             var weight = text.ClauseCount > 1 && token.Clause < lastClause ? CorrectionWeight * EarlierClauseFactor : CorrectionWeight;
-            matches.Add(new LexiconMatch(phrase, FollowupKinds.FactualError, weight, "correction 'X, not Y'"));
+            matches.Add(new LexiconMatch(phrase, FollowupKinds.FactualError, weight, "correction 'X, not Y'", token.Clause));
         }
     }
+
+    /// <summary>
+    /// "Try again but make the villain more believable": when the clause after "but" holds no SAT or DSAT evidence, the
+    /// "but" narrows a request instead of contrasting it, so an earlier request phrase keeps its full weight.
+    /// </summary>
+    private static void KeepRequestsBeforeAnEmptyBut(int lastClause, List<LexiconMatch> matches)
+    {
+        if (lastClause == 0 || matches.Any(m => m.Clause == lastClause && m.Kind != FollowupKinds.Neutral && m.Weight > 0))
+        {
+            return;
+        }
+
+        for (var i = 0; i < matches.Count; i++)
+        {
+            var match = matches[i];
+            if (match.Clause < lastClause && RevisionKinds.Contains(match.Kind))
+            {
+                matches[i] = match with { Weight = match.Weight / EarlierClauseFactor, Note = "before a 'but' that adds only detail: full weight" };
+            }
+        }
+    }
+
+    /// <summary>Kinds that ask for a changed answer; a "but" after them usually adds a constraint ("shorter, but keep the jokes").</summary>
+    private static readonly HashSet<string> RevisionKinds = new(StringComparer.Ordinal)
+    {
+        FollowupKinds.RevisionRequest, FollowupKinds.Style, FollowupKinds.InsufficientDetail,
+    };
+
+    /// <summary>A question segment of only these words nudges an assistant that has not answered ("hello? the deadline question?").</summary>
+    private static readonly HashSet<string> Nudges = new(StringComparer.Ordinal) { "hello", "helloo", "hellooo", "anyone there", "anybody there", "are you there", "you there" };
+
+    /// <summary>Words that say the user is repeating themselves when they open a question ("Again: what is the refund policy?").</summary>
+    private static readonly HashSet<string> RepetitionOpeners = new(StringComparer.Ordinal) { "again", "so again", "once more" };
+
+    /// <summary>
+    /// Small pattern rules: an utterance whose first segment is only a repetition marker and whose last segment is a
+    /// question repeats an unanswered request (<c>ignored</c>), as does a question segment that is only a nudge ("hello?");
+    /// "I'm 34" / "I am 19" / "I turned 40" is a personal detail.
+    /// </summary>
+    private static void AddRepetitionsAndDetails(TokenizedFollowup text, List<LexiconMatch> matches)
+    {
+        var tokens = text.Tokens;
+        if (tokens.Count == 0)
+        {
+            return;
+        }
+
+        var first = string.Join(' ', tokens.TakeWhile(t => t.Segment == 0).Select(t => t.Value));
+        if (tokens[^1].Segment > 0 && RepetitionOpeners.Contains(first) && text.SegmentEndsWithQuestionMark[tokens[^1].Segment])
+        {
+            var phrase = new LexiconPhrase(first, [], FollowupKinds.Ignored, RepetitionWeight, false, false);
+            matches.Add(new LexiconMatch(phrase, FollowupKinds.Ignored, RepetitionWeight, "repetition marker before a question", 0));
+        }
+
+        for (var segment = 0; segment < text.SegmentEndsWithQuestionMark.Count; segment++)
+        {
+            var words = string.Join(' ', tokens.Where(t => t.Segment == segment).Select(t => t.Value));
+            if (text.SegmentEndsWithQuestionMark[segment] && Nudges.Contains(words))
+            {
+                var phrase = new LexiconPhrase(words + "?", [], FollowupKinds.Ignored, RepetitionWeight, false, false);
+                matches.Add(new LexiconMatch(phrase, FollowupKinds.Ignored, RepetitionWeight, "a nudge: the question segment is only a call for attention", tokens.First(t => t.Segment == segment).Clause));
+                break;
+            }
+        }
+
+        for (var i = 1; i < tokens.Count; i++)
+        {
+            var value = tokens[i].Value;
+            var previous = tokens[i - 1];
+            if (previous.Segment == tokens[i].Segment && previous.Value is "im" or "am" or "turned" or "turning" && value.Length <= 3 && value.All(char.IsAsciiDigit))
+            {
+                var phrase = new LexiconPhrase($"{previous.Value} {value}", [], FollowupKinds.PersonalDetails, AgeWeight, false, false);
+                matches.Add(new LexiconMatch(phrase, FollowupKinds.PersonalDetails, AgeWeight, "age", tokens[i].Clause));
+                break;
+            }
+        }
+    }
+
+    public const double RepetitionWeight = 2.5;
+    public const double AgeWeight = 1.8;
 
     /// <summary>"Not yet", "not really", "not brave enough": a "not" segment with these words answers or hedges; it corrects nothing.</summary>
     private static readonly HashSet<string> NotCorrections = new(StringComparer.Ordinal)
@@ -524,6 +664,31 @@ public sealed class LexiconClassifier : IFollowupClassifier
         "bad", "great", "good", "too", "so", "very", "that", "at", "me", "for", "really", "likely", "often",
     };
 
+    /// <summary>Auxiliaries that open a question tag ("..., are you?", "..., isn't it?", "..., don't you think?").</summary>
+    private static readonly HashSet<string> TagAuxiliaries = new(StringComparer.Ordinal)
+    {
+        "is", "are", "was", "were", "do", "does", "did", "can", "will", "would", "could", "have", "has",
+        "isnt", "arent", "wasnt", "werent", "dont", "doesnt", "didnt", "cant", "wont", "wouldnt", "couldnt", "havent", "hasnt",
+    };
+
+    private static readonly HashSet<string> TagPronouns = new(StringComparer.Ordinal) { "you", "it", "i", "we", "they", "he", "she", "there", "that", "this" };
+
+    /// <summary>
+    /// A question tag after a statement ("You're not very good at this, are you?", "That's wrong, isn't it?", "..., right?")
+    /// asks nothing new: the statement before it carries the follow-up, so the tag earns no question bonus.
+    /// </summary>
+    private static bool IsTagQuestion(IReadOnlyList<Token> tokens, int segment)
+    {
+        var words = tokens.Where(t => t.Segment == segment).Select(t => t.Value).ToList();
+        return words.Count switch
+        {
+            1 => words[0] is "right" or "eh",
+            2 => TagAuxiliaries.Contains(words[0]) && TagPronouns.Contains(words[1]),
+            3 => TagAuxiliaries.Contains(words[0]) && (words[1] == "not" ? TagPronouns.Contains(words[2]) : TagPronouns.Contains(words[1]) && words[2] is "think" or "agree"),
+            _ => false,
+        };
+    }
+
     private static bool IsQuestion(TokenizedFollowup text, int lastClause)
     {
         var tokens = text.Tokens;
@@ -531,7 +696,7 @@ public sealed class LexiconClassifier : IFollowupClassifier
         for (var i = 0; i < tokens.Count; i++)
         {
             var token = tokens[i];
-            if (token.Clause != lastClause)
+            if (token.Clause != lastClause || (token.Segment > 0 && IsTagQuestion(tokens, token.Segment)))
             {
                 continue;
             }

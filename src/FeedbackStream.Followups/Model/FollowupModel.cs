@@ -59,6 +59,16 @@ public sealed record FollowupModelOptions
     /// </summary>
     public bool LexiconDropout { get; init; } = true;
 
+    /// <summary>
+    /// Without an encoder: the same duplication as <see cref="LexiconDropout"/> for the n-gram model, so the n-grams learn
+    /// the rows the lexicon covers too, and the model does not learn "lexicon silent, so neutral" from training rows the
+    /// lexicon was written on.
+    /// </summary>
+    public bool NgramLexiconDropout { get; init; }
+
+    /// <summary>The lexicon whose rule scores are stacked (null: <see cref="LexiconClassifier.Default"/>); cross-validation passes a reduced one.</summary>
+    internal LexiconClassifier? Lexicon { get; init; }
+
     /// <summary>Multiplies the (unit-length) sentence vector before it joins the L2-normalised n-gram features.</summary>
     public float EmbeddingScale { get; init; } = 4f;
 }
@@ -79,9 +89,11 @@ public sealed class FollowupModel : IFollowupClassifier
     private readonly Lock _engineLock = new();
     private readonly ITextEncoder? _encoder;
     private readonly float _embeddingScale;
+    private readonly LexiconClassifier _lexicon;
 
-    private FollowupModel(MLContext ml, ITransformer transformer, string description, ITextEncoder? encoder, float embeddingScale)
+    private FollowupModel(MLContext ml, ITransformer transformer, string description, ITextEncoder? encoder, float embeddingScale, LexiconClassifier? lexicon = null)
     {
+        _lexicon = lexicon ?? LexiconClassifier.Default;
         _ml = ml;
         _transformer = transformer;
         _encoder = encoder;
@@ -120,8 +132,9 @@ public sealed class FollowupModel : IFollowupClassifier
         options ??= new FollowupModelOptions();
         var list = rows.ToList();
         var embeddings = Embed(options.Encoder, options.EmbeddingScale, list.Select(r => r.Text).ToList());
-        var data = list.Select((r, i) => Input(r.Text, r.Kind, weight?.Invoke(r) ?? 1f, embeddings[i])).ToList();
-        if (options.Encoder is not null && options.LexiconDropout && options.UseLexiconFeatures)
+        var lexicon = options.Lexicon ?? LexiconClassifier.Default;
+        var data = list.Select((r, i) => Input(lexicon, r.Text, r.Kind, weight?.Invoke(r) ?? 1f, embeddings[i])).ToList();
+        if (options.UseLexiconFeatures && ((options.Encoder is not null && options.LexiconDropout) || (options.Encoder is null && options.NgramLexiconDropout)))
         {
             var silent = data.Select(d => new ModelInput { Text = d.Text, Label = d.Label, Embedding = d.Embedding, Lexicon = new float[d.Lexicon.Length], Weight = d.Weight / 2 }).ToList();
             data.ForEach(d => d.Weight /= 2);
@@ -195,7 +208,7 @@ public sealed class FollowupModel : IFollowupClassifier
             .Append(ml.Transforms.Conversion.MapKeyToValue("PredictedKind", "PredictedLabel"));
         var transformer = pipeline.Fit(view);
         var description = $"{options.Trainer.ToString().ToLowerInvariant()} seed={options.Seed}" + (options.Encoder is null ? string.Empty : $" encoder={options.Encoder.ModelName}");
-        return new FollowupModel(ml, transformer, description, options.Encoder, options.EmbeddingScale);
+        return new FollowupModel(ml, transformer, description, options.Encoder, options.EmbeddingScale, options.Lexicon);
     }
 
     /// <summary>Writes the trained pipeline as an ML.NET model zip.</summary>
@@ -247,7 +260,7 @@ public sealed class FollowupModel : IFollowupClassifier
         ModelOutput output;
         lock (_engineLock)
         {
-            output = _engine.Predict(Input(utterance, string.Empty, 1f, Embed(_encoder, _embeddingScale, [utterance])[0]));
+            output = _engine.Predict(Input(_lexicon, utterance, string.Empty, 1f, Embed(_encoder, _embeddingScale, [utterance])[0]));
         }
 
         return ToClassification(output.Score);
@@ -258,7 +271,7 @@ public sealed class FollowupModel : IFollowupClassifier
     {
         ArgumentNullException.ThrowIfNull(utterances);
         var embeddings = Embed(_encoder, _embeddingScale, utterances);
-        var input = _ml.Data.LoadFromEnumerable(utterances.Select((u, i) => Input(u, string.Empty, 1f, embeddings[i])).ToList(), SchemaDefinition(EmbeddingLength));
+        var input = _ml.Data.LoadFromEnumerable(utterances.Select((u, i) => Input(_lexicon, u, string.Empty, 1f, embeddings[i])).ToList(), SchemaDefinition(EmbeddingLength));
         var scored = _transformer.Transform(input);
         return _ml.Data.CreateEnumerable<ModelOutput>(scored, reuseRowObject: false).Select(o => ToClassification(o.Score)).ToList();
     }
@@ -269,7 +282,7 @@ public sealed class FollowupModel : IFollowupClassifier
         ModelOutput output;
         lock (_engineLock)
         {
-            output = _engine.Predict(Input(utterance, string.Empty, 1f, Embed(_encoder, _embeddingScale, [utterance])[0]));
+            output = _engine.Predict(Input(_lexicon, utterance, string.Empty, 1f, Embed(_encoder, _embeddingScale, [utterance])[0]));
         }
 
         return output.Score.Select(s => (double)s).ToList();
@@ -319,10 +332,10 @@ public sealed class FollowupModel : IFollowupClassifier
         return new FollowupClassification(polarity, kind, sat, dsat, neutral, FollowupClassification.ModelMethod, evidence);
     }
 
-    private static ModelInput Input(string text, string label, float weight, float[] embedding) => new()
+    private static ModelInput Input(LexiconClassifier lexicon, string text, string label, float weight, float[] embedding) => new()
     {
         Text = FollowupText.Normalize(text),
-        Lexicon = LexiconClassifier.Default.Features(text),
+        Lexicon = lexicon.Features(text),
         Embedding = embedding,
         Label = label,
         Weight = weight,
