@@ -136,6 +136,45 @@ public sealed class LabelingTests(EngineFixture engine)
     }
 
     [Fact]
+    public async Task AReadRefusedWhileAChunkIsWritten_AndOneRefusedInsideAChunksWrite_TheNextPassesLabelEveryConversationOnce()
+    {
+        await using var listener = await FeedbackStream.EmbeddedClickHouse.ClickHouseHttpListener.StartAsync(engine.Server.Core, 0, cancellationToken: Ct);
+        // One conversation per chunk, seven users: chunks 1-7 each read a new user's profile, and every chunk reads its
+        // prompt's sibling candidates just before its write. The third profile read is refused (a chunk fails while the
+        // previous chunk's write is in flight), and so is the fifth sibling read (a chunk's write step fails while the
+        // next chunk is being labelled).
+        int profileReads = 0, siblingReads = 0;
+        await using var proxy = await FailingClickHouseProxy.StartAsync(
+            new Uri($"http://{listener.Address.Host}:{listener.Address.Port}/"),
+            query => query.Contains("sumMapIf", StringComparison.Ordinal)
+                ? Interlocked.Increment(ref profileReads) == 3
+                : query.Contains("current_score", StringComparison.Ordinal) && Interlocked.Increment(ref siblingReads) == 5,
+            Ct);
+        var settings = Fast();
+        settings["ClickHouse:Mode"] = "Server";
+        settings["ClickHouse:ConnectionString"] = listener.ConnectionString().Replace($"Port={listener.Address.Port}", $"Port={proxy.Address.Port}", StringComparison.Ordinal) + ";Compression=false";
+        settings["ClickHouse:MigrateOnStart"] = "true";
+        settings["Labeling:ConversationsPerChunk"] = "1";
+        await using var host = await E2E.StartHostAsync(engine, settings: settings);
+        using var http = new HttpClient { BaseAddress = host.GatewayAddress };
+        (await E2E.PostAsync(http, Conversations(12))).EnsureSuccessStatusCode();
+        using var client = host.CreateClickHouseClient();
+        const ulong served = 18;
+
+        await E2E.WaitForCountAsync(client, "SELECT count() FROM response_labels FINAL", served, TimeSpan.FromSeconds(60));
+        await Wait.UntilAsync(() => host.Labeling!.ConversationsLabelled >= 12, TimeSpan.FromSeconds(30), "the labeller counted its 12 conversations", Ct);
+
+        Assert.True(proxy.Failed == 2, $"refused {proxy.Failed}; profile reads {profileReads}, sibling reads {siblingReads}");
+        // A chunk is counted when its write was accepted, never twice: the failed chunks were labelled again, once.
+        Assert.Equal(12, host.Labeling!.ConversationsLabelled);
+        Assert.Equal(0, host.Labeling.Pending);
+        Assert.Equal(served, await E2E.ScalarAsync(client, "SELECT uniqExact(label_id) FROM response_labels"));
+        var check = await new LabelInvariant(client).CheckAsync(new SettlePolicy(TimeSpan.FromSeconds(2), TimeSpan.Zero), DateTimeOffset.UtcNow, 5, Ct);
+        Assert.Equal(served, check.SettledResponses);
+        Assert.Equal(0UL, check.Violations);
+    }
+
+    [Fact]
     public async Task LabellerRestartedBeforeTheSettleWindowEnds_WithItsKafkaGone_TheSweepLabelsEveryResponse()
     {
         var database = E2E.NewDatabase();
