@@ -241,16 +241,12 @@ public sealed partial class LabelingWorker : BackgroundService
 
     private void Run(CancellationToken stoppingToken)
     {
+        // The pipeline's consumer settings (offsets stored by hand, committed every second, cooperative rebalancing,
+        // short fetch waits), with the labeller's own session timeout.
         var config = _kafka.CreateConsumerConfig(_options.ConsumerGroup, c =>
         {
-            c.EnableAutoCommit = true;
-            c.EnableAutoOffsetStore = false;
-            c.AutoOffsetReset = AutoOffsetReset.Earliest;
-            c.PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky;
-            c.FetchWaitMaxMs = 50;
-            c.FetchQueueBackoffMs = 10;
+            PipelineWorker.ConsumerDefaults(c);
             c.SessionTimeoutMs = (int)_options.SessionTimeout.TotalMilliseconds;
-            c.AutoCommitIntervalMs = 1000;
         });
         using var consumer = new ConsumerBuilder<string?, byte[]>(config)
             .SetKeyDeserializer(Deserializers.Utf8!)
