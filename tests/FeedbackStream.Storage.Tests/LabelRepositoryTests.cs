@@ -163,6 +163,35 @@ public sealed class LabelRepositoryTests(ClickHouseFixture clickHouse)
 
     [Theory]
     [MemberData(nameof(Transports))]
+    public async Task SiblingCandidates_OfAPromptWhoseScoresTie_FillBothSides_SoThePromptCanBeHeld(bool overHttp)
+    {
+        var (client, listener) = await DatabaseAsync(overHttp);
+        await using var _ = listener;
+        using var __ = client;
+        var repository = new LabelRepository(client);
+        var at = DateTimeOffset.UtcNow.AddMinutes(-30);
+        var served = FeedbackEvent.Create("s0", "app1", at, "u1", "c0", new ResponseServed("r0", 0, "answer", "m1", PromptText: "popular question"));
+        var template = new SignalLabeler(new MiningOptions(), new NeutralScorer()).Label(
+            [new StoredEvent(served, at)], new Dictionary<string, UserProfile>(), PopulationRates.Default, DateTimeOffset.UtcNow).Labels.Single();
+
+        // Seventy labels of one prompt, every one with the same score (one love each, say): the 32 best and the 32 worst are
+        // 64 different labels, ties broken by id from either end as SiblingMiner cuts a long list.
+        const int perSide = SiblingMiner.MaxCandidatesPerSide;
+        var labels = Enumerable.Range(0, 2 * perSide + 6).Select(i => template with { LabelId = $"label-{i:D3}", ResponseId = $"r{i}", Score = 0.5 }).ToList();
+        await repository.WriteAsync(new LabelBatch(labels, [], [], 0, 0), [], DateTime.UtcNow, Ct);
+
+        var candidates = await repository.LabelsForPromptsAsync("app1", [template.PromptKey], Ct, perSide);
+
+        var expected = labels.Take(perSide).Concat(labels.TakeLast(perSide)).Select(l => l.LabelId);
+        Assert.Equal(expected, candidates.Select(l => l.LabelId).Order(StringComparer.Ordinal));
+        // Both sides full: the labeller holds the prompt's candidates instead of reading them again for every chunk.
+        var held = new SiblingCandidates(TimeSpan.FromMinutes(1));
+        held.Loaded([template.PromptKey], candidates, DateTimeOffset.UtcNow);
+        Assert.Equal(1, held.Count);
+    }
+
+    [Theory]
+    [MemberData(nameof(Transports))]
     public async Task Profiles_FromOneGroupedQuery_AreTheInMemoryDefinitions_CountingARowStoredTwiceOnce(bool overHttp)
     {
         var (client, listener) = await DatabaseAsync(overHttp);

@@ -187,7 +187,9 @@ public sealed class LabelRepository(ClickHouseClient client)
     public async Task<List<ResponseLabel>> LabelsForPromptsAsync(string? appId, IReadOnlyCollection<string> promptKeys, CancellationToken cancellationToken, int perPrompt = 32)
     {
         // Two steps: pick the candidates' ids from three narrow columns (the current score of each label is the one of
-        // its latest computation, as FINAL would keep), then read those rows whole by their primary key.
+        // its latest computation, as FINAL would keep), then read those rows whole by their primary key. Ties are broken
+        // by id from either end (as SiblingMiner cuts a long list), so a prompt with at least twice as many labels hands
+        // over two full, disjoint sides even when its scores tie, and the labeller can hold it (SiblingCandidates).
         var ids = new List<string>();
         foreach (var chunk in SqlLiteral.Chunks(promptKeys, k => k.Length))
         {
@@ -199,7 +201,7 @@ public sealed class LabelRepository(ClickHouseClient client)
                 $"""
                 SELECT label_id FROM ({current}) ORDER BY current_score DESC, label_id LIMIT @per BY prompt
                 UNION DISTINCT
-                SELECT label_id FROM ({current}) ORDER BY current_score ASC, label_id LIMIT @per BY prompt
+                SELECT label_id FROM ({current}) ORDER BY current_score ASC, label_id DESC LIMIT @per BY prompt
                 """,
                 new { app = appId ?? "", per = perPrompt }, cancellationToken));
         }
