@@ -42,12 +42,13 @@ internal static class BenchSupport
     }
 
     /// <summary>One event of a realistic mix; <paramref name="occurredAt"/> is the client clock.</summary>
-    public static FeedbackEvent Event(long i, DateTimeOffset occurredAt, string prefix)
+    public static FeedbackEvent Event(long i, DateTimeOffset occurredAt, string prefix, int prompts = 1)
     {
         var response = $"resp-{i / 4}";
+        var prompt = prompts <= 1 ? "How do I do this?" : $"How do I do this, case {i / 4 % prompts}?";
         EventPayload payload = (i % 4) switch
         {
-            0 => new ResponseServed(response, (int)(i % 9), "Here is a short answer about the topic you asked for, with an example.", "model-a", PromptText: "How do I do this?", LatencyMs: 340, Surface: "web", Locale: "en-US"),
+            0 => new ResponseServed(response, (int)(i % 9), "Here is a short answer about the topic you asked for, with an example.", "model-a", PromptText: prompt, LatencyMs: 340, Surface: "web", Locale: "en-US"),
             1 => new ReactionSet(response, Reaction.Love, 3000),
             2 => new FollowupSent(response, "thanks, that worked", 12000),
             _ => new ResponseAction(response, ActionKind.Copy, null, 2500),

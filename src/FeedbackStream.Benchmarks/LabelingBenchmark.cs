@@ -38,7 +38,8 @@ internal static class LabelingBenchmark
         double SettleWindowMs,
         double FreshnessP50Ms,
         double FreshnessP99Ms,
-        double FreshnessMaxMs);
+        double FreshnessMaxMs,
+        int Prompts);
 
     public static Command Create()
     {
@@ -49,21 +50,26 @@ internal static class LabelingBenchmark
         };
         var rate = new Option<int>("--rate") { Description = "Events per second produced in the freshness phase.", DefaultValueFactory = _ => 10_000 };
         var seconds = new Option<int>("--seconds") { Description = "Length of the freshness phase.", DefaultValueFactory = _ => 20 };
+        var prompts = new Option<int>("--prompts")
+        {
+            Description = "Distinct prompts the responses answer, in turn (1: every response answers the same prompt, whose sibling candidates the labeller holds; many: every chunk reads the candidates of its prompts).",
+            DefaultValueFactory = _ => 1,
+        };
         var settle = new Option<TimeSpan>("--settle-window") { Description = "Mining:SettleWindow of the labeller.", DefaultValueFactory = _ => TimeSpan.FromSeconds(2) };
         var timeout = new Option<TimeSpan>("--timeout") { Description = "Give up after this long.", DefaultValueFactory = _ => TimeSpan.FromMinutes(10) };
         var json = new Option<bool>("--json") { Description = "Print the figures as one JSON object on the last line." };
         var verbose = new Option<bool>("--verbose") { Description = "Forward the labeller's per-chunk timings (its debug log) to stderr." };
         var command = new Command("labeling", "Labelling events/s with the labeller in its own process, and label freshness (last event -> label) at a fixed rate.")
         {
-            events, warmup, rate, seconds, settle, timeout, json, verbose,
+            events, warmup, rate, seconds, prompts, settle, timeout, json, verbose,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             deadline.CancelAfter(parse.GetValue(timeout));
-            var result = await RunAsync(parse.GetValue(events), parse.GetValue(warmup) ?? parse.GetValue(events), parse.GetValue(rate), parse.GetValue(seconds), parse.GetValue(settle), parse.GetValue(verbose), deadline.Token);
+            var result = await RunAsync(parse.GetValue(events), parse.GetValue(warmup) ?? parse.GetValue(events), parse.GetValue(rate), parse.GetValue(seconds), parse.GetValue(prompts), parse.GetValue(settle), parse.GetValue(verbose), deadline.Token);
             var table = new Table().AddColumns("figure", "value");
-            table.AddRow("labelling a stored backlog", $"{result.LabelingEventsPerSec:N0} events/s ({result.BacklogEvents:N0} events, {result.BacklogResponses:N0} responses in {result.BacklogSeconds} s, after a warm-up of {result.WarmupEvents:N0})");
+            table.AddRow("labelling a stored backlog", $"{result.LabelingEventsPerSec:N0} events/s ({result.BacklogEvents:N0} events, {result.BacklogResponses:N0} responses answering {result.Prompts:N0} prompt(s) in {result.BacklogSeconds} s, after a warm-up of {result.WarmupEvents:N0})");
             table.AddRow("labeller CPU", $"{result.LabelerCpuSeconds} s, {result.EventsPerCpuSecond:N0} events per CPU-second");
             table.AddRow($"freshness at {result.FreshnessRatePerSec:N0} events/s", $"p50 {result.FreshnessP50Ms} ms, p99 {result.FreshnessP99Ms} ms, max {result.FreshnessMaxMs} ms ({result.FreshnessResponses:N0} responses; settle window {result.SettleWindowMs} ms)");
             AnsiConsole.Write(table);
@@ -77,7 +83,7 @@ internal static class LabelingBenchmark
         return command;
     }
 
-    public static async Task<Result> RunAsync(int backlog, int warmup, int rate, int seconds, TimeSpan settle, bool verbose, CancellationToken cancellationToken)
+    public static async Task<Result> RunAsync(int backlog, int warmup, int rate, int seconds, int prompts, TimeSpan settle, bool verbose, CancellationToken cancellationToken)
     {
         var dataPath = BenchSupport.TempDataPath("labeling");
         using var cluster = KafkaMockCluster.Start(3);
@@ -104,14 +110,14 @@ internal static class LabelingBenchmark
             var warm = Math.Max(8_000, warmup) / 8 * 8;
             AnsiConsole.MarkupLine($"[grey]warming the labeller up on {warm:N0} events[/]");
             labeler = StartLabeler(cluster.BootstrapServers, listener.ConnectionString(), database, settle, verbose);
-            Produce(cluster.BootstrapServers, 0, warm, _ => DateTimeOffset.UtcNow.AddHours(-1), null, cancellationToken);
+            Produce(cluster.BootstrapServers, 0, warm, _ => DateTimeOffset.UtcNow.AddHours(-1), null, prompts, cancellationToken);
             await WaitForAsync(client, "SELECT count() FROM response_labels FINAL", warm / 4, cancellationToken);
 
             // Throughput: a stored backlog of conversations that settled an hour ago, stored while the labeller is
             // suspended (SIGSTOP), so that what is timed is labelling alone.
             Signal(labeler, "STOP");
             AnsiConsole.MarkupLine($"[grey]producing {backlog:N0} events and storing them through the pipeline (labeller suspended)[/]");
-            Produce(cluster.BootstrapServers, warm, backlog, _ => DateTimeOffset.UtcNow.AddHours(-1), null, cancellationToken);
+            Produce(cluster.BootstrapServers, warm, backlog, _ => DateTimeOffset.UtcNow.AddHours(-1), null, prompts, cancellationToken);
             await WaitForAsync(client, "SELECT count() FROM events_raw", warm + backlog, cancellationToken);
             var responses = backlog / 4;
             labeler.Refresh();
@@ -132,7 +138,7 @@ internal static class LabelingBenchmark
             AnsiConsole.MarkupLine($"[grey]producing {rate:N0} events/s for {seconds} s[/]");
             var freshStart = DateTime.UtcNow;
             var total = rate * seconds;
-            Produce(cluster.BootstrapServers, warm + backlog, total, _ => DateTimeOffset.UtcNow, TimeSpan.FromSeconds(seconds), cancellationToken);
+            Produce(cluster.BootstrapServers, warm + backlog, total, _ => DateTimeOffset.UtcNow, TimeSpan.FromSeconds(seconds), prompts, cancellationToken);
             await WaitForAsync(
                 client, $"SELECT uniqExact(label_id) FROM response_labels WHERE served_at >= toDateTime64('{freshStart:yyyy-MM-dd HH:mm:ss.fff}', 3, 'UTC')", total / 4, cancellationToken);
             var delay = await BenchSupport.DelaysAsync(
@@ -153,7 +159,8 @@ internal static class LabelingBenchmark
                 settle.TotalMilliseconds,
                 delay.P50,
                 delay.P99,
-                delay.Max);
+                delay.Max,
+                prompts);
         }
         finally
         {
@@ -216,7 +223,7 @@ internal static class LabelingBenchmark
     }
 
     /// <summary>Events <paramref name="from"/> .. from + count, evenly over <paramref name="over"/> (or as fast as possible).</summary>
-    private static void Produce(string bootstrap, long from, long count, Func<long, DateTimeOffset> occurredAt, TimeSpan? over, CancellationToken cancellationToken)
+    private static void Produce(string bootstrap, long from, long count, Func<long, DateTimeOffset> occurredAt, TimeSpan? over, int prompts, CancellationToken cancellationToken)
     {
         using var producer = new ProducerBuilder<string, byte[]>(new ProducerConfig { BootstrapServers = bootstrap, EnableIdempotence = true, Acks = Acks.All, LingerMs = 5 })
             .SetLogHandler((_, _) => { })
@@ -224,7 +231,7 @@ internal static class LabelingBenchmark
         var watch = Stopwatch.StartNew();
         for (var i = 0L; i < count; i++)
         {
-            var e = BenchSupport.Event(from + i, occurredAt(from + i), "lb");
+            var e = BenchSupport.Event(from + i, occurredAt(from + i), "lb", prompts);
             var value = FeedbackJson.Serialize(e with { ReceivedAt = DateTimeOffset.UtcNow });
             while (true)
             {

@@ -266,6 +266,29 @@ public sealed class LabelRepositoryTests(ClickHouseFixture clickHouse)
     }
 
     [Fact]
+    public async Task PromptLookups_ReadTheProjectionSortedByPrompt_NotEveryLabel()
+    {
+        var (client, _) = await DatabaseAsync(false);
+        using var __ = client;
+        var repository = new LabelRepository(client);
+        var at = DateTimeOffset.UtcNow.AddMinutes(-30);
+        var served = FeedbackEvent.Create("s0", "app1", at, "u1", "c0", new ResponseServed("r0", 0, "answer", "m1", PromptText: "q"));
+        var template = new SignalLabeler(new MiningOptions(), new NeutralScorer()).Label(
+            [new StoredEvent(served, at)], new Dictionary<string, UserProfile>(), PopulationRates.Default, DateTimeOffset.UtcNow).Labels.Single();
+        // 50,000 labels over 5,000 prompts.
+        var labels = Enumerable.Range(0, 50_000).Select(i => template with { LabelId = $"l{i:D5}", ResponseId = $"r{i}", PromptKey = $"p{i % 5000:D4}", Score = i % 7 }).ToList();
+        await repository.WriteAsync(new LabelBatch(labels, [], [], 0, 0), [], DateTime.UtcNow, Ct);
+
+        var plan = await client.RowsAsync<string>(
+            "EXPLAIN indexes = 1 SELECT label_id, argMax(score, computed_at) FROM response_labels WHERE prompt_key IN ('p0001', 'p0002') AND app_id = 'app1' GROUP BY label_id", null, Ct);
+
+        Assert.Contains(plan, line => line.Contains("ReadFromMergeTree (by_prompt)", StringComparison.Ordinal));
+        var candidates = await repository.LabelsForPromptsAsync("app1", ["p0001", "p0002"], Ct);
+        Assert.Equal(20, candidates.Count);
+        Assert.All(candidates, l => Assert.Contains(l.PromptKey, new[] { "p0001", "p0002" }));
+    }
+
+    [Fact]
     public async Task ARowNoEventCanBeRebuiltFrom_IsSkippedAndCounted_AndItsConversationStillLoads()
     {
         var (client, _) = await DatabaseAsync(false);
