@@ -136,10 +136,7 @@ public sealed class LabelRepositoryTests(ClickHouseFixture clickHouse)
         await using var _ = listener;
         using var __ = client;
         var repository = new LabelRepository(client);
-        var at = DateTimeOffset.UtcNow.AddMinutes(-30);
-        var served = FeedbackEvent.Create("s0", "app1", at, "u1", "c0", new ResponseServed("r0", 0, "answer", "m1", PromptText: "same question"));
-        var template = new SignalLabeler(new MiningOptions(), new NeutralScorer()).Label(
-            [new StoredEvent(served, at)], new Dictionary<string, UserProfile>(), PopulationRates.Default, DateTimeOffset.UtcNow).Labels.Single();
+        var template = LabelOf("same question");
         var computed = DateTime.UtcNow.AddMinutes(-1);
         ResponseLabel Label(string app, int i, double score) =>
             template with { LabelId = $"{app}-label-{i:D3}", AppId = app, ResponseId = $"{app}-r{i}", Score = score };
@@ -169,10 +166,7 @@ public sealed class LabelRepositoryTests(ClickHouseFixture clickHouse)
         await using var _ = listener;
         using var __ = client;
         var repository = new LabelRepository(client);
-        var at = DateTimeOffset.UtcNow.AddMinutes(-30);
-        var served = FeedbackEvent.Create("s0", "app1", at, "u1", "c0", new ResponseServed("r0", 0, "answer", "m1", PromptText: "popular question"));
-        var template = new SignalLabeler(new MiningOptions(), new NeutralScorer()).Label(
-            [new StoredEvent(served, at)], new Dictionary<string, UserProfile>(), PopulationRates.Default, DateTimeOffset.UtcNow).Labels.Single();
+        var template = LabelOf("popular question");
 
         // Seventy labels of one prompt, every one with the same score (one love each, say): the 32 best and the 32 worst are
         // 64 different labels, ties broken by id from either end as SiblingMiner cuts a long list.
@@ -249,6 +243,15 @@ public sealed class LabelRepositoryTests(ClickHouseFixture clickHouse)
         Assert.Equal(12, everything.Count);
     }
 
+    /// <summary>The label of one app1 response served half an hour ago to <paramref name="promptText"/>, to copy with other ids and scores.</summary>
+    private static ResponseLabel LabelOf(string promptText)
+    {
+        var at = DateTimeOffset.UtcNow.AddMinutes(-30);
+        var served = FeedbackEvent.Create("s0", "app1", at, "u1", "c0", new ResponseServed("r0", 0, "answer", "m1", PromptText: promptText));
+        return new SignalLabeler(new MiningOptions(), new NeutralScorer()).Label(
+            [new StoredEvent(served, at)], new Dictionary<string, UserProfile>(), PopulationRates.Default, DateTimeOffset.UtcNow).Labels.Single();
+    }
+
     [Fact]
     public async Task ConversationLookups_ReadTheProjectionSortedByConversation_NotTheWholeTable()
     {
@@ -271,10 +274,7 @@ public sealed class LabelRepositoryTests(ClickHouseFixture clickHouse)
         var (client, _) = await DatabaseAsync(false);
         using var __ = client;
         var repository = new LabelRepository(client);
-        var at = DateTimeOffset.UtcNow.AddMinutes(-30);
-        var served = FeedbackEvent.Create("s0", "app1", at, "u1", "c0", new ResponseServed("r0", 0, "answer", "m1", PromptText: "q"));
-        var template = new SignalLabeler(new MiningOptions(), new NeutralScorer()).Label(
-            [new StoredEvent(served, at)], new Dictionary<string, UserProfile>(), PopulationRates.Default, DateTimeOffset.UtcNow).Labels.Single();
+        var template = LabelOf("q");
         // 50,000 labels over 5,000 prompts.
         var labels = Enumerable.Range(0, 50_000).Select(i => template with { LabelId = $"l{i:D5}", ResponseId = $"r{i}", PromptKey = $"p{i % 5000:D4}", Score = i % 7 }).ToList();
         await repository.WriteAsync(new LabelBatch(labels, [], [], 0, 0), [], DateTime.UtcNow, Ct);
