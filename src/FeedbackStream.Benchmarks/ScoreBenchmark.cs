@@ -7,6 +7,7 @@ using System.Text.Json;
 using System.Text;
 using ClickHouse.Driver;
 using FeedbackStream.Auth;
+using FeedbackStream.EmbeddedClickHouse;
 using FeedbackStream.Gateway;
 using FeedbackStream.Hosting;
 using FeedbackStream.Models;
@@ -89,7 +90,7 @@ internal static class ScoreBenchmark
     private static async Task<(double Rate, double P50, double P99)> HttpAsync(LoveModel model, List<LoveExample> probe, int batchSize, int concurrency, CancellationToken cancellationToken)
     {
         const string Key = "bench-score-key";
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = SlimWebApplication.CreateBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0));
         var key = new ApiKeyOptions { Name = "bench", Sha256 = ApiKeyRing.Hash(Key) };

@@ -58,7 +58,7 @@ public sealed class ClickHouseHttpListener : IAsyncDisposable
             throw new ArgumentException($"The embedded ClickHouse endpoint serves local data and binds to loopback only, not {address}.", nameof(address));
         }
 
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = SlimWebApplication.CreateBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(options =>
         {

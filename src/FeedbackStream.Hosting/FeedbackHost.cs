@@ -141,7 +141,7 @@ internal sealed class FeedbackHost : IAsyncDisposable
                 listener = await ClickHouseHttpListener.StartAsync(embedded.Core, httpPort, access, cancellationToken: cancellationToken);
             }
 
-            var builder = WebApplication.CreateSlimBuilder();
+            var builder = SlimWebApplication.CreateBuilder();
             builder.Configuration.AddConfiguration(configuration);
             builder.Configuration.AddInMemoryCollection(overrides);
             builder.Logging.ClearProviders();
