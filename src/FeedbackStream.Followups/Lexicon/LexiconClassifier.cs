@@ -693,10 +693,22 @@ public sealed class LexiconClassifier : IFollowupClassifier
     {
         var tokens = text.Tokens;
         var clauseStart = true;
+        // Whether a segment is a tag question is decided once per segment, not once per token of it.
+        var (tagChecked, isTag) = (-1, false);
         for (var i = 0; i < tokens.Count; i++)
         {
             var token = tokens[i];
-            if (token.Clause != lastClause || (token.Segment > 0 && IsTagQuestion(tokens, token.Segment)))
+            if (token.Clause != lastClause)
+            {
+                continue;
+            }
+
+            if (token.Segment > 0 && token.Segment != tagChecked)
+            {
+                (tagChecked, isTag) = (token.Segment, IsTagQuestion(tokens, token.Segment));
+            }
+
+            if (token.Segment > 0 && isTag)
             {
                 continue;
             }
