@@ -1,6 +1,7 @@
 using System.CommandLine;
 using FeedbackStream.Benchmarks;
 using FeedbackStream.Cli;
+using FeedbackStream.EmbeddedClickHouse;
 using FeedbackStream.Evaluation;
 
 var root = new RootCommand("FeedbackStream: learn from what users do with LLM responses.");
@@ -21,4 +22,23 @@ root.Subcommands.Add(ModelCommands.CreateTrain());
 root.Subcommands.Add(ModelCommands.CreateModels());
 root.Subcommands.Add(ModelCommands.CreateScore());
 // Ctrl+C and SIGTERM cancel the running command's token (serve, demo, benchmarks) instead of killing the process.
-return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(10) });
+var invocation = new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(10), EnableDefaultExceptionHandler = false };
+try
+{
+    return await root.Parse(args).InvokeAsync(invocation);
+}
+catch (EngineNotInstalledException e)
+{
+    // A machine that was not set up: the one line that says what to run, not a stack trace.
+    await Console.Error.WriteLineAsync(e.Message);
+    return 2;
+}
+catch (OperationCanceledException)
+{
+    return 1;
+}
+catch (Exception e)
+{
+    await Console.Error.WriteLineAsync($"Unhandled exception: {e}");
+    return 1;
+}

@@ -78,7 +78,7 @@ public static class ChDbLibrary
 
             if (!File.Exists(path))
             {
-                throw new FileNotFoundException(
+                throw new EngineNotInstalledException(
                     $"The chDB engine library was not found at '{path}'. Run scripts/setup.sh (it installs @chdb/lib-linux-x64-gnu@{PackageVersion}), " +
                     $"or set {LibraryPathVariable} to the file.", path);
             }

@@ -1,3 +1,5 @@
+using FeedbackStream.EmbeddedClickHouse;
+
 namespace FeedbackStream.EndToEnd.Tests;
 
 /// <summary>The benchmarks' argument checks as a user meets them (<c>feedbackstream bench ...</c> as a child process): a clear line and a non-zero exit before any engine starts.</summary>
@@ -15,5 +17,27 @@ public sealed class BenchCliTests
         Assert.Contains(message, stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", stdout + stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("starting", stdout, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Theory]
+    [InlineData(false, "bench", "labeling", "--seconds", "1")]
+    [InlineData(true, "demo")]
+    public async Task AMachineThatWasNotSetUp_IsToldWhatToRun_WithoutAStackTrace(bool takesData, params string[] arguments)
+    {
+        var empty = Directory.CreateTempSubdirectory("feedbackstream-no-engines-");
+        try
+        {
+            var (code, stdout, stderr) = await E2E.RunCliAsync(
+                takesData ? [.. arguments, "--data", Path.Combine(empty.FullName, "data")] : arguments,
+                new Dictionary<string, string?> { [ChDbLibrary.EnginesDirVariable] = empty.FullName, [ChDbLibrary.LibraryPathVariable] = null });
+
+            Assert.Equal(2, code);
+            Assert.Contains("Run scripts/setup.sh", stderr, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", stdout + stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            empty.Delete(recursive: true);
+        }
     }
 }

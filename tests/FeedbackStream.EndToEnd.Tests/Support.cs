@@ -163,10 +163,18 @@ internal static class E2E
             .SetLogHandler((_, _) => { })
             .Build();
 
-    /// <summary>Runs <c>feedbackstream</c> with <paramref name="arguments"/> as a child process (bounded at 3 minutes).</summary>
-    public static async Task<(int Code, string Stdout, string Stderr)> RunCliAsync(IReadOnlyList<string> arguments)
+    /// <summary>
+    /// Runs <c>feedbackstream</c> with <paramref name="arguments"/> as a child process (bounded at 3 minutes); a null value
+    /// in <paramref name="environment"/> removes that variable.
+    /// </summary>
+    public static async Task<(int Code, string Stdout, string Stderr)> RunCliAsync(IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string?>? environment = null)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            start.Environment[name] = value;
+        }
+
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "feedbackstream.dll"));
         foreach (var argument in arguments)
         {
