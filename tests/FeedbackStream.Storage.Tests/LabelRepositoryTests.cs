@@ -186,6 +186,27 @@ public sealed class LabelRepositoryTests(ClickHouseFixture clickHouse)
 
     [Theory]
     [MemberData(nameof(Transports))]
+    public async Task SiblingCandidates_OfAChunkWithThousandsOfLongPromptKeys_StayUnderTheServersQuerySize(bool overHttp)
+    {
+        var (client, listener) = await DatabaseAsync(overHttp);
+        await using var _ = listener;
+        using var __ = client;
+        var repository = new LabelRepository(client);
+        var template = LabelOf("one of many questions");
+        // A chunk of the labeller touches as many prompts as it has responses (each its own question, typically): 3,000
+        // keys of 64 characters are 200 KB of literals, split by SqlLiteral at 128 KB; a query carrying a split twice
+        // went over ClickHouse's 256 KiB max_query_size and failed every pass.
+        var keys = Enumerable.Range(0, 3000).Select(i => $"{i:D4}".PadRight(64, 'k')).ToList();
+        var labels = keys.Take(2).Select((k, i) => template with { LabelId = $"label-{i}", ResponseId = $"r{i}", PromptKey = k }).ToList();
+        await repository.WriteAsync(new LabelBatch(labels, [], [], 0, 0), [], DateTime.UtcNow, Ct);
+
+        var candidates = await repository.LabelsForPromptsAsync("app1", keys, Ct);
+
+        Assert.Equal(["label-0", "label-1"], candidates.Select(l => l.LabelId).Order(StringComparer.Ordinal));
+    }
+
+    [Theory]
+    [MemberData(nameof(Transports))]
     public async Task Profiles_FromOneGroupedQuery_AreTheInMemoryDefinitions_CountingARowStoredTwiceOnce(bool overHttp)
     {
         var (client, listener) = await DatabaseAsync(overHttp);

@@ -189,19 +189,22 @@ public sealed class LabelRepository(ClickHouseClient client)
         // Two steps: pick the candidates' ids from three narrow columns (the current score of each label is the one of
         // its latest computation, as FINAL would keep), then read those rows whole by their primary key. Ties are broken
         // by id from either end (as SiblingMiner cuts a long list), so a prompt with at least twice as many labels hands
-        // over two full, disjoint sides even when its scores tie, and the labeller can hold it (SiblingCandidates).
+        // over two full, disjoint sides even when its scores tie, and the labeller can hold it (SiblingCandidates). Both
+        // sides come from one ranking of one scan: the list of keys appears once in the query text, so a chunk of keys
+        // as long as SqlLiteral allows stays under the server's max_query_size.
         var ids = new List<string>();
         foreach (var chunk in SqlLiteral.Chunks(promptKeys, k => k.Length))
         {
-            var current = $"""
-                SELECT label_id, any(prompt_key) AS prompt, argMax(score, computed_at) AS current_score FROM response_labels
-                WHERE prompt_key IN {SqlLiteral.List(chunk)}{(appId is null ? "" : " AND app_id = @app")} GROUP BY label_id
-                """;
             ids.AddRange(await client.RowsAsync<string>(
                 $"""
-                SELECT label_id FROM ({current}) ORDER BY current_score DESC, label_id LIMIT @per BY prompt
-                UNION DISTINCT
-                SELECT label_id FROM ({current}) ORDER BY current_score ASC, label_id DESC LIMIT @per BY prompt
+                SELECT label_id FROM (
+                    SELECT label_id,
+                           row_number() OVER (PARTITION BY prompt ORDER BY current_score DESC, label_id ASC) AS best,
+                           row_number() OVER (PARTITION BY prompt ORDER BY current_score ASC, label_id DESC) AS worst
+                    FROM (
+                        SELECT label_id, any(prompt_key) AS prompt, argMax(score, computed_at) AS current_score FROM response_labels
+                        WHERE prompt_key IN {SqlLiteral.List(chunk)}{(appId is null ? "" : " AND app_id = @app")} GROUP BY label_id))
+                WHERE best <= @per OR worst <= @per
                 """,
                 new { app = appId ?? "", per = perPrompt }, cancellationToken));
         }
