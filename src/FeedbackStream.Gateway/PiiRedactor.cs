@@ -20,7 +20,12 @@ public sealed class RedactionOptions
     /// <summary>Extra patterns: name to .NET regular expression, replaced by <c>[name]</c>.</summary>
     public Dictionary<string, string> CustomPatterns { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>Longest a single pattern may run on one text; past it the text is not forwarded (fail closed).</summary>
+    /// <summary>
+    /// Longest a single pattern may run on one text, by the wall clock; a text on which a pattern runs out of it twice is
+    /// not forwarded (fail closed). Once is forgiven: a pause of the whole process (a garbage collection, a busy core) is
+    /// not the text's fault, and a valid event was refused for it under load; a text that makes a pattern backtrack
+    /// runs out of the budget every time.
+    /// </summary>
     public TimeSpan MatchTimeout { get; set; } = TimeSpan.FromMilliseconds(250);
 }
 
@@ -167,20 +172,25 @@ public sealed partial class PiiRedactor
                 continue;
             }
 
-            try
+            var found = WithinBudget(name, () =>
             {
+                var matches = new List<(int Start, int End)>();
                 for (var match = pattern.Match(normalized.Text); match.Success; match = match.NextMatch())
                 {
-                    var span = normalized.ToOriginal(match.Index, match.Index + match.Length);
-                    if (accept(match) && !spans.Exists(s => s.Start < span.End && span.Start < s.End))
+                    if (accept(match))
                     {
-                        spans.Add((span.Start, span.End, name));
+                        matches.Add(normalized.ToOriginal(match.Index, match.Index + match.Length));
                     }
                 }
-            }
-            catch (RegexMatchTimeoutException e)
+
+                return matches;
+            });
+            foreach (var (start, end) in found)
             {
-                throw new RedactionFailedException($"The {name} redaction rule did not finish within {_options.MatchTimeout.TotalMilliseconds} ms.", e);
+                if (!spans.Exists(s => s.Start < end && start < s.End))
+                {
+                    spans.Add((start, end, name));
+                }
             }
         }
 
@@ -205,7 +215,7 @@ public sealed partial class PiiRedactor
 
     private string Replace(string text, string name, Regex pattern, Func<Match, bool> accept, Dictionary<string, int> counts)
     {
-        try
+        var (result, replaced) = WithinBudget(name, () =>
         {
             var replaced = 0;
             var result = pattern.Replace(text, match =>
@@ -218,16 +228,33 @@ public sealed partial class PiiRedactor
                 replaced++;
                 return $"[{name}]";
             });
-            if (replaced > 0)
-            {
-                counts[name] = counts.GetValueOrDefault(name) + replaced;
-            }
-
-            return result;
-        }
-        catch (RegexMatchTimeoutException e)
+            return (result, replaced);
+        });
+        if (replaced > 0)
         {
-            throw new RedactionFailedException($"The {name} redaction rule did not finish within {_options.MatchTimeout.TotalMilliseconds} ms.", e);
+            counts[name] = counts.GetValueOrDefault(name) + replaced;
+        }
+
+        return result;
+    }
+
+    /// <summary>Runs one rule over one text; a second time if the first ran out of its budget (see <see cref="RedactionOptions.MatchTimeout"/>).</summary>
+    private T WithinBudget<T>(string name, Func<T> run)
+    {
+        try
+        {
+            return run();
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            try
+            {
+                return run();
+            }
+            catch (RegexMatchTimeoutException e)
+            {
+                throw new RedactionFailedException($"The {name} redaction rule did not finish within {_options.MatchTimeout.TotalMilliseconds} ms, twice.", e);
+            }
         }
     }
 
