@@ -172,20 +172,21 @@ public sealed partial class PiiRedactor
                 continue;
             }
 
-            var found = WithinBudget(name, () =>
+            // Static, with its inputs passed in: no closure or list per rule and text unless something matched.
+            var found = WithinBudget(name, (pattern, accept, normalized), static state =>
             {
-                var matches = new List<(int Start, int End)>();
-                for (var match = pattern.Match(normalized.Text); match.Success; match = match.NextMatch())
+                List<(int Start, int End)>? matches = null;
+                for (var match = state.pattern.Match(state.normalized.Text); match.Success; match = match.NextMatch())
                 {
-                    if (accept(match))
+                    if (state.accept(match))
                     {
-                        matches.Add(normalized.ToOriginal(match.Index, match.Index + match.Length));
+                        (matches ??= []).Add(state.normalized.ToOriginal(match.Index, match.Index + match.Length));
                     }
                 }
 
                 return matches;
             });
-            foreach (var (start, end) in found)
+            foreach (var (start, end) in found ?? [])
             {
                 if (!spans.Exists(s => s.Start < end && start < s.End))
                 {
@@ -215,18 +216,18 @@ public sealed partial class PiiRedactor
 
     private string Replace(string text, string name, Regex pattern, Func<Match, bool> accept, Dictionary<string, int> counts)
     {
-        var (result, replaced) = WithinBudget(name, () =>
+        var (result, replaced) = WithinBudget(name, (text, name, pattern, accept), static state =>
         {
             var replaced = 0;
-            var result = pattern.Replace(text, match =>
+            var result = state.pattern.Replace(state.text, match =>
             {
-                if (!accept(match))
+                if (!state.accept(match))
                 {
                     return match.Value;
                 }
 
                 replaced++;
-                return $"[{name}]";
+                return $"[{state.name}]";
             });
             return (result, replaced);
         });
@@ -239,17 +240,17 @@ public sealed partial class PiiRedactor
     }
 
     /// <summary>Runs one rule over one text; a second time if the first ran out of its budget (see <see cref="RedactionOptions.MatchTimeout"/>).</summary>
-    private T WithinBudget<T>(string name, Func<T> run)
+    private TResult WithinBudget<TState, TResult>(string name, TState state, Func<TState, TResult> run)
     {
         try
         {
-            return run();
+            return run(state);
         }
         catch (RegexMatchTimeoutException)
         {
             try
             {
-                return run();
+                return run(state);
             }
             catch (RegexMatchTimeoutException e)
             {
