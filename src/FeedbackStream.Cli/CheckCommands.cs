@@ -45,6 +45,7 @@ internal static class CheckCommands
                     report.Missing,
                     report.Stale,
                     report.DuplicateLabels,
+                    report.SetAside,
                     report.SharedResponseIds,
                     report.Examples,
                 });
@@ -66,12 +67,13 @@ internal static class CheckCommands
         table.AddRow("without a label", report.Missing.ToString(CultureInfo.InvariantCulture));
         table.AddRow("label older than the last activity", report.Stale.ToString(CultureInfo.InvariantCulture));
         table.AddRow("more than one label id", report.DuplicateLabels.ToString(CultureInfo.InvariantCulture));
+        table.AddRow("of the unlabelled, in conversations a labeller set aside", report.SetAside.ToString(CultureInfo.InvariantCulture));
         table.AddRow("response ids served in several conversations (left out)", report.SharedResponseIds.ToString(CultureInfo.InvariantCulture));
         AnsiConsole.Write(table);
         foreach (var v in report.Examples)
         {
             AnsiConsole.MarkupLineInterpolated(
-                $"[yellow]{v.Kind}[/] app {v.AppId} conversation {v.ConversationId} response {v.ResponseId} (partition {v.KafkaPartition}): last activity {v.LastActivity:O}, label {(v.LabelLastSignalAt is { } at ? at.ToString("O", CultureInfo.InvariantCulture) : "none")}");
+                $"[yellow]{v.Kind}[/] app {v.AppId} conversation {v.ConversationId} response {v.ResponseId} (partition {v.KafkaPartition}): last activity {v.LastActivity:O}, label {(v.LabelLastSignalAt is { } at ? at.ToString("O", CultureInfo.InvariantCulture) : "none")}{(v.SetAsideError is { } error ? $"; set aside by a labeller: {error}" : "")}");
         }
 
         AnsiConsole.MarkupLine(report.Violations == 0

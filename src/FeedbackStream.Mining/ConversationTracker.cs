@@ -32,6 +32,9 @@ public sealed class PendingConversation(ConversationKey key, int partition, long
     /// <summary>When the conversation is next worth labelling (<see cref="SettlePolicy.DueAt"/> of its newest activity,
     /// or of its earliest still-pending response after a pass).</summary>
     public DateTimeOffset DueAt { get; internal set; }
+
+    /// <summary>Consecutive passes on which labelling this conversation alone failed (<see cref="ConversationTracker.Failed"/>).</summary>
+    public int Failures { get; internal set; }
 }
 
 /// <summary>
@@ -158,6 +161,17 @@ public sealed class ConversationTracker(SettlePolicy policy, int maxEventsHeld =
     {
         ArgumentNullException.ThrowIfNull(conversation);
         conversation.DueAt = dueAt;
+    }
+
+    /// <summary>
+    /// Labelling the conversation alone failed on this pass: returns how many consecutive passes it has failed. The caller
+    /// sets it aside (<see cref="Completed"/>, once that is recorded) when this reaches its limit, so it stops holding its
+    /// partition back.
+    /// </summary>
+    public int Failed(PendingConversation conversation)
+    {
+        ArgumentNullException.ThrowIfNull(conversation);
+        return ++conversation.Failures;
     }
 
     /// <summary>The offset a partition may commit: its oldest unlabelled record, else the next record to consume; null when nothing was consumed.</summary>

@@ -28,7 +28,7 @@ internal sealed class FailingClickHouseProxy : IAsyncDisposable
     public Uri Address { get; private set; } = null!;
 
     /// <summary>
-    /// Forwards to <paramref name="target"/>; a request whose SQL (the decoded query string and the start of the body, so the
+    /// Forwards to <paramref name="target"/>; a request whose SQL (the decoded query string and the body, so the
     /// client must send bodies uncompressed: <c>Compression=false</c>) <paramref name="fail"/> accepts is refused with 503
     /// and never reaches the server (<paramref name="fail"/> may be called from several threads).
     /// </summary>
@@ -56,8 +56,8 @@ internal sealed class FailingClickHouseProxy : IAsyncDisposable
     {
         using var body = new MemoryStream();
         await context.Request.Body.CopyToAsync(body, context.RequestAborted);
-        var head = System.Text.Encoding.UTF8.GetString(body.GetBuffer(), 0, (int)Math.Min(body.Length, 4096));
-        if (fail(WebUtility.UrlDecode(context.Request.QueryString.Value ?? "") + "\n" + head))
+        var text = System.Text.Encoding.UTF8.GetString(body.GetBuffer(), 0, (int)body.Length);
+        if (fail(WebUtility.UrlDecode(context.Request.QueryString.Value ?? "") + "\n" + text))
         {
             Interlocked.Increment(ref _failed);
             context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;

@@ -5,6 +5,7 @@ using FeedbackStream.Cli;
 using FeedbackStream.Hosting;
 using FeedbackStream.EmbeddedKafka.Tests.Infrastructure;
 using FeedbackStream.Mining;
+using FeedbackStream.Storage;
 using FeedbackStream.Storage.Labels;
 
 namespace FeedbackStream.EndToEnd.Tests;
@@ -175,6 +176,111 @@ public sealed class LabelingTests(EngineFixture engine)
     }
 
     [Fact]
+    public async Task AConversationWhoseLabellingAlwaysFails_IsSetAsideWithItsReason_AndTheConversationsBesideItAreLabelled()
+    {
+        await using var listener = await FeedbackStream.EmbeddedClickHouse.ClickHouseHttpListener.StartAsync(engine.Server.Core, 0, cancellationToken: Ct);
+        // Every read of the labeller that names one conversation is refused, every time: that conversation's labelling
+        // fails whatever chunk it is in, while the store answers everything else (the pipeline's inserts carry no SELECT).
+        const string poison = "lc-poison";
+        await using var proxy = await FailingClickHouseProxy.StartAsync(
+            new Uri($"http://{listener.Address.Host}:{listener.Address.Port}/"),
+            query => query.Contains(poison, StringComparison.Ordinal) && query.Contains("SELECT", StringComparison.Ordinal),
+            Ct);
+        var settings = Fast();
+        settings["ClickHouse:Mode"] = "Server";
+        settings["ClickHouse:ConnectionString"] = listener.ConnectionString().Replace($"Port={listener.Address.Port}", $"Port={proxy.Address.Port}", StringComparison.Ordinal) + ";Compression=false";
+        settings["ClickHouse:MigrateOnStart"] = "true";
+        settings["Labeling:SweepInterval"] = "00:00:01";
+        await using var host = await E2E.StartHostAsync(engine, settings: settings);
+        using var http = new HttpClient { BaseAddress = host.GatewayAddress };
+        // The poisoned conversation is the oldest, so every pass's one chunk (13 conversations) starts with it.
+        var t0 = DateTimeOffset.UtcNow.AddMinutes(-11);
+        var events = Conversations(12);
+        events.Add(FeedbackEvent.Create($"{poison}-1", E2E.App, t0, "u0", poison, new ResponseServed($"{poison}-a", 0, "An answer.", "m1", PromptText: "What is a settle window?")));
+        events.Add(FeedbackEvent.Create($"{poison}-2", E2E.App, t0.AddSeconds(20), "u0", poison, new ReactionSet($"{poison}-a", Reaction.Love, 20_000)));
+        (await E2E.PostAsync(http, events)).EnsureSuccessStatusCode();
+        using var client = host.CreateClickHouseClient();
+        const ulong served = 18;
+
+        await E2E.WaitForCountAsync(client, "SELECT count() FROM response_labels FINAL", served, TimeSpan.FromSeconds(60));
+        await Wait.UntilAsync(() => host.Labeling!.ConversationsSetAside == 1, TimeSpan.FromSeconds(30), "the labeller set the failing conversation aside", Ct);
+        Assert.Equal(12, host.Labeling!.ConversationsLabelled);
+        Assert.Equal(0, host.Labeling.Pending);
+        var row = (await client.RowsAsync<SetAsideRow>(
+            "SELECT conversation_id, attempts, error FROM labeling_set_aside FINAL WHERE app_id = @app", new { app = E2E.App }, Ct)).Single();
+        Assert.Equal((poison, 3u), (row.ConversationId, row.Attempts));
+        Assert.Contains("refused by the test proxy", row.Error, StringComparison.Ordinal);
+
+        // Sweeps that start after the set-aside do not try it again: the proxy refuses nothing more.
+        var refused = proxy.Failed;
+        var sweeps = host.Labeling.Sweeps;
+        await Wait.UntilAsync(() => host.Labeling.Sweeps >= sweeps + 2, TimeSpan.FromSeconds(30), "two more sweeps ran", Ct);
+        Assert.Equal(refused, proxy.Failed);
+        Assert.Null(host.Labeling.LastError);
+
+        // check labels counts its response as the one violation and says why.
+        var check = await new LabelInvariant(client).CheckAsync(new SettlePolicy(TimeSpan.FromSeconds(2), TimeSpan.Zero), DateTimeOffset.UtcNow, 5, Ct);
+        Assert.Equal((served + 1, 1UL, 1UL, 1UL), (check.SettledResponses, check.Violations, check.Missing, check.SetAside));
+        var example = Assert.Single(check.Examples);
+        Assert.Equal($"{poison}-a", example.ResponseId);
+        Assert.Contains("refused by the test proxy", example.SetAsideError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TheStoreFailingEveryConversation_AndItsProbe_ForSeveralPasses_SetsNothingAside_AndEveryConversationIsLabelledAfter()
+    {
+        await using var listener = await FeedbackStream.EmbeddedClickHouse.ClickHouseHttpListener.StartAsync(engine.Server.Core, 0, cancellationToken: Ct);
+        // While `down`, the store refuses every read about a conversation and, once the host has started, every probe
+        // (SELECT 1): an outage seen from inside a pass. The pipeline's inserts and progress reads still pass, so passes
+        // reach their chunks.
+        var down = 1;
+        var started = 0;
+        var probesRefused = 0;
+        await using var proxy = await FailingClickHouseProxy.StartAsync(
+            new Uri($"http://{listener.Address.Host}:{listener.Address.Port}/"),
+            query =>
+            {
+                if (Volatile.Read(ref down) == 0)
+                {
+                    return false;
+                }
+
+                if (query.TrimEnd().EndsWith("SELECT 1", StringComparison.Ordinal))
+                {
+                    if (Volatile.Read(ref started) == 0)
+                    {
+                        return false;
+                    }
+
+                    Interlocked.Increment(ref probesRefused);
+                    return true;
+                }
+
+                return query.Contains("lc-", StringComparison.Ordinal) && query.Contains("SELECT", StringComparison.Ordinal);
+            },
+            Ct);
+        var settings = Fast();
+        settings["ClickHouse:Mode"] = "Server";
+        settings["ClickHouse:ConnectionString"] = listener.ConnectionString().Replace($"Port={listener.Address.Port}", $"Port={proxy.Address.Port}", StringComparison.Ordinal) + ";Compression=false";
+        settings["ClickHouse:MigrateOnStart"] = "true";
+        await using var host = await E2E.StartHostAsync(engine, settings: settings);
+        Volatile.Write(ref started, 1);
+        using var http = new HttpClient { BaseAddress = host.GatewayAddress };
+        (await E2E.PostAsync(http, Conversations(12))).EnsureSuccessStatusCode();
+        using var client = host.CreateClickHouseClient();
+
+        // More failed passes than a conversation may fail alone before it is set aside.
+        await Wait.UntilAsync(() => Volatile.Read(ref probesRefused) > 6, TimeSpan.FromSeconds(60), "passes failed against the refusing store", Ct);
+        Assert.Equal(0, host.Labeling!.LabelsWritten);
+        Volatile.Write(ref down, 0);
+
+        await E2E.WaitForCountAsync(client, "SELECT count() FROM response_labels FINAL", 18, TimeSpan.FromSeconds(60));
+        await Wait.UntilAsync(() => host.Labeling.ConversationsLabelled >= 12, TimeSpan.FromSeconds(30), "the labeller counted its 12 conversations", Ct);
+        Assert.Equal(0, host.Labeling.ConversationsSetAside);
+        Assert.Equal(0UL, await E2E.ScalarAsync(client, "SELECT count() FROM labeling_set_aside"));
+    }
+
+    [Fact]
     public async Task LabellerRestartedBeforeTheSettleWindowEnds_WithItsKafkaGone_TheSweepLabelsEveryResponse()
     {
         var database = E2E.NewDatabase();
@@ -291,6 +397,15 @@ public sealed class LabelingTests(EngineFixture engine)
         }
 
         return ids;
+    }
+
+    private sealed class SetAsideRow
+    {
+        public string ConversationId { get; set; } = "";
+
+        public uint Attempts { get; set; }
+
+        public string Error { get; set; } = "";
     }
 }
 

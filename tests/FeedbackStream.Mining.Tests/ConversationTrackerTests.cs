@@ -302,6 +302,33 @@ public sealed class ConversationTrackerTests
     }
 
     [Fact]
+    public void AConversationThatFailsAlone_CountsItsFailedPasses_AndOnceReleased_NoLongerHoldsItsPartitionsOffset()
+    {
+        var tracker = new ConversationTracker(Policy);
+        var poison = new ConversationKey("app", "poison");
+        var next = new ConversationKey("app", "next");
+        tracker.Observe(0, 0, poison, T0);
+        tracker.Observe(0, 1, next, T0);
+        var due = tracker.Due(T0.AddMinutes(1), new Dictionary<int, long> { [0] = 1 }, 10, out _).ToDictionary(d => d.Key);
+        tracker.Completed(due[next]);
+        Assert.Equal(0, tracker.CommitOffset(0));
+
+        Assert.Equal(1, tracker.Failed(due[poison]));
+        Assert.Equal(2, tracker.Failed(due[poison]));
+        // A new record of the conversation keeps its count (the same pending conversation) and its first offset.
+        tracker.Observe(0, 2, poison, T0.AddSeconds(1));
+        var again = Assert.Single(tracker.Due(T0.AddMinutes(1), new Dictionary<int, long> { [0] = 2 }, 10, out _));
+        Assert.Same(due[poison], again);
+        Assert.Equal(3, tracker.Failed(again));
+        Assert.Equal(0, tracker.CommitOffset(0));
+
+        // Set aside (recorded by the caller): released, the offset passes all its records.
+        tracker.Completed(again);
+        Assert.Equal(3, tracker.CommitOffset(0));
+        Assert.Equal(0, tracker.PendingCount);
+    }
+
+    [Fact]
     public void SettlePolicy_IsTheOneClockRule()
     {
         Assert.False(Policy.IsSettled(T0, T0.AddSeconds(9.999)));

@@ -48,7 +48,7 @@ public sealed class MigratorTests(ClickHouseFixture clickHouse)
         Assert.Empty(second.Applied);
         Assert.Equal(all, second.AlreadyApplied);
         Assert.Equal((ulong)all.Count, await client.ExecuteScalarAsync($"SELECT count() FROM {database}.schema_migrations FINAL", null, null, Ct));
-        foreach (var table in new[] { "events_raw", "events_rejected", "response_labels", "signal_decisions", "preference_pairs", "labeling_state", "v_events", "v_love_rate_daily", "v_pairs_daily", "v_decisions_daily" })
+        foreach (var table in new[] { "events_raw", "events_rejected", "response_labels", "signal_decisions", "preference_pairs", "labeling_state", "labeling_set_aside", "v_events", "v_love_rate_daily", "v_pairs_daily", "v_decisions_daily" })
         {
             Assert.Equal(1UL, await client.ExecuteScalarAsync($"SELECT count() FROM system.tables WHERE database = '{database}' AND name = '{table}'", null, null, Ct));
         }

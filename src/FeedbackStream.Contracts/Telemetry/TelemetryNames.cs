@@ -66,6 +66,9 @@ public static class TelemetryNames
     /// <summary>Counter <c>{label}</c>: labels written by the reconciliation sweep.</summary>
     public const string LabelsRepaired = "feedbackstream.labels.repaired";
 
+    /// <summary>Counter <c>{conversation}</c>: conversations a labeller could not label and set aside (<c>labeling_set_aside</c>).</summary>
+    public const string ConversationsSetAside = "feedbackstream.labels.conversations_set_aside";
+
     /// <summary>Counter <c>{pair}</c>: preference pairs written by labellers.</summary>
     public const string PairsWritten = "feedbackstream.pairs.written";
 

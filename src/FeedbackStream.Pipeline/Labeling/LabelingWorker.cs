@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using System.Runtime.ExceptionServices;
 using Confluent.Kafka;
 using FeedbackStream.Contracts;
 using FeedbackStream.Contracts.Telemetry;
@@ -75,6 +76,13 @@ public sealed class LabelingOptions
     [Range(0, 10_000_000)]
     public int MaxEventsHeld { get; set; } = 200_000;
 
+    /// <summary>
+    /// Passes on which a conversation must fail alone (its chunk split down to it, the store answering) before the
+    /// labeller sets it aside in <c>labeling_set_aside</c> and lets its partition's offset move past it.
+    /// </summary>
+    [Range(1, 1000)]
+    public int AttemptsBeforeSetAside { get; set; } = 3;
+
     /// <summary>Kafka session timeout of the labeller's consumer: how soon the group notices a dead labeller.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
     public TimeSpan SessionTimeout { get; set; } = TimeSpan.FromSeconds(10);
@@ -94,6 +102,8 @@ public sealed class LabelingStatus
     private long _readBack;
     private long _profilesReused;
     private long _profilesRead;
+    private long _setAside;
+    private long _sweeps;
 
     public long Passes => Interlocked.Read(ref _passes);
 
@@ -124,6 +134,12 @@ public sealed class LabelingStatus
     /// <summary>Labels written by the reconciliation sweep (each one a violation it repaired).</summary>
     public long LabelsRepaired => Interlocked.Read(ref _repaired);
 
+    /// <summary>Conversations set aside after failing alone on <see cref="LabelingOptions.AttemptsBeforeSetAside"/> passes (<c>labeling_set_aside</c>).</summary>
+    public long ConversationsSetAside => Interlocked.Read(ref _setAside);
+
+    /// <summary>Sweeps that ran to the end.</summary>
+    public long Sweeps => Interlocked.Read(ref _sweeps);
+
     /// <summary>Stored event rows skipped because no event could be rebuilt from them (written around the pipeline with a malformed payload).</summary>
     public long UnreadableRows { get; internal set; }
 
@@ -141,6 +157,10 @@ public sealed class LabelingStatus
     public string? LastError { get; internal set; }
 
     internal void AddRecords(long n) => Interlocked.Add(ref _records, n);
+
+    internal void AddSetAside() => Interlocked.Increment(ref _setAside);
+
+    internal void AddSweep() => Interlocked.Increment(ref _sweeps);
 
     internal void AddSources(int fromMemory, int readBack)
     {
@@ -184,6 +204,7 @@ public sealed partial class LabelingWorker : BackgroundService
     private static readonly Meter Meter = new(TelemetryNames.LabelingMeter);
     private static readonly Counter<long> LabelsCounter = Meter.CreateCounter<long>(TelemetryNames.LabelsWritten, "{label}", "Labels written by labellers");
     private static readonly Counter<long> RepairedCounter = Meter.CreateCounter<long>(TelemetryNames.LabelsRepaired, "{label}", "Labels written by the reconciliation sweep (violations repaired)");
+    private static readonly Counter<long> SetAsideCounter = Meter.CreateCounter<long>(TelemetryNames.ConversationsSetAside, "{conversation}", "Conversations a labeller could not label and set aside (labeling_set_aside)");
     private static readonly Counter<long> PairsCounter = Meter.CreateCounter<long>(TelemetryNames.PairsWritten, "{pair}", "Preference pairs written by labellers");
     private static readonly Histogram<double> LabelLag = Meter.CreateHistogram(
         TelemetryNames.LabelLag,
@@ -204,6 +225,9 @@ public sealed partial class LabelingWorker : BackgroundService
     private readonly ConversationTracker _tracker;
     private readonly RecordDecoder _decoder = new(1024);
     private readonly Dictionary<string, (PopulationRates Rates, DateTimeOffset ReadAt)> _population = new(StringComparer.Ordinal);
+    /// <summary>Most chunk halves one pass labels while it splits a failed chunk down to the conversations that fail alone.</summary>
+    private const int IsolationSteps = 64;
+
     private readonly SiblingCandidates _siblings;
     private readonly ProfileCache _profiles;
     private DateTimeOffset _progressWrittenAt = DateTimeOffset.MinValue;
@@ -444,6 +468,9 @@ public sealed partial class LabelingWorker : BackgroundService
     /// chunk's labels are written (ClickHouse's work), the next chunk's events and profiles are read and labelled (the
     /// labeller's work). A chunk mines its sibling pairs only after the previous chunk's write was accepted, so it sees
     /// those labels exactly as a sequential pass would, and a conversation is marked done only after its own write.
+    /// The first chunk that fails ends the pass; while the store still answers, that chunk is split down to the
+    /// conversations that fail alone (<see cref="IsolateAsync"/>), so one conversation that cannot be labelled never
+    /// holds back the conversations beside it. The failure is then reported as the pass's.
     /// </summary>
     private async Task PassAsync(CancellationToken cancellationToken)
     {
@@ -460,47 +487,151 @@ public sealed partial class LabelingWorker : BackgroundService
         var due = _tracker.Due(now, stored, _options.ConversationsPerPass, out var waiting);
         Status.WaitingForPipeline = waiting;
         (PendingConversation[] Chunk, Task<LabelOutcome> Write, long Started)? writing = null;
+        (PendingConversation[] Chunk, Exception Error)? failed = null;
         try
         {
             foreach (var chunk in due.Chunk(_options.ConversationsPerChunk))
             {
                 var started = Stopwatch.GetTimestamp();
-                var held = chunk.Where(c => c.Events is not null).ToDictionary(c => c.Key, c => (IReadOnlyList<FeedbackEvent>)c.Events!);
-                var prepared = await PrepareAsync([.. chunk.Select(c => c.Key)], now, cancellationToken, held);
+                PreparedChunk prepared;
+                try
+                {
+                    var held = chunk.Where(c => c.Events is not null).ToDictionary(c => c.Key, c => (IReadOnlyList<FeedbackEvent>)c.Events!);
+                    prepared = await PrepareAsync([.. chunk.Select(c => c.Key)], now, cancellationToken, held);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    failed = (chunk, e);
+                    break;
+                }
+
                 if (writing is { } previous)
                 {
                     writing = null;
-                    Finish(previous.Chunk, await previous.Write, previous.Started);
+                    if (await FinishAsync(previous.Chunk, previous.Write, previous.Started) is { } error)
+                    {
+                        failed = (previous.Chunk, error);
+                        break;
+                    }
                 }
 
                 writing = (chunk, MineAndWriteAsync(prepared, now, cancellationToken), started);
             }
 
-            if (writing is { } last)
+            if (writing is { } last && await FinishAsync(last.Chunk, last.Write, last.Started) is { } lastError)
             {
-                writing = null;
-                Finish(last.Chunk, await last.Write, last.Started);
+                // A chunk failed while this one was being written (its failure is the pass's), or this last write failed.
+                failed ??= (last.Chunk, lastError);
             }
         }
-        catch (Exception) when (writing is { } inFlight)
+        catch (OperationCanceledException) when (writing is { } inFlight)
         {
-            // The next chunk failed while this one was being written: wait for the write (never leave it running into
-            // the next pass) and keep its conversations done if it was accepted; the failure itself propagates.
-            try
+            // Stopping: never leave a write running past the pass.
+            await Task.WhenAny(inFlight.Write);
+            throw;
+        }
+
+        if (failed is { } failure)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (await _store.AnswersAsync(cancellationToken))
             {
-                Finish(inFlight.Chunk, await inFlight.Write, inFlight.Started);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                // Not marked done: the next pass labels these conversations again (deterministic ids replace the rows).
+                var budget = IsolationSteps;
+                await IsolateAsync(failure.Chunk, failure.Error, now, () => budget-- > 0, cancellationToken);
             }
 
-            throw;
+            Status.Pending = _tracker.PendingCount;
+            ExceptionDispatchInfo.Throw(failure.Error);
         }
 
         Status.Pending = _tracker.PendingCount;
         Status.LastPassAt = now;
         await WriteProgressAsync(now, cancellationToken);
+    }
+
+    /// <summary>Waits for a chunk's write and marks its conversations done; returns the write's failure instead of throwing it (cancellation propagates).</summary>
+    private async Task<Exception?> FinishAsync(PendingConversation[] chunk, Task<LabelOutcome> write, long started)
+    {
+        try
+        {
+            Finish(chunk, await write, started);
+            return null;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Not marked done: labelled again later (deterministic ids replace the rows).
+            return e;
+        }
+    }
+
+    /// <summary>
+    /// A chunk failed with <paramref name="error"/> while the store answers: its halves are labelled one after the
+    /// other, and a half that fails is split again, down to single conversations (while <paramref name="step"/> allows
+    /// another attempt, so a pass stays bounded). A conversation that fails alone counts a failed pass; after
+    /// <see cref="LabelingOptions.AttemptsBeforeSetAside"/> of them it is set aside (<see cref="SetAsideAsync"/>).
+    /// </summary>
+    private async Task IsolateAsync(PendingConversation[] chunk, Exception error, DateTimeOffset now, Func<bool> step, CancellationToken cancellationToken)
+    {
+        if (chunk.Length == 1)
+        {
+            await FailedAloneAsync(chunk[0], error, now, cancellationToken);
+            return;
+        }
+
+        var half = chunk.Length / 2;
+        foreach (var part in new[] { chunk[..half], chunk[half..] })
+        {
+            if (!step())
+            {
+                return;
+            }
+
+            var started = Stopwatch.GetTimestamp();
+            try
+            {
+                var held = part.Where(c => c.Events is not null).ToDictionary(c => c.Key, c => (IReadOnlyList<FeedbackEvent>)c.Events!);
+                Finish(part, await MineAndWriteAsync(await PrepareAsync([.. part.Select(c => c.Key)], now, cancellationToken, held), now, cancellationToken), started);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                await IsolateAsync(part, e, now, step, cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Labelling <paramref name="conversation"/> alone failed. Below the limit it waits for the next pass; at the limit,
+    /// if the store still answers, it is recorded in <c>labeling_set_aside</c> with its error and only then released,
+    /// so its partition's offset moves on.
+    /// </summary>
+    private async Task FailedAloneAsync(PendingConversation conversation, Exception error, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var attempts = _tracker.Failed(conversation);
+        LogConversationFailed(conversation.Key.AppId, conversation.Key.ConversationId, attempts, _options.AttemptsBeforeSetAside, error.Message);
+        if (attempts < _options.AttemptsBeforeSetAside || !await _store.AnswersAsync(cancellationToken))
+        {
+            return;
+        }
+
+        try
+        {
+            await _store.SetAsideAsync(
+                new SetAsideConversation(
+                    conversation.Key, _kafka.Topic, conversation.Partition, conversation.FirstOffset, conversation.LastOffset, attempts,
+                    $"{error.GetType().Name}: {error.Message}", now.UtcDateTime),
+                cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Not recorded, so not released: the next pass tries it again.
+            LogPassFailed("set-aside record", e.Message);
+            return;
+        }
+
+        _tracker.Completed(conversation);
+        Status.AddSetAside();
+        SetAsideCounter.Add(1);
+        LogSetAside(conversation.Key.AppId, conversation.Key.ConversationId, conversation.Partition, conversation.FirstOffset, attempts, error.Message);
     }
 
     /// <summary>Marks a chunk's conversations done (or deferred, for a response still waiting for its settle window) once its write was accepted.</summary>
@@ -561,15 +692,18 @@ public sealed partial class LabelingWorker : BackgroundService
 
         if (scopes.Count == 0)
         {
+            Status.AddSweep();
             return;
         }
 
         var now = _time.GetUtcNow();
         var violations = await _invariant.ViolationsAsync(_policy.InvariantHorizon(now).UtcDateTime, scopes, _options.SweepLimit, cancellationToken);
-        // Conversations this owner consumed and still tracks are labelled by the normal path once the pipeline stored them.
+        // Conversations this owner consumed and still tracks are labelled by the normal path once the pipeline stored
+        // them. (Conversations set aside are not among the violations a sweep sees.)
         var keys = violations.Select(v => new ConversationKey(v.AppId, v.ConversationId)).Distinct().Where(k => !_tracker.IsPending(k)).ToList();
         if (keys.Count == 0)
         {
+            Status.AddSweep();
             return;
         }
 
@@ -581,6 +715,8 @@ public sealed partial class LabelingWorker : BackgroundService
             LogLabelled(chunk.Length, outcome.Labels, outcome.Pairs, true, 0, outcome.Breakdown, Status.Records);
             RepairedCounter.Add(outcome.Labels);
         }
+
+        Status.AddSweep();
     }
 
     /// <summary>Labels whole conversations, one app at a time (profiles and population rates never mix tenants).</summary>
@@ -801,6 +937,12 @@ public sealed partial class LabelingWorker : BackgroundService
 
     [LoggerMessage(EventId = 4001, Level = LogLevel.Warning, Message = "Labelling {What} failed; the next pass retries the same conversations: {Error}")]
     private partial void LogPassFailed(string what, string error);
+
+    [LoggerMessage(EventId = 4009, Level = LogLevel.Warning, Message = "Labelling conversation {AppId}/{ConversationId} alone failed ({Attempts} of {Limit} passes before it is set aside): {Error}")]
+    private partial void LogConversationFailed(string appId, string conversationId, int attempts, int limit, string error);
+
+    [LoggerMessage(EventId = 4010, Level = LogLevel.Error, Message = "Set aside conversation {AppId}/{ConversationId} (partition {Partition}, first offset {FirstOffset}) after {Attempts} failed passes; its responses stay unlabelled until its row in labeling_set_aside is deleted or a new event arrives: {Error}")]
+    private partial void LogSetAside(string appId, string conversationId, int partition, long firstOffset, int attempts, string error);
 
     [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Labeller assigned partitions {Partitions}")]
     private partial void LogAssigned(string partitions);

@@ -283,6 +283,33 @@ public sealed class LabelRepository(ClickHouseClient client)
         return rows.Count == 0 ? null : Utc(rows[0]);
     }
 
+    /// <summary>Whether the store answers a trivial query now: tells a failure of the store from a failure of one conversation's work.</summary>
+    public async Task<bool> AnswersAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await ClickHouseProbe.PingAsync(client, cancellationToken);
+            return true;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Records a conversation a labeller set aside (<c>labeling_set_aside</c>); it is set aside only once this write was accepted.</summary>
+    public Task SetAsideAsync(SetAsideConversation conversation, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(conversation);
+        return ClickHouseMetrics.InsertAsync("labeling_set_aside", () => client.InsertBinaryAsync(
+            "labeling_set_aside",
+            ["app_id", "conversation_id", "kafka_topic", "kafka_partition", "first_offset", "last_offset", "attempts", "error", "set_aside_at"],
+            [[conversation.Key.AppId, conversation.Key.ConversationId, conversation.Topic, conversation.Partition, conversation.FirstOffset, conversation.LastOffset,
+              (uint)conversation.Attempts, conversation.Error, conversation.SetAsideAt]],
+            null,
+            cancellationToken));
+    }
+
     internal static DateTime Utc(DateTime value) => DateTime.SpecifyKind(value, DateTimeKind.Utc);
 
     private sealed class EventRecord
