@@ -186,38 +186,42 @@ public sealed class LabelRepository(ClickHouseClient client)
     /// </summary>
     public async Task<List<ResponseLabel>> LabelsForPromptsAsync(string? appId, IReadOnlyCollection<string> promptKeys, CancellationToken cancellationToken, int perPrompt = 32)
     {
-        // Two steps: pick the candidates' ids from three narrow columns (the current score of each label is the one of
-        // its latest computation, as FINAL would keep), then read those rows whole by their primary key. Ties are broken
-        // by id from either end (as SiblingMiner cuts a long list), so a prompt with at least twice as many labels hands
-        // over two full, disjoint sides even when its scores tie, and the labeller can hold it (SiblingCandidates). Both
-        // sides come from one ranking of one scan: the list of keys appears once in the query text, so a chunk of keys
-        // as long as SqlLiteral allows stays under the server's max_query_size.
-        var ids = new List<string>();
+        // One query per chunk of keys: the inner part picks the candidates' ids from the narrow projection by prompt (the
+        // current score of each label is the one of its latest computation), the outer part reads those rows whole by
+        // their primary key, every stored version of them, and the latest computation of each is kept here (what FINAL
+        // would keep, without its merge of every part the ids touch). Ties are broken by id from either end (as
+        // SiblingMiner cuts a long list), so a prompt with at least twice as many labels hands over two full, disjoint
+        // sides even when its scores tie, and the labeller can hold it (SiblingCandidates). Both sides come from one
+        // ranking of one scan: the list of keys appears once in the query text, so a chunk of keys as long as SqlLiteral
+        // allows stays under the server's max_query_size, and the ids never travel back and forth.
+        var latest = new Dictionary<string, LabelRecord>(StringComparer.Ordinal);
+        var columns = string.Join(", ", LabelColumns);
         foreach (var chunk in SqlLiteral.Chunks(promptKeys, k => k.Length))
         {
-            ids.AddRange(await client.RowsAsync<string>(
+            var rows = await client.RowsAsync<LabelRecord>(
                 $"""
-                SELECT label_id FROM (
-                    SELECT label_id,
-                           row_number() OVER (PARTITION BY prompt ORDER BY current_score DESC, label_id ASC) AS best,
-                           row_number() OVER (PARTITION BY prompt ORDER BY current_score ASC, label_id DESC) AS worst
-                    FROM (
-                        SELECT label_id, any(prompt_key) AS prompt, argMax(score, computed_at) AS current_score FROM response_labels
-                        WHERE prompt_key IN {SqlLiteral.List(chunk)}{(appId is null ? "" : " AND app_id = @app")} GROUP BY label_id))
-                WHERE best <= @per OR worst <= @per
+                SELECT {columns} FROM response_labels
+                PREWHERE label_id IN (
+                    SELECT label_id FROM (
+                        SELECT label_id,
+                               row_number() OVER (PARTITION BY prompt ORDER BY current_score DESC, label_id ASC) AS best,
+                               row_number() OVER (PARTITION BY prompt ORDER BY current_score ASC, label_id DESC) AS worst
+                        FROM (
+                            SELECT label_id, any(prompt_key) AS prompt, argMax(score, computed_at) AS current_score FROM response_labels
+                            WHERE prompt_key IN {SqlLiteral.List(chunk)}{(appId is null ? "" : " AND app_id = @app")} GROUP BY label_id))
+                    WHERE best <= @per OR worst <= @per)
                 """,
-                new { app = appId ?? "", per = perPrompt }, cancellationToken));
+                new { app = appId ?? "", per = perPrompt }, cancellationToken);
+            foreach (var row in rows)
+            {
+                if (!latest.TryGetValue(row.LabelId, out var seen) || row.ComputedAt > seen.ComputedAt)
+                {
+                    latest[row.LabelId] = row;
+                }
+            }
         }
 
-        var labels = new List<ResponseLabel>(ids.Count);
-        var columns = string.Join(", ", LabelColumns);
-        foreach (var chunk in SqlLiteral.Chunks(ids.Distinct(StringComparer.Ordinal), id => id.Length))
-        {
-            var rows = await client.RowsAsync<LabelRecord>($"SELECT {columns} FROM response_labels FINAL WHERE label_id IN {SqlLiteral.List(chunk)}", null, cancellationToken);
-            labels.AddRange(rows.Select(r => r.ToLabel()));
-        }
-
-        return labels;
+        return [.. latest.Values.Select(r => r.ToLabel())];
     }
 
     /// <summary>
