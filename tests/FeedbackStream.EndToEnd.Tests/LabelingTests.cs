@@ -120,8 +120,9 @@ public sealed class LabelingTests(EngineFixture engine)
         await E2E.WaitForCountAsync(client, "SELECT count() FROM response_labels FINAL", served, TimeSpan.FromSeconds(60));
         await Wait.UntilAsync(() => host.Labeling!.ConversationsLabelled >= 12, TimeSpan.FromSeconds(30), "the labeller counted its 12 conversations", Ct);
 
+        // The status's pending count is taken at the end of a pass, after its chunks were counted.
+        await Wait.UntilAsync(() => host.Labeling!.Pending == 0, TimeSpan.FromSeconds(30), "nothing left pending", Ct);
         Assert.Equal(12, host.Labeling!.ConversationsLabelled);
-        Assert.Equal(0, host.Labeling.Pending);
         Assert.Null(host.Labeling.LastError);
         // Seven users across twelve chunks: a chunk reuses the profiles an earlier chunk read (within the settle window).
         Assert.True(host.Labeling.ProfilesReused > 0, $"profiles read {host.Labeling.ProfilesRead}, reused {host.Labeling.ProfilesReused}");
@@ -167,8 +168,8 @@ public sealed class LabelingTests(EngineFixture engine)
 
         Assert.True(proxy.Failed == 2, $"refused {proxy.Failed}; profile reads {profileReads}, sibling reads {siblingReads}");
         // A chunk is counted when its write was accepted, never twice: the failed chunks were labelled again, once.
+        await Wait.UntilAsync(() => host.Labeling!.Pending == 0, TimeSpan.FromSeconds(30), "nothing left pending", Ct);
         Assert.Equal(12, host.Labeling!.ConversationsLabelled);
-        Assert.Equal(0, host.Labeling.Pending);
         Assert.Equal(served, await E2E.ScalarAsync(client, "SELECT uniqExact(label_id) FROM response_labels"));
         var check = await new LabelInvariant(client).CheckAsync(new SettlePolicy(TimeSpan.FromSeconds(2), TimeSpan.Zero), DateTimeOffset.UtcNow, 5, Ct);
         Assert.Equal(served, check.SettledResponses);
@@ -204,8 +205,9 @@ public sealed class LabelingTests(EngineFixture engine)
 
         await E2E.WaitForCountAsync(client, "SELECT count() FROM response_labels FINAL", served, TimeSpan.FromSeconds(60));
         await Wait.UntilAsync(() => host.Labeling!.ConversationsSetAside == 1, TimeSpan.FromSeconds(30), "the labeller set the failing conversation aside", Ct);
+        // The status's pending count is taken at the end of a pass: the one that set the conversation aside, or the next.
+        await Wait.UntilAsync(() => host.Labeling!.Pending == 0, TimeSpan.FromSeconds(30), "nothing left pending", Ct);
         Assert.Equal(12, host.Labeling!.ConversationsLabelled);
-        Assert.Equal(0, host.Labeling.Pending);
         var row = (await client.RowsAsync<SetAsideRow>(
             "SELECT conversation_id, attempts, error FROM labeling_set_aside FINAL WHERE app_id = @app", new { app = E2E.App }, Ct)).Single();
         Assert.Equal((poison, 3u), (row.ConversationId, row.Attempts));
@@ -278,6 +280,38 @@ public sealed class LabelingTests(EngineFixture engine)
         await Wait.UntilAsync(() => host.Labeling.ConversationsLabelled >= 12, TimeSpan.FromSeconds(30), "the labeller counted its 12 conversations", Ct);
         Assert.Equal(0, host.Labeling.ConversationsSetAside);
         Assert.Equal(0UL, await E2E.ScalarAsync(client, "SELECT count() FROM labeling_set_aside"));
+    }
+
+    [Fact]
+    public async Task ALabellerHoldingItsLimitOfPendingConversations_PausesConsumption_AndResumesOnceTheyAreLabelled()
+    {
+        var settings = Fast(settle: "00:00:15");
+        settings["Labeling:MaxPendingConversations"] = "3";
+        await using var host = await E2E.StartHostAsync(engine, settings: settings);
+        using var http = new HttpClient { BaseAddress = host.GatewayAddress };
+        using var client = host.CreateClickHouseClient();
+        var now = DateTimeOffset.UtcNow;
+        FeedbackEvent Served(int i) =>
+            FeedbackEvent.Create($"pp-{i}-1", E2E.App, now, "u1", $"pp-{i}", new ResponseServed($"pp-{i}-a", 0, "An answer.", "m1", PromptText: "q"));
+
+        // Three conversations, settling 15 s after now: the labeller holds them pending and reaches its limit.
+        for (var i = 0; i < 3; i++)
+        {
+            (await E2E.PostAsync(http, [Served(i)])).EnsureSuccessStatusCode();
+            var consumed = i + 1;
+            await Wait.UntilAsync(() => host.Labeling!.Records >= consumed, TimeSpan.FromSeconds(30), $"the labeller consumed record {consumed}", Ct);
+        }
+
+        await Wait.UntilAsync(() => host.Labeling!.Paused, TimeSpan.FromSeconds(30), "consumption paused at 3 pending conversations", Ct);
+        // A fourth is acknowledged by Kafka but not consumed while the three wait for their settle window.
+        (await E2E.PostAsync(http, [Served(3)])).EnsureSuccessStatusCode();
+        await Task.Delay(TimeSpan.FromSeconds(1), Ct);
+        Assert.Equal(3, host.Labeling!.Records);
+        Assert.Equal(0, host.Labeling.LabelsWritten);
+
+        // Once the three are labelled, consumption resumes and the fourth is labelled too.
+        await E2E.WaitForCountAsync(client, $"SELECT count() FROM response_labels FINAL WHERE app_id = '{E2E.App}' AND startsWith(conversation_id, 'pp-')", 4, TimeSpan.FromSeconds(60));
+        Assert.False(host.Labeling.Paused);
     }
 
     [Fact]

@@ -290,7 +290,7 @@ public sealed class ConversationTrackerTests
 
         // A record whose event the caller could not hold (no gateway stamp) releases the conversation's events.
         tracker.Observe(0, 3, c, T0);
-        Assert.Null(due[c].Events);
+        Assert.Null(tracker.Due(T0.AddMinutes(1), new Dictionary<int, long> { [0] = 3, [1] = 1 }, 10, out _).Single(d => d.Key == c).Events);
         Assert.Equal(2, tracker.EventsHeld);
 
         tracker.Completed(due[a]);
@@ -318,7 +318,7 @@ public sealed class ConversationTrackerTests
         // A new record of the conversation keeps its count (the same pending conversation) and its first offset.
         tracker.Observe(0, 2, poison, T0.AddSeconds(1));
         var again = Assert.Single(tracker.Due(T0.AddMinutes(1), new Dictionary<int, long> { [0] = 2 }, 10, out _));
-        Assert.Same(due[poison], again);
+        Assert.Equal(poison, again.Key);
         Assert.Equal(3, tracker.Failed(again));
         Assert.Equal(0, tracker.CommitOffset(0));
 
@@ -326,6 +326,50 @@ public sealed class ConversationTrackerTests
         tracker.Completed(again);
         Assert.Equal(3, tracker.CommitOffset(0));
         Assert.Equal(0, tracker.PendingCount);
+    }
+
+    [Fact]
+    public void ARecordConsumedWhileItsConversationIsLabelled_KeepsItPending_AndHoldsTheOffset_UntilALaterPassLabelsItWhole()
+    {
+        var tracker = new ConversationTracker(Policy, maxEventsHeld: 10);
+        var key = new ConversationKey("app", "c");
+        tracker.Observe(0, 0, key, T0, Served("c", "r", T0));
+        var snapshot = Assert.Single(tracker.Due(T0.AddMinutes(1), new Dictionary<int, long> { [0] = 0 }, 10, out _));
+
+        // The pass labels the snapshot while the consumer observes a love for the same response.
+        tracker.Observe(0, 1, key, T0.AddSeconds(30), Love("c", "r", T0.AddSeconds(30), "c-love"));
+        Assert.Equal(["app-r-served"], snapshot.Events!.Select(e => e.EventId));
+        tracker.Completed(snapshot);
+        Assert.Equal(1, tracker.PendingCount);
+        Assert.Equal(0, tracker.CommitOffset(0));
+        Assert.Equal(2, tracker.EventsHeld);
+
+        // A deferral computed from the snapshot never pulls the conversation's own due time (its newest activity) earlier.
+        tracker.Deferred(snapshot, T0.AddSeconds(5));
+        Assert.Empty(tracker.Due(T0.AddSeconds(39), new Dictionary<int, long> { [0] = 1 }, 10, out _));
+
+        var whole = Assert.Single(tracker.Due(T0.AddSeconds(40), new Dictionary<int, long> { [0] = 1 }, 10, out _));
+        Assert.Equal(["app-r-served", "c-love"], whole.Events!.Select(e => e.EventId));
+        tracker.Completed(whole);
+        Assert.Equal(0, tracker.PendingCount);
+        Assert.Equal(2, tracker.CommitOffset(0));
+        Assert.Equal(0, tracker.EventsHeld);
+    }
+
+    [Fact]
+    public void APassFinishingAfterItsPartitionWasRevokedAndAssignedAgain_MarksNothingDone()
+    {
+        var tracker = new ConversationTracker(Policy);
+        var key = new ConversationKey("app", "c");
+        tracker.Observe(0, 0, key, T0);
+        var snapshot = Assert.Single(tracker.Due(T0.AddMinutes(1), new Dictionary<int, long> { [0] = 0 }, 10, out _));
+        tracker.Revoke(0);
+        tracker.Assign(0);
+        tracker.Observe(0, 0, key, T0);
+
+        tracker.Completed(snapshot);
+        Assert.Equal(1, tracker.PendingCount);
+        Assert.Equal(0, tracker.CommitOffset(0));
     }
 
     [Fact]

@@ -83,6 +83,14 @@ public sealed class LabelingOptions
     [Range(1, 1000)]
     public int AttemptsBeforeSetAside { get; set; } = 3;
 
+    /// <summary>
+    /// Consumption pauses while this many conversations are pending (waiting for their settle window or a pass) and
+    /// resumes below it, so a labeller catching up on a long backlog holds a bounded set in memory. In steady state the
+    /// pending set is about the conversations active within the settle window.
+    /// </summary>
+    [Range(1, 100_000_000)]
+    public int MaxPendingConversations { get; set; } = 500_000;
+
     /// <summary>Kafka session timeout of the labeller's consumer: how soon the group notices a dead labeller.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
     public TimeSpan SessionTimeout { get; set; } = TimeSpan.FromSeconds(10);
@@ -146,6 +154,9 @@ public sealed class LabelingStatus
     /// <summary>Conversations waiting for their settle window, in owned partitions.</summary>
     public int Pending { get; internal set; }
 
+    /// <summary>Whether consumption is paused because <see cref="LabelingOptions.MaxPendingConversations"/> are pending.</summary>
+    public bool Paused { get; internal set; }
+
     /// <summary>Conversations due whose newest record the pipeline has not stored yet.</summary>
     public int WaitingForPipeline { get; internal set; }
 
@@ -197,7 +208,10 @@ public sealed class LabelingStatus
 /// partition's committed offset pass the conversation's first record. Nothing lives only in memory: a restart or a
 /// rebalance re-consumes from the committed offset and rebuilds the pending set. A periodic reconciliation sweep
 /// relabels any settled response of its partitions that has no current label (<see cref="LabelInvariant"/>).
-/// One thread runs consumption and passes, so a rebalance never lands in the middle of a pass.
+/// One thread consumes, handles rebalances, stores offsets and sweeps; a pass runs beside it on a snapshot of the due
+/// conversations, so consumption never waits for labelling. A conversation that gained a record during its pass, or
+/// whose partition was revoked meanwhile, is not marked done by it (the tracker compares snapshots), so the offset
+/// never passes a record no written label reflects.
 /// </summary>
 public sealed partial class LabelingWorker : BackgroundService
 {
@@ -228,10 +242,14 @@ public sealed partial class LabelingWorker : BackgroundService
     /// <summary>Most chunk halves one pass labels while it splits a failed chunk down to the conversations that fail alone.</summary>
     private const int IsolationSteps = 64;
 
+    /// <summary>Longest wait for a record while a pass runs: how soon the loop notices the pass ended.</summary>
+    private static readonly TimeSpan PassPollInterval = TimeSpan.FromMilliseconds(5);
+
     private readonly SiblingCandidates _siblings;
     private readonly ProfileCache _profiles;
     private DateTimeOffset _progressWrittenAt = DateTimeOffset.MinValue;
     private volatile IReadOnlyList<(int Partition, long Lag)> _lag = [];
+    private bool _paused;
 
     public LabelingWorker(
         LabelRepository store, LabelInvariant invariant, PipelineProgress progress, IFollowupScorer followups, IOptions<MiningOptions> mining,
@@ -321,6 +339,8 @@ public sealed partial class LabelingWorker : BackgroundService
         var nextSweep = _options.SweepInterval;
         var nextLag = TimeSpan.Zero;
         var consumedSincePass = 0;
+        Task? pass = null;
+        var nextBoundCheck = TimeSpan.Zero;
         PipelineTelemetry.TrackLag(this, _kafka.Topic, _options.ConsumerGroup, () => _lag);
         try
         {
@@ -333,7 +353,15 @@ public sealed partial class LabelingWorker : BackgroundService
                     nextLag = clock.Elapsed + PipelineTelemetry.LagInterval;
                 }
 
-                var wait = nextPass - clock.Elapsed;
+                if (clock.Elapsed >= nextBoundCheck)
+                {
+                    BoundPending(consumer);
+                    nextBoundCheck = clock.Elapsed + TimeSpan.FromMilliseconds(50);
+                }
+
+                // While a pass runs, consumption goes on (short waits, so the pass's end is noticed soon); between passes
+                // it waits at most until the next one is due.
+                var wait = pass is not null ? PassPollInterval : nextPass - clock.Elapsed;
                 var result = Consume(consumer, wait < TimeSpan.FromMilliseconds(100) ? TimeSpan.FromMilliseconds(Math.Max(0, wait.TotalMilliseconds)) : TimeSpan.FromMilliseconds(100));
                 if (result is not null)
                 {
@@ -341,23 +369,36 @@ public sealed partial class LabelingWorker : BackgroundService
                     consumedSincePass++;
                 }
 
+                if (pass is not null)
+                {
+                    if (!pass.IsCompleted)
+                    {
+                        continue;
+                    }
+
+                    pass.GetAwaiter().GetResult();
+                    pass = null;
+                    StoreOffsets(consumer);
+                    if (clock.Elapsed >= nextSweep)
+                    {
+                        // On this thread, with no pass running: the sweep asks the consumer and shares the pass's caches.
+                        _ = RunGuarded(() => SweepAsync(consumer, stoppingToken), "sweep");
+                        nextSweep = clock.Elapsed + _options.SweepInterval;
+                    }
+
+                    // Counted from the end of the pass: a slow pass is followed by a full interval, never by a pass per record.
+                    nextPass = clock.Elapsed + _options.Interval;
+                    continue;
+                }
+
                 if (clock.Elapsed < nextPass)
                 {
                     continue;
                 }
 
-                Pass(consumedSincePass, stoppingToken);
+                var consumed = consumedSincePass;
                 consumedSincePass = 0;
-                StoreOffsets(consumer);
-                if (clock.Elapsed >= nextSweep)
-                {
-                    _ = RunGuarded(() => SweepAsync(consumer, stoppingToken), "sweep");
-                    nextSweep = clock.Elapsed + _options.SweepInterval;
-                }
-
-                // Counted from the end of the pass: a slow pass is followed by a full interval of consumption, never by
-                // a pass per record.
-                nextPass = clock.Elapsed + _options.Interval;
+                pass = Task.Run(() => PassGuardedAsync(consumed, stoppingToken), CancellationToken.None);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -371,6 +412,18 @@ public sealed partial class LabelingWorker : BackgroundService
         }
         finally
         {
+            if (pass is not null)
+            {
+                // Stopping: the pass ends at its next await; what it did not write is not marked done.
+                try
+                {
+                    pass.GetAwaiter().GetResult();
+                }
+                catch (OperationCanceledException)
+                {
+                }
+            }
+
             PipelineTelemetry.UntrackLag(this);
             StoreOffsets(consumer);
             TryCommit(consumer, null);
@@ -381,25 +434,75 @@ public sealed partial class LabelingWorker : BackgroundService
     /// <summary>
     /// One labelling pass, recorded as the consumer's <c>process</c> operation (duration, and the records consumed since
     /// the previous pass as its batch) under the labeller's consumer group. Passes that had no new record and did not
-    /// fail are not recorded: they are the idle ticks of the loop.
+    /// fail are not recorded: they are the idle ticks of the loop. A failure is logged and kept in the status; the next
+    /// pass tries the conversations that were not done.
     /// </summary>
-    private void Pass(int consumed, CancellationToken stoppingToken)
+    private async Task PassGuardedAsync(int consumed, CancellationToken stoppingToken)
     {
         var started = Stopwatch.GetTimestamp();
-        string? error;
+        string? error = null;
         try
         {
-            error = RunGuarded(() => PassAsync(stoppingToken), "pass");
+            await PassAsync(stoppingToken);
+            Status.LastError = null;
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             MessagingMetrics.Record("process", _kafka.Topic, consumed, Stopwatch.GetElapsedTime(started), "canceled", _options.ConsumerGroup);
             throw;
+        }
+        catch (Exception e)
+        {
+            // Any other failure, a client's time-out too, ends this pass only.
+            Status.LastError = $"pass: {e.Message}";
+            LogPassFailed("pass", e.Message);
+            error = e.GetType().Name;
         }
 
         if (consumed > 0 || error is not null)
         {
             MessagingMetrics.Record("process", _kafka.Topic, consumed, Stopwatch.GetElapsedTime(started), error, _options.ConsumerGroup);
+        }
+    }
+
+    /// <summary>
+    /// Pauses the owned partitions while <see cref="LabelingOptions.MaxPendingConversations"/> are pending and resumes
+    /// them below it. A paused consumer still polls, so the group keeps it and rebalances are served; partitions assigned
+    /// while paused are paused at the next check (every 50 ms).
+    /// </summary>
+    private void BoundPending(IConsumer<string?, byte[]> consumer)
+    {
+        var pending = _tracker.PendingCount;
+        var over = pending >= _options.MaxPendingConversations;
+        if (!over && !_paused)
+        {
+            return;
+        }
+
+        try
+        {
+            if (over)
+            {
+                // Every check while over: partitions assigned since the last one are paused too.
+                consumer.Pause(consumer.Assignment);
+            }
+            else
+            {
+                consumer.Resume(consumer.Assignment);
+            }
+        }
+        catch (KafkaException e)
+        {
+            // An assignment changing under the call: the next check tries again.
+            LogConsumerError(e.Error.Code, e.Error.Reason, false);
+            return;
+        }
+
+        if (over != _paused)
+        {
+            _paused = over;
+            Status.Paused = over;
+            LogPaused(over, pending);
         }
     }
 
@@ -486,8 +589,8 @@ public sealed partial class LabelingWorker : BackgroundService
         var stored = await _progress.StoredThroughAsync(_kafka.Topic, cancellationToken);
         var due = _tracker.Due(now, stored, _options.ConversationsPerPass, out var waiting);
         Status.WaitingForPipeline = waiting;
-        (PendingConversation[] Chunk, Task<LabelOutcome> Write, long Started)? writing = null;
-        (PendingConversation[] Chunk, Exception Error)? failed = null;
+        (DueConversation[] Chunk, Task<LabelOutcome> Write, long Started)? writing = null;
+        (DueConversation[] Chunk, Exception Error)? failed = null;
         try
         {
             foreach (var chunk in due.Chunk(_options.ConversationsPerChunk))
@@ -496,7 +599,7 @@ public sealed partial class LabelingWorker : BackgroundService
                 PreparedChunk prepared;
                 try
                 {
-                    var held = chunk.Where(c => c.Events is not null).ToDictionary(c => c.Key, c => (IReadOnlyList<FeedbackEvent>)c.Events!);
+                    var held = chunk.Where(c => c.Events is not null).ToDictionary(c => c.Key, c => c.Events!);
                     prepared = await PrepareAsync([.. chunk.Select(c => c.Key)], now, cancellationToken, held);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
@@ -550,7 +653,7 @@ public sealed partial class LabelingWorker : BackgroundService
     }
 
     /// <summary>Waits for a chunk's write and marks its conversations done; returns the write's failure instead of throwing it (cancellation propagates).</summary>
-    private async Task<Exception?> FinishAsync(PendingConversation[] chunk, Task<LabelOutcome> write, long started)
+    private async Task<Exception?> FinishAsync(DueConversation[] chunk, Task<LabelOutcome> write, long started)
     {
         try
         {
@@ -570,7 +673,7 @@ public sealed partial class LabelingWorker : BackgroundService
     /// another attempt, so a pass stays bounded). A conversation that fails alone counts a failed pass; after
     /// <see cref="LabelingOptions.AttemptsBeforeSetAside"/> of them it is set aside (<see cref="SetAsideAsync"/>).
     /// </summary>
-    private async Task IsolateAsync(PendingConversation[] chunk, Exception error, DateTimeOffset now, Func<bool> step, CancellationToken cancellationToken)
+    private async Task IsolateAsync(DueConversation[] chunk, Exception error, DateTimeOffset now, Func<bool> step, CancellationToken cancellationToken)
     {
         if (chunk.Length == 1)
         {
@@ -589,7 +692,7 @@ public sealed partial class LabelingWorker : BackgroundService
             var started = Stopwatch.GetTimestamp();
             try
             {
-                var held = part.Where(c => c.Events is not null).ToDictionary(c => c.Key, c => (IReadOnlyList<FeedbackEvent>)c.Events!);
+                var held = part.Where(c => c.Events is not null).ToDictionary(c => c.Key, c => c.Events!);
                 Finish(part, await MineAndWriteAsync(await PrepareAsync([.. part.Select(c => c.Key)], now, cancellationToken, held), now, cancellationToken), started);
             }
             catch (Exception e) when (e is not OperationCanceledException)
@@ -604,7 +707,7 @@ public sealed partial class LabelingWorker : BackgroundService
     /// if the store still answers, it is recorded in <c>labeling_set_aside</c> with its error and only then released,
     /// so its partition's offset moves on.
     /// </summary>
-    private async Task FailedAloneAsync(PendingConversation conversation, Exception error, DateTimeOffset now, CancellationToken cancellationToken)
+    private async Task FailedAloneAsync(DueConversation conversation, Exception error, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var attempts = _tracker.Failed(conversation);
         LogConversationFailed(conversation.Key.AppId, conversation.Key.ConversationId, attempts, _options.AttemptsBeforeSetAside, error.Message);
@@ -635,7 +738,7 @@ public sealed partial class LabelingWorker : BackgroundService
     }
 
     /// <summary>Marks a chunk's conversations done (or deferred, for a response still waiting for its settle window) once its write was accepted.</summary>
-    private void Finish(PendingConversation[] chunk, LabelOutcome outcome, long started)
+    private void Finish(DueConversation[] chunk, LabelOutcome outcome, long started)
     {
         var written = _time.GetUtcNow();
         foreach (var conversation in chunk)
@@ -943,6 +1046,9 @@ public sealed partial class LabelingWorker : BackgroundService
 
     [LoggerMessage(EventId = 4010, Level = LogLevel.Error, Message = "Set aside conversation {AppId}/{ConversationId} (partition {Partition}, first offset {FirstOffset}) after {Attempts} failed passes; its responses stay unlabelled until its row in labeling_set_aside is deleted or a new event arrives: {Error}")]
     private partial void LogSetAside(string appId, string conversationId, int partition, long firstOffset, int attempts, string error);
+
+    [LoggerMessage(EventId = 4011, Level = LogLevel.Information, Message = "Labeller consumption paused: {Paused} ({Pending} conversations pending)")]
+    private partial void LogPaused(bool paused, int pending);
 
     [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Labeller assigned partitions {Partitions}")]
     private partial void LogAssigned(string partitions);
