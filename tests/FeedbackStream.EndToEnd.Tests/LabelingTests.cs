@@ -48,6 +48,19 @@ public sealed class LabelingTests(EngineFixture engine)
         ["Labeling:SessionTimeout"] = "00:00:06",
     };
 
+    /// <summary>
+    /// <see cref="Fast"/> settings of a host whose ClickHouse is <paramref name="listener"/>'s engine reached through
+    /// <paramref name="proxy"/>, with request bodies uncompressed so the proxy reads their SQL.
+    /// </summary>
+    private static Dictionary<string, string?> FastThrough(FeedbackStream.EmbeddedClickHouse.ClickHouseHttpListener listener, FailingClickHouseProxy proxy)
+    {
+        var settings = Fast();
+        settings["ClickHouse:Mode"] = "Server";
+        settings["ClickHouse:ConnectionString"] = listener.ConnectionString().Replace($"Port={listener.Address.Port}", $"Port={proxy.Address.Port}", StringComparison.Ordinal) + ";Compression=false";
+        settings["ClickHouse:MigrateOnStart"] = "true";
+        return settings;
+    }
+
     [Fact]
     public async Task EventsIn_LabelsDecisionsAndPairsOut_AndASecondLabellerGroupRecomputesByReplacingNotDuplicating()
     {
@@ -152,10 +165,7 @@ public sealed class LabelingTests(EngineFixture engine)
                 ? Interlocked.Increment(ref profileReads) == 3
                 : query.Contains("current_score", StringComparison.Ordinal) && Interlocked.Increment(ref siblingReads) == 5,
             Ct);
-        var settings = Fast();
-        settings["ClickHouse:Mode"] = "Server";
-        settings["ClickHouse:ConnectionString"] = listener.ConnectionString().Replace($"Port={listener.Address.Port}", $"Port={proxy.Address.Port}", StringComparison.Ordinal) + ";Compression=false";
-        settings["ClickHouse:MigrateOnStart"] = "true";
+        var settings = FastThrough(listener, proxy);
         settings["Labeling:ConversationsPerChunk"] = "1";
         await using var host = await E2E.StartHostAsync(engine, settings: settings);
         using var http = new HttpClient { BaseAddress = host.GatewayAddress };
@@ -187,10 +197,7 @@ public sealed class LabelingTests(EngineFixture engine)
             new Uri($"http://{listener.Address.Host}:{listener.Address.Port}/"),
             query => query.Contains(poison, StringComparison.Ordinal) && query.Contains("SELECT", StringComparison.Ordinal),
             Ct);
-        var settings = Fast();
-        settings["ClickHouse:Mode"] = "Server";
-        settings["ClickHouse:ConnectionString"] = listener.ConnectionString().Replace($"Port={listener.Address.Port}", $"Port={proxy.Address.Port}", StringComparison.Ordinal) + ";Compression=false";
-        settings["ClickHouse:MigrateOnStart"] = "true";
+        var settings = FastThrough(listener, proxy);
         settings["Labeling:SweepInterval"] = "00:00:01";
         await using var host = await E2E.StartHostAsync(engine, settings: settings);
         using var http = new HttpClient { BaseAddress = host.GatewayAddress };
@@ -261,10 +268,7 @@ public sealed class LabelingTests(EngineFixture engine)
                 return query.Contains("lc-", StringComparison.Ordinal) && query.Contains("SELECT", StringComparison.Ordinal);
             },
             Ct);
-        var settings = Fast();
-        settings["ClickHouse:Mode"] = "Server";
-        settings["ClickHouse:ConnectionString"] = listener.ConnectionString().Replace($"Port={listener.Address.Port}", $"Port={proxy.Address.Port}", StringComparison.Ordinal) + ";Compression=false";
-        settings["ClickHouse:MigrateOnStart"] = "true";
+        var settings = FastThrough(listener, proxy);
         await using var host = await E2E.StartHostAsync(engine, settings: settings);
         Volatile.Write(ref started, 1);
         using var http = new HttpClient { BaseAddress = host.GatewayAddress };
