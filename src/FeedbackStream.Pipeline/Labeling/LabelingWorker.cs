@@ -671,7 +671,7 @@ public sealed partial class LabelingWorker : BackgroundService
     /// A chunk failed with <paramref name="error"/> while the store answers: its halves are labelled one after the
     /// other, and a half that fails is split again, down to single conversations (while <paramref name="step"/> allows
     /// another attempt, so a pass stays bounded). A conversation that fails alone counts a failed pass; after
-    /// <see cref="LabelingOptions.AttemptsBeforeSetAside"/> of them it is set aside (<see cref="SetAsideAsync"/>).
+    /// <see cref="LabelingOptions.AttemptsBeforeSetAside"/> of them it is set aside (<see cref="FailedAloneAsync"/>).
     /// </summary>
     private async Task IsolateAsync(DueConversation[] chunk, Exception error, DateTimeOffset now, Func<bool> step, CancellationToken cancellationToken)
     {
