@@ -307,8 +307,10 @@ public sealed class LabelingTests(EngineFixture engine)
         }
 
         await Wait.UntilAsync(() => host.Labeling!.Paused, TimeSpan.FromSeconds(30), "consumption paused at 3 pending conversations", Ct);
-        // A fourth is acknowledged by Kafka but not consumed while the three wait for their settle window.
+        // A fourth is acknowledged by Kafka and stored by the pipeline (its own consumer group read it), but the paused
+        // labeller does not consume it while the three wait for their settle window: an absence, watched for a second.
         (await E2E.PostAsync(http, [Served(3)])).EnsureSuccessStatusCode();
+        await E2E.WaitForCountAsync(client, "SELECT count() FROM events_raw WHERE conversation_id = 'pp-3'", 1, TimeSpan.FromSeconds(30));
         await Task.Delay(TimeSpan.FromSeconds(1), Ct);
         Assert.Equal(3, host.Labeling!.Records);
         Assert.Equal(0, host.Labeling.LabelsWritten);

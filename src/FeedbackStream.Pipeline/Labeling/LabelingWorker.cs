@@ -599,8 +599,7 @@ public sealed partial class LabelingWorker : BackgroundService
                 PreparedChunk prepared;
                 try
                 {
-                    var held = chunk.Where(c => c.Events is not null).ToDictionary(c => c.Key, c => c.Events!);
-                    prepared = await PrepareAsync([.. chunk.Select(c => c.Key)], now, cancellationToken, held);
+                    prepared = await PrepareAsync(chunk, now, cancellationToken);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
@@ -692,8 +691,7 @@ public sealed partial class LabelingWorker : BackgroundService
             var started = Stopwatch.GetTimestamp();
             try
             {
-                var held = part.Where(c => c.Events is not null).ToDictionary(c => c.Key, c => c.Events!);
-                Finish(part, await MineAndWriteAsync(await PrepareAsync([.. part.Select(c => c.Key)], now, cancellationToken, held), now, cancellationToken), started);
+                Finish(part, await MineAndWriteAsync(await PrepareAsync(part, now, cancellationToken), now, cancellationToken), started);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -825,6 +823,10 @@ public sealed partial class LabelingWorker : BackgroundService
     /// <summary>Labels whole conversations, one app at a time (profiles and population rates never mix tenants).</summary>
     private async Task<LabelOutcome> LabelAsync(IReadOnlyCollection<ConversationKey> conversations, DateTimeOffset now, CancellationToken cancellationToken) =>
         await MineAndWriteAsync(await PrepareAsync(conversations, now, cancellationToken), now, cancellationToken);
+
+    /// <summary>The labeller's side of a chunk of due conversations, from the events their snapshots hold where they hold them.</summary>
+    private Task<PreparedChunk> PrepareAsync(DueConversation[] chunk, DateTimeOffset now, CancellationToken cancellationToken) =>
+        PrepareAsync([.. chunk.Select(c => c.Key)], now, cancellationToken, chunk.Where(c => c.Events is not null).ToDictionary(c => c.Key, c => c.Events!));
 
     /// <summary>
     /// The labeller's side of a chunk: its events (held or read back), each app's user profiles and population rates, and
