@@ -567,9 +567,9 @@ public sealed partial class LabelingWorker : BackgroundService
     }
 
     /// <summary>
-    /// Labels the conversations that are due and stored by the pipeline, chunk by chunk, two chunks in flight: while one
-    /// chunk's labels are written (ClickHouse's work), the next chunk's events and profiles are read and labelled (the
-    /// labeller's work). A chunk mines its sibling pairs only after the previous chunk's write was accepted, so it sees
+    /// Labels the conversations that are due and stored by the pipeline, chunk by chunk, three chunks in flight: while one
+    /// chunk's labels are written (ClickHouse's work), the next chunk is labelled (the labeller's work), and the events and
+    /// profiles of the chunk after it are read. A chunk mines its sibling pairs only after the previous chunk's write was accepted, so it sees
     /// those labels exactly as a sequential pass would, and a conversation is marked done only after its own write.
     /// The first chunk that fails ends the pass; while the store still answers, that chunk is split down to the
     /// conversations that fail alone (<see cref="IsolateAsync"/>), so one conversation that cannot be labelled never
@@ -591,15 +591,21 @@ public sealed partial class LabelingWorker : BackgroundService
         Status.WaitingForPipeline = waiting;
         (DueConversation[] Chunk, Task<LabelOutcome> Write, long Started)? writing = null;
         (DueConversation[] Chunk, Exception Error)? failed = null;
+        var chunks = due.Chunk(_options.ConversationsPerChunk).ToArray();
+        Task<ChunkInputs>? reading = chunks.Length > 0 ? ReadAsync(chunks[0], now, cancellationToken) : null;
         try
         {
-            foreach (var chunk in due.Chunk(_options.ConversationsPerChunk))
+            for (var i = 0; i < chunks.Length; i++)
             {
+                var chunk = chunks[i];
                 var started = Stopwatch.GetTimestamp();
                 PreparedChunk prepared;
                 try
                 {
-                    prepared = await PrepareAsync(chunk, now, cancellationToken);
+                    var inputs = await reading!;
+                    // The next chunk's events and profiles are read (ClickHouse's work) while this one is labelled (the labeller's).
+                    reading = i + 1 < chunks.Length ? ReadAsync(chunks[i + 1], now, cancellationToken) : null;
+                    prepared = Label(inputs, now);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
@@ -629,8 +635,17 @@ public sealed partial class LabelingWorker : BackgroundService
         catch (OperationCanceledException) when (writing is { } inFlight)
         {
             // Stopping: never leave a write running past the pass.
-            await Task.WhenAny(inFlight.Write);
+            await Quietly(inFlight.Write);
             throw;
+        }
+        finally
+        {
+            if (reading is not null)
+            {
+                // The pass ended before it took the read of a chunk (a failure, or stopping): the read never outlives the
+                // pass, and its result is not used.
+                await Quietly(reading);
+            }
         }
 
         if (failed is { } failure)
@@ -822,34 +837,55 @@ public sealed partial class LabelingWorker : BackgroundService
 
     /// <summary>Labels whole conversations, one app at a time (profiles and population rates never mix tenants).</summary>
     private async Task<LabelOutcome> LabelAsync(IReadOnlyCollection<ConversationKey> conversations, DateTimeOffset now, CancellationToken cancellationToken) =>
-        await MineAndWriteAsync(await PrepareAsync(conversations, now, cancellationToken), now, cancellationToken);
+        await MineAndWriteAsync(Label(await ReadAsync(conversations, null, now, cancellationToken), now), now, cancellationToken);
 
-    /// <summary>The labeller's side of a chunk of due conversations, from the events their snapshots hold where they hold them.</summary>
-    private Task<PreparedChunk> PrepareAsync(DueConversation[] chunk, DateTimeOffset now, CancellationToken cancellationToken) =>
-        PrepareAsync([.. chunk.Select(c => c.Key)], now, cancellationToken, chunk.Where(c => c.Events is not null).ToDictionary(c => c.Key, c => c.Events!));
+    /// <summary>A chunk of due conversations read and labelled, from the events their snapshots hold where they hold them.</summary>
+    private async Task<PreparedChunk> PrepareAsync(DueConversation[] chunk, DateTimeOffset now, CancellationToken cancellationToken) =>
+        Label(await ReadAsync(chunk, now, cancellationToken), now);
+
+    /// <summary>What labelling a chunk of due conversations needs from ClickHouse, their snapshots' events used where they are all a conversation has stored.</summary>
+    private Task<ChunkInputs> ReadAsync(DueConversation[] chunk, DateTimeOffset now, CancellationToken cancellationToken) =>
+        ReadAsync([.. chunk.Select(c => c.Key)], chunk.Where(c => c.Events is not null).ToDictionary(c => c.Key, c => c.Events!), now, cancellationToken);
 
     /// <summary>
-    /// The labeller's side of a chunk: its events (held or read back), each app's user profiles and population rates, and
-    /// the labels, decisions and session pairs of the pure <see cref="SignalLabeler"/>. Writes nothing and touches no state
-    /// the write of the previous chunk uses, so it runs while that write is in flight.
+    /// What labelling a chunk needs from ClickHouse: its events (held or read back) and, per app, the user profiles and
+    /// population rates. Reads only (the caches of profiles and rates are this method's alone, and one read runs at a
+    /// time), so it runs while the chunk before is labelled and the one before that written.
     /// </summary>
-    private async Task<PreparedChunk> PrepareAsync(
-        IReadOnlyCollection<ConversationKey> conversations, DateTimeOffset now, CancellationToken cancellationToken, IReadOnlyDictionary<ConversationKey, IReadOnlyList<FeedbackEvent>>? held = null)
+    private async Task<ChunkInputs> ReadAsync(
+        IReadOnlyCollection<ConversationKey> conversations, IReadOnlyDictionary<ConversationKey, IReadOnlyList<FeedbackEvent>>? held, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var prepared = new PreparedChunk();
+        var inputs = new ChunkInputs();
         var stage = Stopwatch.StartNew();
         var events = await EventsAsync(conversations, held, cancellationToken);
-        prepared.Outcome.Stages.Add(("events", stage.ElapsedMilliseconds));
-        var labeler = new SignalLabeler(_mining, _followups);
+        inputs.Stages.Add(("events", stage.ElapsedMilliseconds));
         foreach (var app in events.GroupBy(e => e.Event.AppId, StringComparer.Ordinal))
         {
             var users = app.Select(e => e.Event.UserId).ToHashSet(StringComparer.Ordinal);
             stage.Restart();
             var profiles = await ProfilesAsync(app.Key, users, now, cancellationToken);
             var population = await PopulationAsync(app.Key, now, cancellationToken);
-            prepared.Outcome.Stages.Add(("profiles", stage.ElapsedMilliseconds));
+            inputs.Stages.Add(("profiles", stage.ElapsedMilliseconds));
+            inputs.Apps.Add(new AppInputs(app.Key, app, profiles, population));
+        }
+
+        return inputs;
+    }
+
+    /// <summary>
+    /// The labeller's side of a chunk: the labels, decisions and session pairs of the pure <see cref="SignalLabeler"/>,
+    /// one app at a time. Touches no state the write of the previous chunk uses, so it runs while that write is in flight.
+    /// </summary>
+    private PreparedChunk Label(ChunkInputs inputs, DateTimeOffset now)
+    {
+        var prepared = new PreparedChunk();
+        prepared.Outcome.Stages.AddRange(inputs.Stages);
+        var stage = Stopwatch.StartNew();
+        var labeler = new SignalLabeler(_mining, _followups);
+        foreach (var app in inputs.Apps)
+        {
             stage.Restart();
-            prepared.Apps.Add((app.Key, labeler.Label(app, profiles, population, now)));
+            prepared.Apps.Add((app.AppId, labeler.Label(app.Events, app.Profiles, app.Population, now)));
             prepared.Outcome.Stages.Add(("label", stage.ElapsedMilliseconds));
         }
 
@@ -926,6 +962,19 @@ public sealed partial class LabelingWorker : BackgroundService
         Status.AddSources(conversations.Count - readBack.Count, readBack.Count);
         Status.UnreadableRows = _store.UnreadableRows;
         return events;
+    }
+
+    /// <summary>Waits for <paramref name="task"/> to end, whatever its outcome (observed, never thrown).</summary>
+    private static async Task Quietly(Task task)
+    {
+        try
+        {
+            await task;
+        }
+        catch (Exception)
+        {
+            // Its outcome belongs to work the pass no longer uses.
+        }
     }
 
     /// <summary>The users' profiles: those read within the profile refresh from memory, the others from ClickHouse.</summary>
@@ -1017,6 +1066,16 @@ public sealed partial class LabelingWorker : BackgroundService
     }
 
     /// <summary>A chunk labelled but not yet written: each app's batch.</summary>
+    /// <summary>What labelling a chunk needs from ClickHouse, per app, and how long each read took.</summary>
+    private sealed class ChunkInputs
+    {
+        public List<AppInputs> Apps { get; } = [];
+
+        public List<(string Stage, long Milliseconds)> Stages { get; } = [];
+    }
+
+    private sealed record AppInputs(string AppId, IEnumerable<StoredEvent> Events, Dictionary<string, UserProfile> Profiles, PopulationRates Population);
+
     private sealed class PreparedChunk
     {
         public List<(string AppId, LabelBatch Batch)> Apps { get; } = [];
