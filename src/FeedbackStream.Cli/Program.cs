@@ -11,6 +11,7 @@ root.Subcommands.Add(ClickHouseCommands.CreateSql());
 root.Subcommands.Add(MigrateCommand.Create());
 root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(CheckCommands.Create());
+root.Subcommands.Add(LabelCommands.Create());
 root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(EvalCommands.Create());
 root.Subcommands.Add(ExportPairsCommand.Create());

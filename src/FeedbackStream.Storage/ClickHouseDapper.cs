@@ -53,6 +53,19 @@ public static class ClickHouseDapper
     private static bool IsScalar(Type type) =>
         type == typeof(string) || type.IsPrimitive || type == typeof(DateTime) || type == typeof(decimal);
 
+    /// <summary>Runs <paramref name="sql"/>, a statement that returns no rows, with <paramref name="parameters"/> bound by name.</summary>
+    public static async Task ExecuteAsync(this ClickHouseClient client, string sql, object? parameters, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        await ClickHouseMetrics.TimeAsync("statement", null, async () =>
+        {
+            await using DbConnection connection = client.CreateConnection();
+            await connection.OpenAsync(cancellationToken);
+            await using var command = Command(connection, sql, parameters);
+            return await command.ExecuteNonQueryAsync(cancellationToken);
+        });
+    }
+
     /// <summary>The single value of <paramref name="sql"/> converted to <typeparamref name="T"/> (default when no row).</summary>
     public static async Task<T?> ValueAsync<T>(this ClickHouseClient client, string sql, object? parameters, CancellationToken cancellationToken)
     {

@@ -193,9 +193,10 @@ public sealed class LabelingTests(EngineFixture engine)
         // Every read of the labeller that names one conversation is refused, every time: that conversation's labelling
         // fails whatever chunk it is in, while the store answers everything else (the pipeline's inserts carry no SELECT).
         const string poison = "lc-poison";
+        var refusing = 1;
         await using var proxy = await FailingClickHouseProxy.StartAsync(
             new Uri($"http://{listener.Address.Host}:{listener.Address.Port}/"),
-            query => query.Contains(poison, StringComparison.Ordinal) && query.Contains("SELECT", StringComparison.Ordinal),
+            query => Volatile.Read(ref refusing) == 1 && query.Contains(poison, StringComparison.Ordinal) && query.Contains("SELECT", StringComparison.Ordinal),
             Ct);
         var settings = FastThrough(listener, proxy);
         settings["Labeling:SweepInterval"] = "00:00:01";
@@ -233,6 +234,24 @@ public sealed class LabelingTests(EngineFixture engine)
         var example = Assert.Single(check.Examples);
         Assert.Equal($"{poison}-a", example.ResponseId);
         Assert.Contains("refused by the test proxy", example.SetAsideError, StringComparison.Ordinal);
+
+        // Once the cause is gone, an operator lists it and releases it (the CLI, its own process, over HTTP), and the next
+        // sweep labels it: every settled response has its one label.
+        Volatile.Write(ref refusing, 0);
+        var store = new[] { "--ClickHouse:Mode=Server", $"--ClickHouse:ConnectionString={listener.ConnectionString()}", $"--ClickHouse:Database={host.Database}" };
+        var (code, stdout, stderr) = await E2E.RunCliAsync(["labels", "set-aside", "--app", E2E.App, "--json", .. store]);
+        Assert.True(code == 0, stderr);
+        Assert.Contains($"\"conversation_id\":\"{poison}\"", stdout, StringComparison.Ordinal);
+        (code, stdout, stderr) = await E2E.RunCliAsync(["labels", "retry", "--app", E2E.App, .. store]);
+        Assert.Equal(1, code);
+        Assert.Contains("Give either --conversation ID or --all.", stdout + stderr, StringComparison.Ordinal);
+        (code, stdout, stderr) = await E2E.RunCliAsync(["labels", "retry", "--app", E2E.App, "--conversation", poison, "--json", .. store]);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("\"released\":1", stdout, StringComparison.Ordinal);
+        await E2E.WaitForCountAsync(client, "SELECT count() FROM response_labels FINAL", served + 1, TimeSpan.FromSeconds(60));
+        var after = await new LabelInvariant(client).CheckAsync(new SettlePolicy(TimeSpan.FromSeconds(2), TimeSpan.Zero), DateTimeOffset.UtcNow, 5, Ct);
+        Assert.Equal((served + 1, 0UL, 0UL), (after.SettledResponses, after.Violations, after.SetAside));
+        Assert.Equal(1L, host.Labeling.ConversationsSetAside);
     }
 
     [Fact]

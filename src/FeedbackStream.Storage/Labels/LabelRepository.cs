@@ -314,7 +314,63 @@ public sealed class LabelRepository(ClickHouseClient client)
             cancellationToken));
     }
 
+    /// <summary>The conversations labellers set aside, of one app or of all (<paramref name="appId"/> null), latest first.</summary>
+    public async Task<IReadOnlyList<SetAsideConversation>> SetAsideAsync(string? appId, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        var rows = await client.RowsAsync<SetAsideRecord>(
+            "SELECT app_id, conversation_id, kafka_topic, kafka_partition, first_offset, last_offset, attempts, error, set_aside_at " +
+            "FROM labeling_set_aside FINAL " +
+            (appId is null ? "" : "WHERE app_id = {app:String} ") +
+            "ORDER BY set_aside_at DESC, app_id, conversation_id LIMIT {limit:UInt32}",
+            new { app = appId ?? "", limit = (uint)limit },
+            cancellationToken);
+        return [.. rows.Select(r => new SetAsideConversation(
+            new ConversationKey(r.AppId, r.ConversationId), r.KafkaTopic, r.KafkaPartition, r.FirstOffset, r.LastOffset, (int)r.Attempts, r.Error, Utc(r.SetAsideAt)))];
+    }
+
+    /// <summary>
+    /// Releases set-aside conversations of <paramref name="appId"/> (one, or all of that app when
+    /// <paramref name="conversationId"/> is null): their rows are deleted, so the next reconciliation sweep of the
+    /// labeller owning each one's partition labels it again. Returns how many were released.
+    /// </summary>
+    public async Task<int> ReleaseSetAsideAsync(string appId, string? conversationId, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(appId);
+        var where = conversationId is null ? "app_id = {app:String}" : "app_id = {app:String} AND conversation_id = {conversation:String}";
+        var parameters = new { app = appId, conversation = conversationId ?? "" };
+        var count = await client.ValueAsync<ulong>($"SELECT count() FROM labeling_set_aside FINAL WHERE {where}", parameters, cancellationToken);
+        if (count > 0)
+        {
+            // A mutation waited for on every replica: once this returns, no sweep sees the rows.
+            await client.ExecuteAsync($"ALTER TABLE labeling_set_aside DELETE WHERE {where} SETTINGS mutations_sync = 2", parameters, cancellationToken);
+        }
+
+        return (int)count;
+    }
+
     internal static DateTime Utc(DateTime value) => DateTime.SpecifyKind(value, DateTimeKind.Utc);
+
+    private sealed class SetAsideRecord
+    {
+        public string AppId { get; set; } = "";
+
+        public string ConversationId { get; set; } = "";
+
+        public string KafkaTopic { get; set; } = "";
+
+        public int KafkaPartition { get; set; }
+
+        public long FirstOffset { get; set; }
+
+        public long LastOffset { get; set; }
+
+        public uint Attempts { get; set; }
+
+        public string Error { get; set; } = "";
+
+        public DateTime SetAsideAt { get; set; }
+    }
 
     private sealed class EventRecord
     {
