@@ -84,7 +84,7 @@ internal static class LabelCommands
         var command = new Command(
             "retry",
             "Releases set-aside conversations (their rows in labeling_set_aside are deleted): the next reconciliation sweep (Labeling:SweepInterval) of the labeller " +
-            "owning each one's partition labels it again. Release one once its cause is fixed: a sweep does not set aside, so a conversation that still fails fails every sweep of its labeller (logged with its error).")
+            "owning each one's partition labels it again; one that still fails alone on Labeling:AttemptsBeforeSetAside sweeps is set aside again with its new error.")
         {
             app, conversation, all, json,
         };

@@ -235,9 +235,8 @@ public sealed class LabelingTests(EngineFixture engine)
         Assert.Equal($"{poison}-a", example.ResponseId);
         Assert.Contains("refused by the test proxy", example.SetAsideError, StringComparison.Ordinal);
 
-        // Once the cause is gone, an operator lists it and releases it (the CLI, its own process, over HTTP), and the next
-        // sweep labels it: every settled response has its one label.
-        Volatile.Write(ref refusing, 0);
+        // An operator lists it and releases it (the CLI, its own process, over HTTP). Released while it still fails, the
+        // sweeps that now find it fail on it alone, and it is set aside again, by a sweep (which reads no offsets).
         var store = new[] { "--ClickHouse:Mode=Server", $"--ClickHouse:ConnectionString={listener.ConnectionString()}", $"--ClickHouse:Database={host.Database}" };
         var (code, stdout, stderr) = await E2E.RunCliAsync(["labels", "set-aside", "--app", E2E.App, "--json", .. store]);
         Assert.True(code == 0, stderr);
@@ -245,13 +244,22 @@ public sealed class LabelingTests(EngineFixture engine)
         (code, stdout, stderr) = await E2E.RunCliAsync(["labels", "retry", "--app", E2E.App, .. store]);
         Assert.Equal(1, code);
         Assert.Contains("Give either --conversation ID or --all.", stdout + stderr, StringComparison.Ordinal);
-        (code, stdout, stderr) = await E2E.RunCliAsync(["labels", "retry", "--app", E2E.App, "--conversation", poison, "--json", .. store]);
+        string[] retry = ["labels", "retry", "--app", E2E.App, "--conversation", poison, "--json", .. store];
+        (code, stdout, stderr) = await E2E.RunCliAsync(retry);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("\"released\":1", stdout, StringComparison.Ordinal);
+        await Wait.UntilAsync(() => host.Labeling.ConversationsSetAside == 2, TimeSpan.FromSeconds(30), "a sweep set the released conversation aside again", Ct);
+        Assert.Equal(-1L, await client.ValueAsync<long>("SELECT first_offset FROM labeling_set_aside FINAL WHERE app_id = @app", new { app = E2E.App }, Ct));
+
+        // Once the cause is gone, released again: the next sweep labels it, and every settled response has its one label.
+        Volatile.Write(ref refusing, 0);
+        (code, stdout, stderr) = await E2E.RunCliAsync(retry);
         Assert.True(code == 0, stderr);
         Assert.Contains("\"released\":1", stdout, StringComparison.Ordinal);
         await E2E.WaitForCountAsync(client, "SELECT count() FROM response_labels FINAL", served + 1, TimeSpan.FromSeconds(60));
         var after = await new LabelInvariant(client).CheckAsync(new SettlePolicy(TimeSpan.FromSeconds(2), TimeSpan.Zero), DateTimeOffset.UtcNow, 5, Ct);
         Assert.Equal((served + 1, 0UL, 0UL), (after.SettledResponses, after.Violations, after.SetAside));
-        Assert.Equal(1L, host.Labeling.ConversationsSetAside);
+        Assert.Equal(2L, host.Labeling.ConversationsSetAside);
     }
 
     [Fact]

@@ -247,6 +247,9 @@ public sealed partial class LabelingWorker : BackgroundService
 
     private readonly SiblingCandidates _siblings;
     private readonly ProfileCache _profiles;
+
+    /// <summary>Conversations a sweep failed to label alone, with how many sweeps in a row (the consume thread's alone).</summary>
+    private readonly Dictionary<ConversationKey, int> _sweepFailures = [];
     private DateTimeOffset _progressWrittenAt = DateTimeOffset.MinValue;
     private volatile IReadOnlyList<(int Partition, long Lag)> _lag = [];
     private bool _paused;
@@ -572,7 +575,7 @@ public sealed partial class LabelingWorker : BackgroundService
     /// profiles of the chunk after it are read. A chunk mines its sibling pairs only after the previous chunk's write was accepted, so it sees
     /// those labels exactly as a sequential pass would, and a conversation is marked done only after its own write.
     /// The first chunk that fails ends the pass; while the store still answers, that chunk is split down to the
-    /// conversations that fail alone (<see cref="IsolateAsync"/>), so one conversation that cannot be labelled never
+    /// conversations that fail alone (<see cref="SplitAsync"/>), so one conversation that cannot be labelled never
     /// holds back the conversations beside it. The failure is then reported as the pass's.
     /// </summary>
     private async Task PassAsync(CancellationToken cancellationToken)
@@ -654,7 +657,16 @@ public sealed partial class LabelingWorker : BackgroundService
             if (await _store.AnswersAsync(cancellationToken))
             {
                 var budget = IsolationSteps;
-                await IsolateAsync(failure.Chunk, failure.Error, now, () => budget-- > 0, cancellationToken);
+                await SplitAsync(
+                    failure.Chunk,
+                    failure.Error,
+                    async part =>
+                    {
+                        var started = Stopwatch.GetTimestamp();
+                        Finish(part, await MineAndWriteAsync(await PrepareAsync(part, now, cancellationToken), now, cancellationToken), started);
+                    },
+                    (conversation, error) => FailedAloneAsync(conversation, error, now, cancellationToken),
+                    () => budget-- > 0);
             }
 
             Status.Pending = _tracker.PendingCount;
@@ -682,16 +694,17 @@ public sealed partial class LabelingWorker : BackgroundService
     }
 
     /// <summary>
-    /// A chunk failed with <paramref name="error"/> while the store answers: its halves are labelled one after the
-    /// other, and a half that fails is split again, down to single conversations (while <paramref name="step"/> allows
-    /// another attempt, so a pass stays bounded). A conversation that fails alone counts a failed pass; after
-    /// <see cref="LabelingOptions.AttemptsBeforeSetAside"/> of them it is set aside (<see cref="FailedAloneAsync"/>).
+    /// A chunk failed with <paramref name="error"/> while the store answers: its halves are labelled (<paramref name="label"/>)
+    /// one after the other, and a half that fails is split again, down to single items (while <paramref name="step"/>
+    /// allows another attempt, so a pass or sweep stays bounded); an item that fails alone goes to
+    /// <paramref name="failedAlone"/>, which counts it and sets it aside after
+    /// <see cref="LabelingOptions.AttemptsBeforeSetAside"/> failures in a row.
     /// </summary>
-    private async Task IsolateAsync(DueConversation[] chunk, Exception error, DateTimeOffset now, Func<bool> step, CancellationToken cancellationToken)
+    private static async Task SplitAsync<T>(T[] chunk, Exception error, Func<T[], Task> label, Func<T, Exception, Task> failedAlone, Func<bool> step)
     {
         if (chunk.Length == 1)
         {
-            await FailedAloneAsync(chunk[0], error, now, cancellationToken);
+            await failedAlone(chunk[0], error);
             return;
         }
 
@@ -703,14 +716,13 @@ public sealed partial class LabelingWorker : BackgroundService
                 return;
             }
 
-            var started = Stopwatch.GetTimestamp();
             try
             {
-                Finish(part, await MineAndWriteAsync(await PrepareAsync(part, now, cancellationToken), now, cancellationToken), started);
+                await label(part);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                await IsolateAsync(part, e, now, step, cancellationToken);
+                await SplitAsync(part, e, label, failedAlone, step);
             }
         }
     }
@@ -729,25 +741,32 @@ public sealed partial class LabelingWorker : BackgroundService
             return;
         }
 
+        var row = new SetAsideConversation(
+            conversation.Key, _kafka.Topic, conversation.Partition, conversation.FirstOffset, conversation.LastOffset, attempts, $"{error.GetType().Name}: {error.Message}", now.UtcDateTime);
+        if (await SetAsideAsync(row, error, cancellationToken))
+        {
+            // Released only once recorded: until then the next pass tries it again.
+            _tracker.Completed(conversation);
+        }
+    }
+
+    /// <summary>Records <paramref name="row"/> in <c>labeling_set_aside</c>; false (logged) when the write failed.</summary>
+    private async Task<bool> SetAsideAsync(SetAsideConversation row, Exception error, CancellationToken cancellationToken)
+    {
         try
         {
-            await _store.SetAsideAsync(
-                new SetAsideConversation(
-                    conversation.Key, _kafka.Topic, conversation.Partition, conversation.FirstOffset, conversation.LastOffset, attempts,
-                    $"{error.GetType().Name}: {error.Message}", now.UtcDateTime),
-                cancellationToken);
+            await _store.SetAsideAsync(row, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            // Not recorded, so not released: the next pass tries it again.
             LogPassFailed("set-aside record", e.Message);
-            return;
+            return false;
         }
 
-        _tracker.Completed(conversation);
         Status.AddSetAside();
         SetAsideCounter.Add(1);
-        LogSetAside(conversation.Key.AppId, conversation.Key.ConversationId, conversation.Partition, conversation.FirstOffset, attempts, error.Message);
+        LogSetAside(row.Key.AppId, row.Key.ConversationId, row.Partition, row.FirstOffset, row.Attempts, error.Message);
+        return true;
     }
 
     /// <summary>Marks a chunk's conversations done (or deferred, for a response still waiting for its settle window) once its write was accepted.</summary>
@@ -816,23 +835,90 @@ public sealed partial class LabelingWorker : BackgroundService
         var violations = await _invariant.ViolationsAsync(_policy.InvariantHorizon(now).UtcDateTime, scopes, _options.SweepLimit, cancellationToken);
         // Conversations this owner consumed and still tracks are labelled by the normal path once the pipeline stored
         // them. (Conversations set aside are not among the violations a sweep sees.)
-        var keys = violations.Select(v => new ConversationKey(v.AppId, v.ConversationId)).Distinct().Where(k => !_tracker.IsPending(k)).ToList();
-        if (keys.Count == 0)
+        var items = violations.DistinctBy(v => (v.AppId, v.ConversationId))
+            .Select(v => new SweepItem(new ConversationKey(v.AppId, v.ConversationId), v.KafkaPartition))
+            .Where(i => !_tracker.IsPending(i.Key))
+            .ToList();
+        foreach (var gone in _sweepFailures.Keys.Except(items.Select(i => i.Key)).ToList())
+        {
+            _sweepFailures.Remove(gone);
+        }
+
+        if (items.Count == 0)
         {
             Status.AddSweep();
             return;
         }
 
-        LogRepairing(violations.Count, keys.Count);
-        foreach (var chunk in keys.Chunk(_options.ConversationsPerChunk))
+        LogRepairing(violations.Count, items.Count);
+        Exception? failed = null;
+        foreach (var chunk in items.Chunk(_options.ConversationsPerChunk))
         {
-            var outcome = await LabelAsync(chunk, now, cancellationToken);
-            Status.AddPass(chunk.Length, outcome.Labels, outcome.Decisions, outcome.Pairs, repair: true);
-            LogLabelled(chunk.Length, outcome.Labels, outcome.Pairs, true, 0, outcome.Breakdown, Status.Records);
-            RepairedCounter.Add(outcome.Labels);
+            try
+            {
+                Repaired(chunk, await LabelAsync([.. chunk.Select(i => i.Key)], now, cancellationToken));
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // As in a pass: while the store answers, the chunk is split down to the conversations that fail alone, and
+                // the sweep goes on with the next chunk; an outage ends the sweep.
+                if (!await _store.AnswersAsync(cancellationToken))
+                {
+                    throw;
+                }
+
+                var budget = IsolationSteps;
+                await SplitAsync(
+                    chunk,
+                    e,
+                    async part => Repaired(part, await LabelAsync([.. part.Select(i => i.Key)], now, cancellationToken)),
+                    (item, error) => SweepFailedAloneAsync(item, error, now, cancellationToken),
+                    () => budget-- > 0);
+                failed ??= e;
+            }
         }
 
         Status.AddSweep();
+        if (failed is not null)
+        {
+            ExceptionDispatchInfo.Throw(failed);
+        }
+    }
+
+    /// <summary>A sweep's conversation to repair, and the partition its events were stored from.</summary>
+    private sealed record SweepItem(ConversationKey Key, int Partition);
+
+    /// <summary>Counts a sweep's chunk that was labelled and written.</summary>
+    private void Repaired(SweepItem[] chunk, LabelOutcome outcome)
+    {
+        foreach (var item in chunk)
+        {
+            _sweepFailures.Remove(item.Key);
+        }
+
+        Status.AddPass(chunk.Length, outcome.Labels, outcome.Decisions, outcome.Pairs, repair: true);
+        LogLabelled(chunk.Length, outcome.Labels, outcome.Pairs, true, 0, outcome.Breakdown, Status.Records);
+        RepairedCounter.Add(outcome.Labels);
+    }
+
+    /// <summary>
+    /// A sweep's conversation failed alone (its chunk split down to it, as in a pass): counted over sweeps in a row, and at
+    /// <see cref="LabelingOptions.AttemptsBeforeSetAside"/> set aside, with offsets -1: a sweep reads stored rows, not Kafka.
+    /// </summary>
+    private async Task SweepFailedAloneAsync(SweepItem item, Exception error, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var attempts = _sweepFailures.GetValueOrDefault(item.Key) + 1;
+        _sweepFailures[item.Key] = attempts;
+        LogConversationFailed(item.Key.AppId, item.Key.ConversationId, attempts, _options.AttemptsBeforeSetAside, error.Message);
+        if (attempts < _options.AttemptsBeforeSetAside || !await _store.AnswersAsync(cancellationToken))
+        {
+            return;
+        }
+
+        if (await SetAsideAsync(new SetAsideConversation(item.Key, _kafka.Topic, item.Partition, -1, -1, attempts, $"{error.GetType().Name}: {error.Message}", now.UtcDateTime), error, cancellationToken))
+        {
+            _sweepFailures.Remove(item.Key);
+        }
     }
 
     /// <summary>Labels whole conversations, one app at a time (profiles and population rates never mix tenants).</summary>
