@@ -9,6 +9,8 @@ public sealed class BenchCliTests
     [InlineData(new[] { "bench", "pipeline", "--peer", "--with-labeling" }, 2, "--with-labeling is not supported with --peer")]
     [InlineData(new[] { "bench", "ingest", "--peer", "--rounds", "0" }, 1, "--rounds must be at least 1.")]
     [InlineData(new[] { "bench", "ingest", "--kind", "reaction" }, 2, "--kind reaction is for --peer")]
+    [InlineData(new[] { "bench", "labeling", "--events", "400000" }, 1, "--events must be between 8,000 and 250,000.")]
+    [InlineData(new[] { "bench", "labeling", "--rounds", "0" }, 1, "--rounds must be at least 1.")]
     public async Task ArgumentsThatCannotRun_AreRefusedWithTheOptionNamed(string[] arguments, int exitCode, string message)
     {
         var (code, stdout, stderr) = await E2E.RunCliAsync(arguments);

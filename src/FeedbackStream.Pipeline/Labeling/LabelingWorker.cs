@@ -572,8 +572,9 @@ public sealed partial class LabelingWorker : BackgroundService
     /// <summary>
     /// Labels the conversations that are due and stored by the pipeline, chunk by chunk, three chunks in flight: while one
     /// chunk's labels are written (ClickHouse's work), the next chunk is labelled (the labeller's work), and the events and
-    /// profiles of the chunk after it are read. A chunk mines its sibling pairs only after the previous chunk's write was accepted, so it sees
-    /// those labels exactly as a sequential pass would, and a conversation is marked done only after its own write.
+    /// profiles of the chunk after it are read. A chunk mines its sibling pairs only after the previous chunk's write was
+    /// accepted, so it sees those labels exactly as a sequential pass would, and a conversation is marked done only after
+    /// its own write.
     /// The first chunk that fails ends the pass; while the store still answers, that chunk is split down to the
     /// conversations that fail alone (<see cref="SplitAsync"/>), so one conversation that cannot be labelled never
     /// holds back the conversations beside it. The failure is then reported as the pass's.
@@ -1151,7 +1152,6 @@ public sealed partial class LabelingWorker : BackgroundService
         }
     }
 
-    /// <summary>A chunk labelled but not yet written: each app's batch.</summary>
     /// <summary>What labelling a chunk needs from ClickHouse, per app, and how long each read took.</summary>
     private sealed class ChunkInputs
     {
@@ -1160,8 +1160,10 @@ public sealed partial class LabelingWorker : BackgroundService
         public List<(string Stage, long Milliseconds)> Stages { get; } = [];
     }
 
+    /// <summary>One app's events of a chunk, with the profiles of their users and the app's population rates.</summary>
     private sealed record AppInputs(string AppId, IEnumerable<StoredEvent> Events, Dictionary<string, UserProfile> Profiles, PopulationRates Population);
 
+    /// <summary>A chunk labelled but not yet written: each app's batch.</summary>
     private sealed class PreparedChunk
     {
         public List<(string AppId, LabelBatch Batch)> Apps { get; } = [];
