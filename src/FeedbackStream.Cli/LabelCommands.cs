@@ -42,7 +42,7 @@ internal static class LabelCommands
         var settings = DataSettings.AddTo(command);
         command.SetAction((parse, cancellationToken) => settings.RunAsync(parse, async (target, _) =>
         {
-            var rows = await new LabelRepository(target.Client).SetAsideAsync(parse.GetValue(app), parse.GetValue(limit), cancellationToken);
+            var rows = await new LabelRepository(target.Client).SetAsideConversationsAsync(parse.GetValue(app), parse.GetValue(limit), cancellationToken);
             if (parse.GetValue(json))
             {
                 JsonOutput.WriteLast(rows.Select(r => new

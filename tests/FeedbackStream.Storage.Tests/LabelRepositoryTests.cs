@@ -345,25 +345,25 @@ public sealed class LabelRepositoryTests(ClickHouseFixture clickHouse)
             await repository.SetAsideAsync(row, Ct);
         }
 
-        var app1 = await repository.SetAsideAsync("app1", 10, Ct);
+        var app1 = await repository.SetAsideConversationsAsync("app1", 10, Ct);
         Assert.Equal(["c2", "c1"], app1.Select(r => r.Key.ConversationId));
         Assert.Equal(Row("app1", "c2", 1) with { SetAsideAt = app1[0].SetAsideAt }, app1[0]);
         Assert.Equal(at.AddMinutes(1), app1[0].SetAsideAt, TimeSpan.FromMilliseconds(1));
         Assert.Equal(DateTimeKind.Utc, app1[0].SetAsideAt.Kind);
-        Assert.Equal(3, (await repository.SetAsideAsync(null, 10, Ct)).Count);
-        Assert.Single(await repository.SetAsideAsync(null, 1, Ct));
+        Assert.Equal(3, (await repository.SetAsideConversationsAsync(null, 10, Ct)).Count);
+        Assert.Single(await repository.SetAsideConversationsAsync(null, 1, Ct));
 
         // One conversation of app1; a conversation id app2 also uses is released for app1 only.
         Assert.Equal(1, await repository.ReleaseSetAsideAsync("app1", "c1", Ct));
         Assert.Equal(0, await repository.ReleaseSetAsideAsync("app1", "c1", Ct));
-        Assert.Equal(["c2"], (await repository.SetAsideAsync("app1", 10, Ct)).Select(r => r.Key.ConversationId));
-        Assert.Equal(["c1"], (await repository.SetAsideAsync("app2", 10, Ct)).Select(r => r.Key.ConversationId));
+        Assert.Equal(["c2"], (await repository.SetAsideConversationsAsync("app1", 10, Ct)).Select(r => r.Key.ConversationId));
+        Assert.Equal(["c1"], (await repository.SetAsideConversationsAsync("app2", 10, Ct)).Select(r => r.Key.ConversationId));
 
         // All of app1, a hostile id bound as a value, never as SQL.
         Assert.Equal(0, await repository.ReleaseSetAsideAsync("app1", "x' OR '1'='1", Ct));
         Assert.Equal(1, await repository.ReleaseSetAsideAsync("app1", null, Ct));
-        Assert.Empty(await repository.SetAsideAsync("app1", 10, Ct));
-        Assert.Single(await repository.SetAsideAsync("app2", 10, Ct));
+        Assert.Empty(await repository.SetAsideConversationsAsync("app1", 10, Ct));
+        Assert.Single(await repository.SetAsideConversationsAsync("app2", 10, Ct));
     }
 
     private sealed class NeutralScorer : IFollowupScorer

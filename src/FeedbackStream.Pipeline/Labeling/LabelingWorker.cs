@@ -744,7 +744,7 @@ public sealed partial class LabelingWorker : BackgroundService
 
         var row = new SetAsideConversation(
             conversation.Key, _kafka.Topic, conversation.Partition, conversation.FirstOffset, conversation.LastOffset, attempts, $"{error.GetType().Name}: {error.Message}", now.UtcDateTime);
-        if (await SetAsideAsync(row, error, cancellationToken))
+        if (await RecordSetAsideAsync(row, error, cancellationToken))
         {
             // Released only once recorded: until then the next pass tries it again.
             _tracker.Completed(conversation);
@@ -752,7 +752,7 @@ public sealed partial class LabelingWorker : BackgroundService
     }
 
     /// <summary>Records <paramref name="row"/> in <c>labeling_set_aside</c>; false (logged) when the write failed.</summary>
-    private async Task<bool> SetAsideAsync(SetAsideConversation row, Exception error, CancellationToken cancellationToken)
+    private async Task<bool> RecordSetAsideAsync(SetAsideConversation row, Exception error, CancellationToken cancellationToken)
     {
         try
         {
@@ -916,7 +916,7 @@ public sealed partial class LabelingWorker : BackgroundService
             return;
         }
 
-        if (await SetAsideAsync(new SetAsideConversation(item.Key, _kafka.Topic, item.Partition, -1, -1, attempts, $"{error.GetType().Name}: {error.Message}", now.UtcDateTime), error, cancellationToken))
+        if (await RecordSetAsideAsync(new SetAsideConversation(item.Key, _kafka.Topic, item.Partition, -1, -1, attempts, $"{error.GetType().Name}: {error.Message}", now.UtcDateTime), error, cancellationToken))
         {
             _sweepFailures.Remove(item.Key);
         }

@@ -315,7 +315,7 @@ public sealed class LabelRepository(ClickHouseClient client)
     }
 
     /// <summary>The conversations labellers set aside, of one app or of all (<paramref name="appId"/> null), latest first.</summary>
-    public async Task<IReadOnlyList<SetAsideConversation>> SetAsideAsync(string? appId, int limit, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<SetAsideConversation>> SetAsideConversationsAsync(string? appId, int limit, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
         var rows = await client.RowsAsync<SetAsideRecord>(
